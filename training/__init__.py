@@ -1,0 +1,1 @@
+"""Training: read exports, validate, build and select pipelines, evaluate, track in MLflow."""

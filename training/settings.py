@@ -1,0 +1,53 @@
+"""Where MLflow lives and what the model is called: shared by training, serving and the demo."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+ENV_PREFIX = "TP_"
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(ENV_PREFIX + name, default)
+
+
+@dataclass(frozen=True)
+class MlflowSettings:
+    """MLflow tracking store and model registry coordinates.
+
+    Attributes:
+        tracking_uri: `TP_MLFLOW_TRACKING_URI`, default `sqlite:///mlflow.db` (embedded store in
+            the working folder).
+        artifact_root: `TP_MLFLOW_ARTIFACT_ROOT`, default `./mlartifacts`; where new experiments
+            keep run artifacts.
+        experiment: `TP_MLFLOW_EXPERIMENT`, default `ticket-priority`.
+        model_name: `TP_MODEL_NAME`, default `ticket-priority`; the registered model.
+        champion_alias: `TP_MODEL_ALIAS`, default `champion`; the alias serving loads.
+    """
+
+    tracking_uri: str = "sqlite:///mlflow.db"
+    artifact_root: str = "./mlartifacts"
+    experiment: str = "ticket-priority"
+    model_name: str = "ticket-priority"
+    champion_alias: str = "champion"
+
+    @classmethod
+    def from_env(cls) -> MlflowSettings:
+        """Read every field from its `TP_` environment variable, falling back to the default."""
+        d = cls()
+        return cls(
+            tracking_uri=_env("MLFLOW_TRACKING_URI", d.tracking_uri),
+            artifact_root=_env("MLFLOW_ARTIFACT_ROOT", d.artifact_root),
+            experiment=_env("MLFLOW_EXPERIMENT", d.experiment),
+            model_name=_env("MODEL_NAME", d.model_name),
+            champion_alias=_env("MODEL_ALIAS", d.champion_alias),
+        )
+
+    @property
+    def artifact_location(self) -> str:
+        """The artifact root as an absolute file URI (MLflow resolves relative paths oddly)."""
+        if "://" in self.artifact_root:
+            return self.artifact_root
+        return Path(self.artifact_root).resolve().as_uri()
