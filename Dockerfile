@@ -1,0 +1,30 @@
+# syntax=docker/dockerfile:1
+# Build:  docker build -t ticket-priority .
+# Run:    docker run -p 8000:8000 -v "$PWD/models:/app/models" \
+#           -e TP_MLFLOW_TRACKING_URI=... -e TP_API_KEYS=... ticket-priority
+
+FROM python:3.11-slim AS build
+ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
+WORKDIR /src
+RUN python -m venv /opt/venv
+COPY pyproject.toml README.md ./
+COPY classifier ./classifier
+COPY training ./training
+COPY serving ./serving
+RUN /opt/venv/bin/pip install .
+
+FROM python:3.11-slim AS runtime
+ENV PATH=/opt/venv/bin:$PATH \
+    PYTHONUNBUFFERED=1 \
+    TP_MODEL_CACHE_DIR=/app/models
+RUN useradd --create-home --uid 10001 app \
+    && mkdir -p /app/models \
+    && chown -R app:app /app
+COPY --from=build /opt/venv /opt/venv
+WORKDIR /app
+USER app
+VOLUME ["/app/models"]
+EXPOSE 8000
+HEALTHCHECK --interval=15s --timeout=3s --start-period=30s --retries=3 \
+    CMD python -c "import sys, urllib.request; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/health/ready', timeout=2).status == 200 else 1)"
+CMD ["ticket-priority", "serve", "--host", "0.0.0.0", "--port", "8000"]
