@@ -1,0 +1,235 @@
+"""Data mapping and training settings: dataclasses plus YAML loading.
+
+A data config says which columns of an export mean what. Every field is optional: with no
+mapping at all, the plain schema of `classifier.schema` is used (whichever of its columns exist).
+
+Example `data.yaml`::
+
+    text_columns: [subject, body]
+    label_column: priority
+    category_columns: [queue, type, tier]
+    numeric_columns: [monthly_value, open_tickets]
+    time_column: created_at
+    id_column: ticket_id
+    levels: [low, medium, high, urgent]
+    label_aliases: {P1: urgent, Critical: urgent, hoch: high}
+    min_rows_per_level: 20
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from classifier.levels import DEFAULT_ALIASES, PriorityScale
+from classifier.schema import (
+    CATEGORY_COLUMNS,
+    ID_COLUMN,
+    LABEL_COLUMN,
+    NUMERIC_COLUMNS,
+    TEXT_COLUMNS,
+    TIME_COLUMN,
+)
+
+DEFAULT_MIN_ROWS_PER_LEVEL = 20
+# Columns the slices of the evaluation report are cut by, when they exist.
+DEFAULT_SLICE_COLUMNS: tuple[str, ...] = ("language", "channel", "tier")
+
+
+class ConfigError(ValueError):
+    """A data or training config is invalid; the message names the field and the fix."""
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    """How to read an export. `None` means "use the plain schema column if it exists".
+
+    Attributes:
+        text_columns: free-text columns (joined by the feature pipeline).
+        label_column: the priority label column.
+        category_columns: categorical customer/ticket attributes (one-hot encoded).
+        numeric_columns: numeric attributes (scaled).
+        time_column: creation timestamp; enables the time-ordered holdout.
+        id_column: ticket id; duplicates are reported.
+        levels: level names in ascending urgency; default low, medium, high, urgent.
+        label_aliases: extra label spellings mapped to a level (case/space-insensitive).
+        min_rows_per_level: fewer valid rows than this in any level is an error.
+        slice_columns: columns the report's per-slice metrics are cut by.
+    """
+
+    text_columns: tuple[str, ...] | None = None
+    label_column: str = LABEL_COLUMN
+    category_columns: tuple[str, ...] | None = None
+    numeric_columns: tuple[str, ...] | None = None
+    time_column: str | None = None
+    id_column: str | None = None
+    levels: tuple[str, ...] | None = None
+    label_aliases: Mapping[str, str] = field(default_factory=dict)
+    min_rows_per_level: int = DEFAULT_MIN_ROWS_PER_LEVEL
+    slice_columns: tuple[str, ...] = DEFAULT_SLICE_COLUMNS
+
+    def __post_init__(self) -> None:
+        if self.min_rows_per_level < 1:
+            raise ConfigError(
+                f"min_rows_per_level: must be at least 1, got {self.min_rows_per_level}"
+            )
+        if self.text_columns is not None and not self.text_columns:
+            raise ConfigError("text_columns: give at least one text column, e.g. subject,body")
+
+    def scale(self) -> PriorityScale:
+        """The priority scale: configured levels plus aliases (common aliases for the default)."""
+        if self.levels is None:
+            aliases = {**DEFAULT_ALIASES, **self.label_aliases}
+            return PriorityScale.from_names(PriorityScale().levels, aliases)
+        return PriorityScale.from_names(self.levels, dict(self.label_aliases))
+
+    def resolve(self, columns: Sequence[str]) -> ResolvedColumns:
+        """Fill unset fields from the plain schema, keeping only columns that exist.
+
+        Args:
+            columns: the export's column names.
+
+        Returns:
+            The concrete column roles. Columns named explicitly are kept even if absent so the
+            validator can report them as missing.
+        """
+        present = set(columns)
+
+        def pick(given: tuple[str, ...] | None, plain: tuple[str, ...]) -> tuple[str, ...]:
+            return given if given is not None else tuple(c for c in plain if c in present)
+
+        def pick_one(given: str | None, plain: str) -> str | None:
+            if given is not None:
+                return given
+            return plain if plain in present else None
+
+        return ResolvedColumns(
+            text=pick(self.text_columns, TEXT_COLUMNS),
+            label=self.label_column,
+            category=pick(self.category_columns, CATEGORY_COLUMNS),
+            numeric=pick(self.numeric_columns, NUMERIC_COLUMNS),
+            time=pick_one(self.time_column, TIME_COLUMN),
+            id=pick_one(self.id_column, ID_COLUMN),
+            slices=tuple(c for c in self.slice_columns if c in present),
+        )
+
+    def with_overrides(self, **overrides: Any) -> DataConfig:
+        """A copy with the non-None overrides applied (CLI options win over the YAML file)."""
+        known = {f.name for f in fields(self)}
+        unknown = sorted(set(overrides) - known)
+        if unknown:
+            raise ConfigError(f"unknown data config fields {unknown}; known: {sorted(known)}")
+        return replace(self, **{k: v for k, v in overrides.items() if v is not None})
+
+
+@dataclass(frozen=True)
+class ResolvedColumns:
+    """Concrete column roles for one export."""
+
+    text: tuple[str, ...]
+    label: str
+    category: tuple[str, ...]
+    numeric: tuple[str, ...]
+    time: str | None
+    id: str | None
+    slices: tuple[str, ...] = ()
+
+    @property
+    def features(self) -> tuple[str, ...]:
+        """Every column the model reads."""
+        return self.text + self.category + self.numeric
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        """Every column that must exist in the export."""
+        extra = tuple(c for c in (self.time, self.id) if c is not None)
+        return (*self.features, self.label, *extra)
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Settings of one training run that are not about the data's shape.
+
+    Attributes:
+        test_fraction: share of rows held out (newest by time, else stratified).
+        cv: when set, K-fold cross-validation over the whole file for the report.
+        selection_cv: folds for model selection inside the training part.
+        f1_tolerance: the gate lets macro-F1 drop by at most this much.
+        top_recall_tolerance: the gate lets the top level's recall drop by at most this much.
+        random_state: seed for splits and estimators.
+    """
+
+    test_fraction: float = 0.2
+    cv: int | None = None
+    selection_cv: int = 3
+    f1_tolerance: float = 0.01
+    top_recall_tolerance: float = 0.0
+    random_state: int = 0
+
+    def __post_init__(self) -> None:
+        if not 0.05 <= self.test_fraction <= 0.5:
+            raise ConfigError(f"test_fraction: use 0.05..0.5, got {self.test_fraction}")
+        if self.cv is not None and self.cv < 2:
+            raise ConfigError(f"cv: K-fold needs K >= 2, got {self.cv}")
+        if self.f1_tolerance < 0 or self.top_recall_tolerance < 0:
+            raise ConfigError("f1_tolerance/top_recall_tolerance: must be >= 0")
+
+
+def _tuple(value: Any, name: str) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return tuple(v.strip() for v in value.split(",") if v.strip())
+    if isinstance(value, list | tuple):
+        return tuple(str(v) for v in value)
+    raise ConfigError(f"{name}: expected a list of column names, got {type(value).__name__}")
+
+
+def data_config_from_mapping(raw: Mapping[str, Any], source: str = "config") -> DataConfig:
+    """Build a DataConfig from parsed YAML/JSON, naming the offending key on error."""
+    known = {f.name for f in fields(DataConfig)}
+    unknown = sorted(set(raw) - known)
+    if unknown:
+        raise ConfigError(f"{source}: unknown keys {unknown}; known keys: {sorted(known)}")
+    kwargs: dict[str, Any] = {}
+    for key in ("text_columns", "category_columns", "numeric_columns", "levels"):
+        if key in raw:
+            kwargs[key] = _tuple(raw[key], f"{source}: {key}")
+    if "slice_columns" in raw:
+        kwargs["slice_columns"] = _tuple(raw["slice_columns"], f"{source}: slice_columns") or ()
+    for key in ("label_column", "time_column", "id_column"):
+        if raw.get(key) is not None:
+            kwargs[key] = str(raw[key])
+    aliases = raw.get("label_aliases") or {}
+    if not isinstance(aliases, Mapping):
+        raise ConfigError(f"{source}: label_aliases must map a label to a level, e.g. P1: urgent")
+    kwargs["label_aliases"] = {str(k): str(v) for k, v in aliases.items()}
+    if "min_rows_per_level" in raw:
+        try:
+            kwargs["min_rows_per_level"] = int(raw["min_rows_per_level"])
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(f"{source}: min_rows_per_level must be an integer") from exc
+    return DataConfig(**kwargs)
+
+
+def load_data_config(path: Path) -> DataConfig:
+    """Read a YAML data config file.
+
+    Raises:
+        ConfigError: the file is missing, not YAML, or has unknown keys.
+    """
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError(f"--config: file {path} does not exist") from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"--config: {path} is not valid YAML: {exc}") from exc
+    if raw is None:
+        return DataConfig()
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"--config: {path} must hold a mapping of keys, e.g. label_column: x")
+    return data_config_from_mapping(raw, source=str(path))

@@ -1,0 +1,313 @@
+"""Read an export (CSV, Parquet, JSONL), map its columns and validate it before any training.
+
+Bad rows are reported with their row number (1 = first data row; line 2 of a CSV with a header)
+and a reason code, and excluded visibly: the summary goes to the screen, the full list to a CSV
+that is logged to MLflow. Ticket text is personal data, so it never appears in that list.
+
+Reason codes: `missing_text`, `missing_label`, `unknown_label`, `bad_timestamp`,
+`duplicate_id`, `conflicting_label` (same text and attributes as another row, other label).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from classifier.errors import UnknownLevel
+from classifier.levels import PriorityScale
+from training.config import DataConfig, ResolvedColumns
+
+SUPPORTED_SUFFIXES = (".csv", ".parquet", ".pq", ".jsonl", ".ndjson", ".json")
+BAD_ROW_FIELDS = ("row", "reason", "column", "value", "detail")
+
+
+class DataError(ValueError):
+    """The export cannot be used as a whole; the message says which column/level and the fix."""
+
+
+@dataclass(frozen=True)
+class BadRow:
+    """One reason why one row was excluded (a row may have several)."""
+
+    row: int
+    reason: str
+    column: str
+    value: str
+    detail: str
+
+
+@dataclass
+class Dataset:
+    """A validated export: the good rows, their labels, and what was excluded and why.
+
+    Attributes:
+        frame: the good rows; index = row number in the export (1-based).
+        labels: level name per good row, aligned with `frame`.
+        columns: the concrete column roles used.
+        scale: the priority scale labels were mapped onto.
+        bad_rows: every exclusion reason, sorted by row.
+        n_rows: rows read from the file.
+        sha256: SHA-256 of the input file's bytes.
+        source: the path read.
+        warnings: non-fatal observations (e.g. numeric values that were not numbers).
+    """
+
+    frame: pd.DataFrame
+    labels: pd.Series
+    columns: ResolvedColumns
+    scale: PriorityScale
+    bad_rows: list[BadRow]
+    n_rows: int
+    sha256: str
+    source: Path
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def n_valid(self) -> int:
+        """Rows kept for training/evaluation."""
+        return len(self.frame)
+
+    @property
+    def n_bad(self) -> int:
+        """Distinct rows excluded."""
+        return len({b.row for b in self.bad_rows})
+
+    def bad_row_summary(self) -> dict[str, int]:
+        """Count of rows per reason code."""
+        return dict(Counter(b.reason for b in self.bad_rows))
+
+
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a file, streamed so large exports do not fill memory."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def read_table(path: Path) -> pd.DataFrame:
+    """Read an export; CSV cells stay strings so nothing is guessed before validation.
+
+    Raises:
+        DataError: the file does not exist or its format is not supported.
+    """
+    if not path.is_file():
+        raise DataError(f"--data: file {path} does not exist")
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    elif suffix in (".parquet", ".pq"):
+        frame = pd.read_parquet(path)
+    elif suffix in (".jsonl", ".ndjson", ".json"):
+        frame = pd.read_json(path, lines=suffix != ".json", dtype=False)
+    else:
+        raise DataError(
+            f"--data: {path.name} has an unsupported type; use one of {list(SUPPORTED_SUFFIXES)}"
+        )
+    frame.columns = [str(c) for c in frame.columns]
+    return frame
+
+
+def _as_text(series: pd.Series) -> pd.Series:
+    return series.astype(object).where(series.notna(), "").astype(str).str.strip()
+
+
+def _as_category(series: pd.Series) -> pd.Series:
+    text = _as_text(series)
+    return text.where(text != "", None).astype(object)
+
+
+def _parse_times(values: pd.Series) -> pd.Series:
+    text = _as_text(values)
+    parsed = pd.to_datetime(text, utc=True, errors="coerce", format="ISO8601")
+    retry = parsed.isna() & (text != "")
+    if retry.any():
+        parsed[retry] = pd.to_datetime(text[retry], utc=True, errors="coerce", format="mixed")
+    return parsed
+
+
+def load_dataset(path: Path, config: DataConfig | None = None) -> Dataset:
+    """Read and validate an export.
+
+    Args:
+        path: CSV, Parquet or JSONL file.
+        config: column mapping; default is the plain schema.
+
+    Returns:
+        The validated dataset.
+
+    Raises:
+        DataError: missing columns, no text column, or too few rows in a level.
+    """
+    config = config or DataConfig()
+    raw = read_table(path)
+    dataset = validate_frame(raw, config, source=path)
+    dataset.sha256 = file_sha256(path)
+    return dataset
+
+
+def validate_frame(  # noqa: PLR0912, PLR0915 - one pass over the checks reads best in one place
+    raw: pd.DataFrame, config: DataConfig, source: Path | None = None
+) -> Dataset:
+    """Map and validate an already-read frame (see `load_dataset`)."""
+    cols = config.resolve(list(raw.columns))
+    scale = config.scale()
+    if not cols.text:
+        raise DataError(
+            "no text columns found; pass --text-columns (e.g. subject,body) or text_columns "
+            f"in the data config. Columns in the file: {list(raw.columns)}"
+        )
+    missing = [c for c in dict.fromkeys(cols.required) if c not in raw.columns]
+    if missing:
+        raise DataError(
+            f"missing columns {missing}; columns in the file: {list(raw.columns)}. "
+            "Map them with --text-columns/--label-column/... or a --config data.yaml"
+        )
+    frame = pd.DataFrame(index=pd.RangeIndex(1, len(raw) + 1, name="row"))
+    bad: list[BadRow] = []
+    warnings: list[str] = []
+    values = raw.set_axis(frame.index)
+
+    for column in cols.text:
+        frame[column] = _as_text(values[column])
+    for column in cols.category:
+        frame[column] = _as_category(values[column])
+    for column in cols.numeric:
+        text = _as_text(values[column])
+        number = pd.to_numeric(text.str.replace(",", ".", regex=False), errors="coerce")
+        odd = int((number.isna() & (text != "")).sum())
+        if odd:
+            warnings.append(f"{column}: {odd} values are not numbers and were treated as missing")
+        frame[column] = number.astype(float)
+    for column in cols.slices:
+        if column not in frame.columns:
+            frame[column] = _as_category(values[column])
+
+    empty_text = np.logical_and.reduce([frame[c] == "" for c in cols.text])
+    bad += [
+        BadRow(r, "missing_text", "+".join(cols.text), "", "every text column is empty")
+        for r in frame.index[empty_text].tolist()
+    ]
+
+    labels_raw = _as_text(values[cols.label])
+    mapping: dict[str, str | None] = {}
+    for label in labels_raw.unique().tolist():
+        try:
+            mapping[label] = scale.parse(label) if label else None
+        except UnknownLevel:
+            mapping[label] = None
+    labels = labels_raw.map(mapping).astype(object)
+    for row, label in zip(frame.index.tolist(), labels_raw.tolist(), strict=True):
+        if label == "":
+            bad.append(BadRow(row, "missing_label", cols.label, "", "label is empty"))
+        elif mapping[label] is None:
+            bad.append(
+                BadRow(
+                    row, "unknown_label", cols.label, label,
+                    f"not one of {list(scale.levels)}; add an alias in label_aliases",
+                )
+            )  # fmt: skip
+
+    if cols.time is not None:
+        times = _parse_times(values[cols.time])
+        originals = _as_text(values[cols.time])
+        for row in frame.index[times.isna().to_numpy()].tolist():
+            bad.append(
+                BadRow(
+                    row, "bad_timestamp", cols.time, str(originals.at[row]),
+                    "not a parsable timestamp",
+                )
+            )  # fmt: skip
+        frame[cols.time] = times
+
+    excluded = {b.row for b in bad}
+    if cols.id is not None:
+        ids = _as_text(values[cols.id])
+        frame[cols.id] = ids
+        first_seen: dict[str, int] = {}
+        for row, ticket_id in zip(frame.index.tolist(), ids.tolist(), strict=True):
+            if ticket_id == "" or row in excluded:
+                continue
+            if ticket_id in first_seen:
+                bad.append(
+                    BadRow(
+                        row, "duplicate_id", cols.id, ticket_id,
+                        f"id already used by row {first_seen[ticket_id]}",
+                    )
+                )  # fmt: skip
+            else:
+                first_seen[ticket_id] = row
+
+    excluded = {b.row for b in bad}
+    keep = ~frame.index.isin(list(excluded))
+    bad += _conflicts(frame[keep], labels[keep], cols)
+    excluded = {b.row for b in bad}
+    keep = ~frame.index.isin(list(excluded))
+
+    good = frame[keep]
+    good_labels = labels[keep].astype(str)
+    counts = good_labels.value_counts()
+    short = {lvl: int(counts.get(lvl, 0)) for lvl in scale.levels}
+    short = {lvl: n for lvl, n in short.items() if n < config.min_rows_per_level}
+    if short:
+        detail = ", ".join(f"{lvl!r} has {n}" for lvl, n in short.items())
+        raise DataError(
+            f"too few valid rows per level: {detail}; at least {config.min_rows_per_level} "
+            "needed in every level. Add data, merge levels (levels: ...) or lower "
+            "min_rows_per_level in the data config"
+        )
+    bad.sort(key=lambda b: (b.row, b.reason))
+    return Dataset(
+        frame=good,
+        labels=good_labels,
+        columns=cols,
+        scale=scale,
+        bad_rows=bad,
+        n_rows=len(raw),
+        sha256="",
+        source=source or Path("<frame>"),
+        warnings=warnings,
+    )
+
+
+def _conflicts(frame: pd.DataFrame, labels: pd.Series, cols: ResolvedColumns) -> list[BadRow]:
+    """Rows whose text and attributes equal another row's while the labels differ."""
+    if frame.empty:
+        return []
+    key = pd.util.hash_pandas_object(frame[list(cols.features)].astype(str), index=False)
+    key.index = frame.index
+    per_key = labels.groupby(key).agg(lambda s: sorted(set(s)))
+    clashing = per_key[per_key.map(len) > 1]
+    if clashing.empty:
+        return []
+    out: list[BadRow] = []
+    for value, group in key[key.isin(clashing.index)].groupby(key):
+        rows = [int(r) for r in group.index]
+        for row in rows:
+            others = [r for r in rows if r != row][:5]
+            out.append(
+                BadRow(
+                    row, "conflicting_label", cols.label, str(labels[row]),
+                    f"same text and attributes as rows {others} with labels "
+                    f"{clashing[value]}",
+                )
+            )  # fmt: skip
+    return out
+
+
+def write_bad_rows(bad_rows: list[BadRow], path: Path) -> Path:
+    """Write the full bad-row list as CSV (header even when empty)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(BAD_ROW_FIELDS)
+        for b in bad_rows:
+            writer.writerow([b.row, b.reason, b.column, b.value, b.detail])
+    return path
