@@ -1,0 +1,97 @@
+"""Engines for the review store: one URL from the settings, async for the service, sync for
+migrations and training.
+
+SQLite gets WAL (readers never wait for the writer), `synchronous=FULL` (a committed review
+survives a crash) and a busy timeout (several workers share one file). Write transactions on
+SQLite start with `BEGIN IMMEDIATE` so two writers queue up instead of failing on a lock
+upgrade; PostgreSQL serialises writers with row locks instead.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+IMMEDIATE = "tp_sqlite_immediate"  # execution option: open this transaction for writing
+_BUSY_TIMEOUT_MS = 15_000
+
+
+class DatabaseUrlError(ValueError):
+    """The database URL names a backend the store does not support."""
+
+
+def _parse(url: str) -> URL:
+    try:
+        parsed = make_url(url)
+    except Exception as exc:
+        raise DatabaseUrlError(
+            f"TP_DATABASE_URL={url!r} is not a database URL; use e.g. sqlite:///reviews.db or "
+            "postgresql://user:password@localhost:5432/tickets"
+        ) from exc
+    backend = parsed.get_backend_name()
+    if backend not in {"sqlite", "postgresql"}:
+        raise DatabaseUrlError(
+            f"TP_DATABASE_URL uses {backend!r}; the review store supports sqlite and postgresql"
+        )
+    return parsed
+
+
+def async_url(url: str) -> URL:
+    """The URL with an async driver (aiosqlite or psycopg 3)."""
+    parsed = _parse(url)
+    driver = "aiosqlite" if parsed.get_backend_name() == "sqlite" else "psycopg"
+    return parsed.set(drivername=f"{parsed.get_backend_name()}+{driver}")
+
+
+def sync_url(url: str) -> URL:
+    """The URL with a sync driver (sqlite3 or psycopg 3)."""
+    parsed = _parse(url)
+    if parsed.get_backend_name() == "sqlite":
+        return parsed.set(drivername="sqlite")
+    return parsed.set(drivername="postgresql+psycopg")
+
+
+def is_sqlite(url: str | URL) -> bool:
+    """True when the URL points at SQLite."""
+    parsed = url if isinstance(url, URL) else _parse(url)
+    return parsed.get_backend_name() == "sqlite"
+
+
+def _install_sqlite_hooks(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Take transaction control away from the driver so BEGIN below is the only one.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        immediate = conn.get_execution_options().get(IMMEDIATE, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def make_async_engine(url: str, **kwargs: Any) -> AsyncEngine:
+    """An async engine for the service (pool sized for a few concurrent writers)."""
+    target = async_url(url)
+    if is_sqlite(target):
+        engine = create_async_engine(target, **kwargs)
+        _install_sqlite_hooks(engine.sync_engine)
+        return engine
+    return create_async_engine(target, pool_pre_ping=True, **kwargs)
+
+
+def make_sync_engine(url: str, **kwargs: Any) -> Engine:
+    """A sync engine for migrations, the CLI and training."""
+    target = sync_url(url)
+    engine = create_engine(target, **kwargs)
+    if is_sqlite(target):
+        _install_sqlite_hooks(engine)
+    return engine

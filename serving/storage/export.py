@@ -1,0 +1,126 @@
+"""Reviewed tickets as training rows: the plain schema plus the human's final label.
+
+The rows stream from the database in pages, so an export of a year of reviews never sits in
+memory; `rows_to_csv` / `rows_to_jsonl` turn them into bytes chunks for a streaming response.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import AsyncIterator, Iterable, Iterator
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from serving.storage import extract
+from serving.storage.models import Prediction, Review
+from serving.storage.store import ReviewStore
+
+REVIEW_COLUMNS: tuple[str, ...] = (
+    "priority",
+    "suggested_priority",
+    "model_priority",
+    "review_action",
+    "reason_code",
+    "reviewed_at",
+    "model_version",
+    "prediction_id",
+    "redacted",
+)
+PLAIN_COLUMNS: tuple[str, ...] = (
+    "ticket_id",
+    "created_at",
+    "subject",
+    "body",
+    "language",
+    "channel",
+    *extract.CUSTOMER_FIELDS,
+    "stated_urgency",
+    "affected_users",
+    "tags",
+)
+EXPORT_COLUMNS: tuple[str, ...] = PLAIN_COLUMNS + REVIEW_COLUMNS
+_PAGE = 500
+
+
+def _iso(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+def training_row(prediction: Prediction, review: Review) -> dict[str, Any]:
+    """One export row: the ticket as requested, labelled with the reviewer's final level."""
+    row = extract.to_plain_record(prediction.request)
+    row["ticket_id"] = row.get("ticket_id") or prediction.external_id or prediction.id
+    row["created_at"] = _iso(row.get("created_at") or prediction.created_at)
+    row.update(
+        priority=review.final_level,
+        suggested_priority=review.suggested_level,
+        model_priority=review.model_priority,
+        review_action=review.action,
+        reason_code=review.reason_code,
+        reviewed_at=review.created_at.isoformat(),
+        model_version=prediction.model_version,
+        prediction_id=prediction.id,
+        redacted=prediction.redacted_at is not None,
+    )
+    return row
+
+
+async def export_rows(
+    store: ReviewStore, since: datetime | None = None
+) -> AsyncIterator[dict[str, Any]]:
+    """Current reviews (one per prediction) reviewed at or after `since`, oldest first."""
+    last: tuple[datetime, int] | None = None
+    while True:
+        query = (
+            select(Prediction, Review)
+            .join(Review, Review.prediction_id == Prediction.id)
+            .where(Review.is_current)
+            .order_by(Review.created_at, Review.id)
+            .limit(_PAGE)
+        )
+        if since is not None:
+            query = query.where(Review.created_at >= since)
+        if last is not None:
+            query = query.where(
+                (Review.created_at > last[0])
+                | ((Review.created_at == last[0]) & (Review.id > last[1]))
+            )
+        async with store.read() as session:
+            page = (await session.execute(query)).tuples().all()
+        for prediction, review in page:
+            yield training_row(prediction, review)
+        if len(page) < _PAGE:
+            return
+        last = (page[-1][1].created_at, page[-1][1].id)
+
+
+def _cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)
+    return value
+
+
+def csv_chunks(rows: Iterable[dict[str, Any]], header: bool = True) -> Iterator[str]:
+    """CSV text for rows (UTF-8 safe, any language), one chunk per row after the header."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(EXPORT_COLUMNS), extrasaction="ignore")
+    if header:
+        writer.writeheader()
+    for row in rows:
+        writer.writerow({key: _cell(row.get(key)) for key in EXPORT_COLUMNS})
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+    if buffer.getvalue():
+        yield buffer.getvalue()
+
+
+def jsonl_line(row: dict[str, Any]) -> str:
+    """One JSON Lines record."""
+    return json.dumps({key: row.get(key) for key in EXPORT_COLUMNS}, ensure_ascii=False) + "\n"

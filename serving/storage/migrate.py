@@ -1,0 +1,94 @@
+"""Apply the alembic migrations in `serving/storage/migrations/` to a database URL.
+
+Several workers may start at once: PostgreSQL serialises them with an advisory lock, SQLite
+with a lock file next to the database, so the schema is created exactly once.
+"""
+
+from __future__ import annotations
+
+import fcntl
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, text
+
+from serving.storage.engine import is_sqlite, make_sync_engine, sync_url
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+_PG_LOCK_KEY = 0x7470_7265_7669_6577  # "tpreview": any constant shared by all workers
+
+
+def alembic_config() -> Config:
+    """An alembic Config pointing at the packaged migrations (no alembic.ini needed)."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return config
+
+
+@contextmanager
+def _sqlite_file_lock(url: str) -> Iterator[None]:
+    database = sync_url(url).database
+    if not database or database == ":memory:":
+        yield
+        return
+    lock_path = Path(database).with_name(Path(database).name + ".migrate-lock")
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with lock_path.open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _run(connection: Connection, revision: str) -> None:
+    config = alembic_config()
+    config.attributes["connection"] = connection
+    command.upgrade(config, revision)
+
+
+def upgrade(url: str, revision: str = "head") -> str | None:
+    """Bring the database at `url` to `revision` and return the revision it is now at.
+
+    Args:
+        url: database URL (sqlite:///file.db or postgresql://...).
+        revision: target revision, `head` for the newest.
+    """
+    engine = make_sync_engine(url)
+    try:
+        if is_sqlite(url):
+            with _sqlite_file_lock(url), engine.begin() as connection:
+                _run(connection, revision)
+        else:
+            with engine.connect() as connection:
+                connection.execute(text("SELECT pg_advisory_lock(:k)"), {"k": _PG_LOCK_KEY})
+                connection.commit()
+                try:
+                    with connection.begin():
+                        _run(connection, revision)
+                finally:
+                    connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _PG_LOCK_KEY})
+                    connection.commit()
+        return current_revision(url)
+    finally:
+        engine.dispose()
+
+
+def current_revision(url: str) -> str | None:
+    """The revision the database is at, or None when it has never been migrated."""
+    engine = make_sync_engine(url)
+    try:
+        with engine.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision()
+    finally:
+        engine.dispose()
+
+
+def head_revision() -> str | None:
+    """The newest revision shipped with this code."""
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()

@@ -1,0 +1,126 @@
+"""Record a reviewer's verdict: validated, in one transaction, committed before the caller
+hears back — an acknowledged review is never lost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from classifier.errors import UnknownLevel
+from classifier.levels import PriorityScale
+from serving.storage.models import Prediction, Review
+from serving.storage.records import (
+    AlreadyReviewed,
+    InvalidReview,
+    PredictionNotFound,
+    ReviewInput,
+    ReviewResult,
+)
+from serving.storage.store import ReviewStore, review_result, utcnow
+
+MAX_NOTE_CHARS = 4_000
+MAX_AGENT_CHARS = 256
+
+
+def _check_input(
+    review: ReviewInput, scale: PriorityScale, reason_codes: Sequence[str]
+) -> str | None:
+    """Validate the input alone; return the canonical level (None for a plain accept)."""
+    if review.action not in ("accept", "override"):
+        raise InvalidReview("action", f"{review.action!r} is not allowed; use accept or override")
+    if not review.agent.strip() or len(review.agent) > MAX_AGENT_CHARS:
+        raise InvalidReview("agent", f"name the reviewer in 1 to {MAX_AGENT_CHARS} characters")
+    if review.note is not None and len(review.note) > MAX_NOTE_CHARS:
+        raise InvalidReview(
+            "note", f"{len(review.note)} characters is too long; keep it to {MAX_NOTE_CHARS}"
+        )
+    if review.reason is not None and review.reason not in reason_codes:
+        raise InvalidReview(
+            "reason", f"{review.reason!r} is not a reason code; use one of {list(reason_codes)}"
+        )
+    level: str | None = None
+    if review.level is not None:
+        try:
+            level = scale.parse(review.level)
+        except UnknownLevel as exc:
+            raise InvalidReview("level", str(exc)) from None
+    if review.action == "override":
+        if level is None:
+            raise InvalidReview("level", f"an override needs a level, one of {list(scale.levels)}")
+        if review.reason is None and reason_codes:
+            raise InvalidReview(
+                "reason", f"an override needs a reason code, one of {list(reason_codes)}"
+            )
+    return level
+
+
+async def record_review(
+    store: ReviewStore,
+    prediction_id: str,
+    review: ReviewInput,
+    scale: PriorityScale,
+    reason_codes: Sequence[str],
+) -> ReviewResult:
+    """Store a review of one prediction and return it once it is committed.
+
+    An override to the suggested level itself is stored as an accept.
+
+    Raises:
+        InvalidReview: unknown level or reason, missing level/reason for an override (422).
+        PredictionNotFound: no prediction has this id (404).
+        AlreadyReviewed: a review exists and `force` is false (409).
+    """
+    level = _check_input(review, scale, reason_codes)
+    try:
+        async with store.write() as session:
+            prediction = await session.get(Prediction, prediction_id, with_for_update=True)
+            if prediction is None:
+                raise PredictionNotFound(prediction_id)
+            suggested = prediction.priority
+            if review.action == "accept" and level not in (None, suggested):
+                raise InvalidReview(
+                    "level",
+                    f"accept keeps the suggested level {suggested!r}; "
+                    f"send action=override to set {level!r}",
+                )
+            final = level or suggested
+            current = await session.scalar(
+                select(Review).where(Review.prediction_id == prediction_id, Review.is_current)
+            )
+            if current is not None:
+                if not review.force:
+                    raise AlreadyReviewed(
+                        prediction_id, current.agent, current.created_at, current.final_level
+                    )
+                current.is_current = False
+                await session.flush()
+            now = utcnow()
+            row = Review(
+                prediction_id=prediction_id,
+                agent=review.agent.strip(),
+                action="accept" if final == suggested else "override",
+                suggested_level=suggested,
+                final_level=final,
+                model_priority=prediction.model_priority,
+                reason_code=review.reason,
+                note=review.note.strip() if review.note and review.note.strip() else None,
+                created_at=now,
+                is_current=True,
+            )
+            session.add(row)
+            prediction.reviewed_at = now
+            await session.flush()
+            result = review_result(row, replaced=current is not None)
+    except IntegrityError:
+        # A concurrent first review won the unique "one current review" index.
+        detail = await store.detail(prediction_id)
+        latest = detail.current_review if detail else None
+        if latest is None:
+            raise
+        raise AlreadyReviewed(
+            prediction_id, latest.agent, latest.created_at, latest.final_level
+        ) from None
+    return result

@@ -1,0 +1,270 @@
+"""The review store: predictions in, queue and details out; reviews, export and stats live in
+their own modules and run on the sessions this class opens.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Select, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from serving.storage import extract
+from serving.storage.engine import IMMEDIATE, make_async_engine
+from serving.storage.models import AppSecret, Prediction, PredictionRule, Review
+from serving.storage.records import (
+    PredictionDetail,
+    QueueFilters,
+    QueueItem,
+    ReviewResult,
+    StoredPredictionLike,
+)
+
+_REDACT_CHUNK = 500
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware UTC."""
+    return datetime.now(UTC)
+
+
+def prediction_row(record: StoredPredictionLike) -> dict[str, Any]:
+    """Columns of one `predictions` row for a served prediction."""
+    decision = record.decision
+    model_priority, confidence = extract.model_view(decision)
+    model = decision.get("model") if isinstance(decision.get("model"), dict) else {}
+    language = record.request.get("language") or decision.get("language")
+    return {
+        "id": record.prediction_id,
+        "external_id": record.external_id,
+        "created_at": record.created_at,
+        "model_name": getattr(record, "model_name", None) or (model or {}).get("model_name"),
+        "model_version": record.model_version,
+        "rules_sha256": record.rules_sha256,
+        "priority": str(decision.get("priority", "")),
+        "source": str(decision.get("source", "")),
+        "model_priority": model_priority,
+        "confidence": confidence,
+        "language": str(language) if language else None,
+        "first_response_due": extract.first_response_due(decision),
+        "review_required": bool(decision.get("review_required", False)),
+        "shadow": decision.get("shadow_model_priority") is not None,
+        "request": record.request,
+        "decision": decision,
+    }
+
+
+def review_result(review: Review, replaced: bool = False) -> ReviewResult:
+    """The dataclass view of a reviews row."""
+    return ReviewResult(
+        review_id=review.id,
+        prediction_id=review.prediction_id,
+        agent=review.agent,
+        action="override" if review.action == "override" else "accept",
+        suggested_level=review.suggested_level,
+        final_level=review.final_level,
+        model_priority=review.model_priority,
+        reason=review.reason_code,
+        note=review.note,
+        created_at=review.created_at,
+        replaced_previous=replaced,
+    )
+
+
+def _queue_item(row: Prediction, rules: tuple[str, ...]) -> QueueItem:
+    return QueueItem(
+        prediction_id=row.id,
+        external_id=row.external_id,
+        created_at=row.created_at,
+        subject=str(row.request.get("subject") or ""),
+        language=row.language,
+        priority=row.priority,
+        source=row.source,
+        model_priority=row.model_priority,
+        confidence=row.confidence,
+        first_response_due=row.first_response_due,
+        rules_fired=rules,
+        model_version=row.model_version,
+        review_required=row.review_required,
+        shadow=row.shadow,
+    )
+
+
+class ReviewStore:
+    """Async access to predictions and reviews on SQLite or PostgreSQL."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        """Wrap an async engine (see `serving.storage.engine.make_async_engine`)."""
+        self.engine = engine
+        self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+
+    @classmethod
+    def from_url(cls, url: str) -> ReviewStore:
+        """A store on the database at `url` (the schema must already be migrated)."""
+        return cls(make_async_engine(url))
+
+    async def dispose(self) -> None:
+        """Close every pooled connection."""
+        await self.engine.dispose()
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        """A session for reading."""
+        async with self._sessions() as session:
+            yield session
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[AsyncSession]:
+        """A session whose transaction commits on success and rolls back on error.
+
+        On SQLite the transaction takes the write lock up front (BEGIN IMMEDIATE), so two
+        writers wait for each other instead of failing when a read lock is upgraded.
+        """
+        async with self._sessions() as session:
+            await session.connection(execution_options={IMMEDIATE: True})
+            async with session.begin():
+                yield session
+
+    async def save_predictions(self, records: Sequence[StoredPredictionLike]) -> None:
+        """Store served predictions and the rules they fired, in one transaction."""
+        if not records:
+            return
+        rows = [prediction_row(record) for record in records]
+        rules = [
+            {"prediction_id": record.prediction_id, "rule_id": rule_id}
+            for record in records
+            for rule_id in extract.fired_rule_ids(record.decision)
+        ]
+        async with self.write() as session:
+            await session.execute(insert(Prediction), rows)
+            if rules:
+                await session.execute(insert(PredictionRule), rules)
+
+    def _queue_query(self, filters: QueueFilters) -> Select[Prediction]:
+        query = select(Prediction).where(Prediction.reviewed_at.is_(None))
+        if filters.level:
+            query = query.where(Prediction.priority == filters.level)
+        if filters.language:
+            query = query.where(func.lower(Prediction.language) == filters.language.lower())
+        if filters.model_version:
+            query = query.where(Prediction.model_version == filters.model_version)
+        if filters.rule:
+            fired = select(PredictionRule.prediction_id).where(
+                PredictionRule.rule_id == filters.rule
+            )
+            query = query.where(Prediction.id.in_(fired))
+        return query
+
+    async def queue(
+        self, filters: QueueFilters | None = None, limit: int = 50, offset: int = 0
+    ) -> list[QueueItem]:
+        """Pending suggestions: earliest first-response due first, then least confident.
+
+        Predictions without an SLA due time come after those with one; without a confidence
+        (no model) they count as least confident.
+        """
+        query = (
+            self._queue_query(filters or QueueFilters())
+            .order_by(
+                Prediction.first_response_due.asc().nulls_last(),
+                Prediction.confidence.asc().nulls_first(),
+                Prediction.created_at.asc(),
+                Prediction.id.asc(),
+            )
+            .limit(limit)
+            .offset(offset)
+        )
+        async with self.read() as session:
+            rows = list((await session.scalars(query)).all())
+            rules = await self._rules_for(session, [row.id for row in rows])
+        return [_queue_item(row, rules.get(row.id, ())) for row in rows]
+
+    async def pending_count(self, filters: QueueFilters | None = None) -> int:
+        """How many suggestions wait for review (with the same filters as the queue)."""
+        subquery = self._queue_query(filters or QueueFilters()).subquery()
+        async with self.read() as session:
+            return int(await session.scalar(select(func.count()).select_from(subquery)) or 0)
+
+    @staticmethod
+    async def _rules_for(session: AsyncSession, ids: list[str]) -> dict[str, tuple[str, ...]]:
+        if not ids:
+            return {}
+        result = await session.execute(
+            select(PredictionRule.prediction_id, PredictionRule.rule_id).where(
+                PredictionRule.prediction_id.in_(ids)
+            )
+        )
+        found: dict[str, list[str]] = {}
+        for prediction_id, rule_id in result.all():
+            found.setdefault(prediction_id, []).append(rule_id)
+        return {key: tuple(value) for key, value in found.items()}
+
+    async def detail(self, prediction_id: str) -> PredictionDetail | None:
+        """One prediction with its reviews (oldest first), or None when the id is unknown."""
+        async with self.read() as session:
+            row = await session.get(Prediction, prediction_id)
+            if row is None:
+                return None
+            reviews = (
+                await session.scalars(
+                    select(Review)
+                    .where(Review.prediction_id == prediction_id)
+                    .order_by(Review.created_at, Review.id)
+                )
+            ).all()
+            rule_ids = extract.fired_rule_ids(row.decision)
+        return PredictionDetail(
+            item=_queue_item(row, rule_ids),
+            body=str(row.request.get("body") or ""),
+            request=row.request,
+            decision=row.decision,
+            reasons=tuple(extract.reasons(row.decision)),
+            redacted=row.redacted_at is not None,
+            reviews=tuple(review_result(review) for review in reviews),
+        )
+
+    async def redact_text(self, older_than: datetime) -> int:
+        """Blank subject and body of requests created before `older_than`; returns how many."""
+        done = 0
+        while True:
+            async with self.write() as session:
+                rows = (
+                    await session.execute(
+                        select(Prediction.id, Prediction.request)
+                        .where(Prediction.created_at < older_than)
+                        .where(Prediction.redacted_at.is_(None))
+                        .limit(_REDACT_CHUNK)
+                    )
+                ).all()
+                now = utcnow()
+                for prediction_id, request in rows:
+                    await session.execute(
+                        update(Prediction)
+                        .where(Prediction.id == prediction_id)
+                        .values(request=extract.redacted(request), redacted_at=now)
+                    )
+            done += len(rows)
+            if len(rows) < _REDACT_CHUNK:
+                return done
+
+    async def secret(self, name: str) -> str:
+        """A random secret shared by every worker, created on first use."""
+        async with self.read() as session:
+            found = await session.get(AppSecret, name)
+            if found is not None:
+                return found.value
+        try:
+            async with self.write() as session:
+                session.add(AppSecret(name=name, value=secrets.token_urlsafe(48)))
+        except IntegrityError:
+            pass  # another worker created it first; read theirs
+        async with self.read() as session:
+            found = await session.get(AppSecret, name)
+            if found is None:  # pragma: no cover - would need a concurrent delete
+                raise RuntimeError(f"secret {name!r} vanished right after it was created")
+            return found.value
