@@ -1,0 +1,351 @@
+"""Rule conditions: small objects that test one fact of a ticket and say why they matched.
+
+Every condition's `test(facts)` returns the reason it holds (the matched phrase, the value
+that met the threshold) or None. Facts are read lazily from `Facts`, so a ticket's text is
+normalised and tokenised at most once per decision, however many rules look at it.
+"""
+
+from __future__ import annotations
+
+import operator
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from classifier.calendars import BusinessCalendar
+from classifier.decision import ModelOutput
+from classifier.schema import Ticket
+from classifier.text import Doc, Phrase, PhraseIndex
+
+
+class Facts:
+    """What conditions may look at for one decision, computed on first use."""
+
+    __slots__ = ("_doc", "created", "index", "model", "ticket")
+
+    def __init__(
+        self, ticket: Ticket, model: ModelOutput | None, index: PhraseIndex, created: datetime
+    ) -> None:
+        """Wrap a ticket, the model's output (None when absent) and the rule set's index."""
+        self.ticket = ticket
+        self.model = model
+        self.index = index
+        self.created = created
+        self._doc: Doc | None = None
+
+    @property
+    def doc(self) -> Doc:
+        """The ticket's normalised, tokenised text."""
+        if self._doc is None:
+            self._doc = Doc(self.ticket.subject, self.ticket.body)
+        return self._doc
+
+
+class Condition:
+    """Base class: `test` returns a reason string when the condition holds, else None."""
+
+    cost = 1  # cheap conditions run first inside `all`/`any`
+
+    def test(self, facts: Facts) -> str | None:  # pragma: no cover - abstract
+        """The reason this condition holds for these facts, or None."""
+        raise NotImplementedError
+
+    def describe(self) -> str:  # pragma: no cover - abstract
+        """A short human description, used in `not` reasons and `rules explain`."""
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class Always(Condition):
+    """A rule without `when`: it always fires."""
+
+    def test(self, facts: Facts) -> str | None:
+        """Always holds."""
+        return "always"
+
+    def describe(self) -> str:
+        """Describe."""
+        return "always"
+
+
+@dataclass(frozen=True)
+class PhraseCond(Condition):
+    """Any of the phrases occurs in `part` (text, subject or body)."""
+
+    part: str
+    phrases: tuple[Phrase, ...]
+    cost = 3
+
+    def test(self, facts: Facts) -> str | None:
+        """The first listed phrase found, e.g. "text matches 'nedbrud'"."""
+        doc, index = facts.doc, facts.index
+        for phrase in self.phrases:
+            if phrase.matches(doc, index, self.part):
+                return f"{self.part} matches {phrase.original!r}"
+        return None
+
+    def describe(self) -> str:
+        """Describe."""
+        shown = ", ".join(repr(p.original) for p in self.phrases[:4])
+        more = ", ..." if len(self.phrases) > 4 else ""
+        return f"{self.part} matches any of [{shown}{more}]"
+
+
+@dataclass(frozen=True)
+class RegexCond(Condition):
+    """A regular expression (case-insensitive) finds a match in the raw subject/body."""
+
+    part: str
+    pattern: re.Pattern[str]
+    cost = 5
+
+    def test(self, facts: Facts) -> str | None:
+        """The matched text, e.g. "body regex matched 'ERR-503'"."""
+        t = facts.ticket
+        raw = t.subject if self.part == "subject" else t.body if self.part == "body" else t.text
+        match = self.pattern.search(raw)
+        return f"{self.part} regex matched {match.group(0)!r}" if match else None
+
+    def describe(self) -> str:
+        """Describe."""
+        return f"{self.part} regex /{self.pattern.pattern}/"
+
+
+@dataclass(frozen=True)
+class TagsCond(Condition):
+    """The ticket carries any (or all) of the tags, case-insensitively."""
+
+    tags: frozenset[str]
+    require_all: bool = False
+
+    def test(self, facts: Facts) -> str | None:
+        """The matching tags."""
+        have = {t.casefold() for t in facts.ticket.tags}
+        hit = have & self.tags
+        if (self.require_all and hit == self.tags) or (not self.require_all and hit):
+            return f"tags include {sorted(hit)}"
+        return None
+
+    def describe(self) -> str:
+        """Describe."""
+        return f"tags {'all' if self.require_all else 'any'} of {sorted(self.tags)}"
+
+
+@dataclass(frozen=True)
+class InCond(Condition):
+    """A categorical fact (tier, channel, language...) is one of the values."""
+
+    fact: str
+    get: Callable[[Facts], object]
+    values: frozenset[str]
+
+    def test(self, facts: Facts) -> str | None:
+        """E.g. "customer.tier = 'enterprise'"."""
+        value = self.get(facts)
+        if value is not None and str(value).casefold() in self.values:
+            return f"{self.fact} = {value!r}"
+        return None
+
+    def describe(self) -> str:
+        """Describe."""
+        return f"{self.fact} in {sorted(self.values)}"
+
+
+@dataclass(frozen=True)
+class BoolCond(Condition):
+    """A yes/no fact (customer.vip) has the given value; unknown never matches."""
+
+    fact: str
+    get: Callable[[Facts], object]
+    value: bool
+
+    def test(self, facts: Facts) -> str | None:
+        """E.g. "customer.vip = True"."""
+        got = self.get(facts)
+        return f"{self.fact} = {got}" if got is not None and bool(got) is self.value else None
+
+    def describe(self) -> str:
+        """Describe."""
+        return f"{self.fact} is {self.value}"
+
+
+OPS: dict[str, tuple[str, Callable[[float, float], bool]]] = {
+    ">": (">", operator.gt), "gt": (">", operator.gt),
+    ">=": (">=", operator.ge), "gte": (">=", operator.ge), "at_least": (">=", operator.ge),
+    "<": ("<", operator.lt), "lt": ("<", operator.lt),
+    "<=": ("<=", operator.le), "lte": ("<=", operator.le), "at_most": ("<=", operator.le),
+    "==": ("=", operator.eq), "eq": ("=", operator.eq),
+    "!=": ("!=", operator.ne), "ne": ("!=", operator.ne),
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class NumCond(Condition):
+    """A numeric fact compares to a threshold; a missing value never matches."""
+
+    fact: str
+    get: Callable[[Facts], object]
+    symbol: str
+    op: Callable[[float, float], bool]
+    threshold: float
+
+    def test(self, facts: Facts) -> str | None:
+        """E.g. "customer.monthly_value = 1500 >= 1000"."""
+        value = self.get(facts)
+        if value is None or isinstance(value, bool) or not isinstance(value, int | float):
+            return None
+        if self.op(value, self.threshold):
+            return f"{self.fact} = {value:g} {self.symbol} {self.threshold:g}"
+        return None
+
+    def describe(self) -> str:
+        """Describe."""
+        return f"{self.fact} {self.symbol} {self.threshold:g}"
+
+
+@dataclass(frozen=True)
+class ModelLevelCond(Condition):
+    """The model's suggested level is one of `levels`; never matches without a model."""
+
+    levels: frozenset[str]
+    label: str
+
+    def test(self, facts: Facts) -> str | None:
+        """E.g. "model.priority = 'low'"."""
+        model = facts.model
+        if model is not None and model.priority in self.levels:
+            return f"model.priority = {model.priority!r}"
+        return None
+
+    def describe(self) -> str:
+        """Describe."""
+        return f"model.priority {self.label}"
+
+
+@dataclass(frozen=True)
+class ConfidenceBelow(Condition):
+    """The model's confidence is below a threshold; never matches without a model."""
+
+    threshold: float
+
+    def test(self, facts: Facts) -> str | None:
+        """E.g. "model.confidence = 0.41 < 0.5"."""
+        model = facts.model
+        if model is not None and model.confidence < self.threshold:
+            return f"model.confidence = {model.confidence:.2f} < {self.threshold:g}"
+        return None
+
+    def describe(self) -> str:
+        """Describe."""
+        return f"model.confidence < {self.threshold:g}"
+
+
+@dataclass(frozen=True)
+class BusinessHoursCond(Condition):
+    """The ticket was created inside (or outside) a calendar's working hours.
+
+    With `follow_customer`, a customer's own calendar (if the rule set defines it) is used
+    instead of `calendar`.
+    """
+
+    calendar: BusinessCalendar
+    inside: bool
+    follow_customer: Mapping[str, BusinessCalendar] | None = None
+    cost = 2
+
+    def test(self, facts: Facts) -> str | None:
+        """E.g. "created outside business hours of 'office'"."""
+        calendar = self.calendar
+        own = facts.ticket.customer.calendar
+        if self.follow_customer is not None and own is not None:
+            calendar = self.follow_customer.get(own, calendar)
+        if calendar.is_open(facts.created) is self.inside:
+            where = "inside" if self.inside else "outside"
+            return f"created {where} business hours of {calendar.name!r}"
+        return None
+
+    def describe(self) -> str:
+        """Describe."""
+        where = "inside" if self.inside else "outside"
+        return f"created {where} business hours of {self.calendar.name!r}"
+
+
+@dataclass(frozen=True)
+class AllCond(Condition):
+    """Every child holds; reasons are joined with "and"."""
+
+    children: tuple[Condition, ...]
+
+    @property
+    def cost(self) -> int:  # type: ignore[override]
+        """Sum of the children's costs."""
+        return sum(c.cost for c in self.children)
+
+    def test(self, facts: Facts) -> str | None:
+        """All reasons, or None at the first child that fails."""
+        reasons: list[str] = []
+        for child in self.children:
+            reason = child.test(facts)
+            if reason is None:
+                return None
+            reasons.append(reason)
+        return " and ".join(reasons)
+
+    def describe(self) -> str:
+        """Describe."""
+        return " and ".join(_wrap(c) for c in self.children)
+
+
+@dataclass(frozen=True)
+class AnyCond(Condition):
+    """At least one child holds; the first that does gives the reason."""
+
+    children: tuple[Condition, ...]
+
+    @property
+    def cost(self) -> int:  # type: ignore[override]
+        """Sum of the children's costs."""
+        return sum(c.cost for c in self.children)
+
+    def test(self, facts: Facts) -> str | None:
+        """The first child's reason."""
+        for child in self.children:
+            reason = child.test(facts)
+            if reason is not None:
+                return reason
+        return None
+
+    def describe(self) -> str:
+        """Describe."""
+        return " or ".join(_wrap(c) for c in self.children)
+
+
+@dataclass(frozen=True)
+class NotCond(Condition):
+    """The child does not hold."""
+
+    child: Condition
+
+    @property
+    def cost(self) -> int:  # type: ignore[override]
+        """The child's cost."""
+        return self.child.cost
+
+    def test(self, facts: Facts) -> str | None:
+        """E.g. "not (customer.tier in ['free'])"."""
+        return f"not ({self.child.describe()})" if self.child.test(facts) is None else None
+
+    def describe(self) -> str:
+        """Describe."""
+        return f"not ({self.child.describe()})"
+
+
+def _wrap(cond: Condition) -> str:
+    text = cond.describe()
+    return f"({text})" if isinstance(cond, AllCond | AnyCond) else text
+
+
+def cheapest_first(children: Sequence[Condition]) -> tuple[Condition, ...]:
+    """Children ordered by cost (stable), so expensive text tests run only when needed."""
+    return tuple(sorted(children, key=lambda c: c.cost))

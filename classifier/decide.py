@@ -1,0 +1,186 @@
+"""decide(): the model's suggestion, bounded and overridden by rules, with SLA due times.
+
+Semantics (deterministic; rules run in file order):
+
+- The starting level is the model's suggestion, or the scale's default level when there is no
+  model (source "default").
+- `set` replaces the starting level; when several rules `set`, the last one in file order wins.
+- `at_least` raises a floor (the highest floor wins), `at_most` lowers a ceiling (the lowest
+  ceiling wins). The final level is the set/started level clamped into [floor, ceiling].
+- Conflict: when a floor is above a ceiling (`at_least urgent` from one rule, `at_most high`
+  from another), the floor wins, whatever the order: under-prioritising costs more than
+  over-prioritising, and an `at_least` is usually a promise (security, VIP) while an
+  `at_most` is a budget.
+- `policy`: the last rule that chooses a policy wins; otherwise `default_policy`.
+- `require_review`: true if any fired rule requires review. `tags`: added in order, once each.
+- `stop`: no rules after this one are evaluated.
+- The source is "rule" (with `rule_id`, the rule whose action fixed the final level) only
+  when the final level differs from the starting level; otherwise "model" or "default".
+- Shadow mode: the final level is what the rules alone decide (as if there were no model, so
+  `model.*` conditions do not match) and `shadow_model_priority` is the model's suggestion.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import cast
+
+from classifier.conditions import Facts
+from classifier.decision import Decision, FiredRule, ModelOutput, Source
+from classifier.rules import Rule, RuleSet
+from classifier.schema import Ticket
+from classifier.sla import due_times
+
+
+@dataclass(frozen=True)
+class RuleTrace:
+    """One rule's evaluation for `rules explain`: fired or not, and why."""
+
+    rule: Rule
+    fired: bool
+    reason: str
+    skipped: bool = False  # after a `stop`
+
+
+class _Outcome:
+    """What the fired rules have done so far; `final()` applies the documented semantics."""
+
+    __slots__ = (
+        "ceiling", "ceiling_rule", "fired", "floor", "floor_rule", "level", "level_rule",
+        "policy", "rank", "review", "tags",
+    )  # fmt: skip
+
+    def __init__(self, start: str, rank: dict[str, int]) -> None:
+        self.rank = rank
+        self.level, self.level_rule = start, cast(str | None, None)
+        self.floor = self.ceiling = self.floor_rule = self.ceiling_rule = cast(str | None, None)
+        self.policy: str | None = None
+        self.review = False
+        self.tags: list[str] = []
+        self.fired: list[FiredRule] = []
+
+    def apply(self, rule: Rule, reason: str) -> None:
+        then, rank = rule.then, self.rank
+        self.fired.append(FiredRule(rule.id, reason, then.labels))
+        if then.set is not None:
+            self.level, self.level_rule = then.set, rule.id
+        if then.at_least is not None and (
+            self.floor is None or rank[then.at_least] > rank[self.floor]
+        ):
+            self.floor, self.floor_rule = then.at_least, rule.id
+        if then.at_most is not None and (
+            self.ceiling is None or rank[then.at_most] < rank[self.ceiling]
+        ):
+            self.ceiling, self.ceiling_rule = then.at_most, rule.id
+        if then.policy is not None:
+            self.policy = then.policy
+        self.review = self.review or then.require_review
+        self.tags.extend(t for t in then.tags if t not in self.tags)
+
+    def final(self) -> tuple[str, str | None]:
+        """The clamped level and the rule that fixed it; a floor beats a lower ceiling."""
+        level, rule, rank = self.level, self.level_rule, self.rank
+        if self.ceiling is not None and rank[level] > rank[self.ceiling]:
+            level, rule = self.ceiling, self.ceiling_rule
+        if self.floor is not None and rank[level] < rank[self.floor]:
+            level, rule = self.floor, self.floor_rule
+        return level, rule
+
+
+def _start(ticket: Ticket, now: datetime | None) -> datetime:
+    moment = ticket.created_at or now or datetime.now(UTC)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def trace_rules(
+    ticket: Ticket,
+    model_output: ModelOutput | None,
+    ruleset: RuleSet,
+    *,
+    now: datetime | None = None,
+) -> Iterator[RuleTrace]:
+    """Evaluate every rule in order, yielding whether it fired and why (for explanations)."""
+    facts = Facts(ticket, model_output, ruleset.index, _start(ticket, now))
+    stopped = False
+    for rule in ruleset.rules:
+        if stopped:
+            yield RuleTrace(rule, False, "not evaluated: an earlier rule stopped evaluation", True)
+            continue
+        reason = rule.when.test(facts)
+        if reason is None:
+            yield RuleTrace(rule, False, f"no match: needs {rule.when.describe()}")
+        else:
+            stopped = rule.then.stop
+            yield RuleTrace(rule, True, reason)
+
+
+def decide(
+    ticket: Ticket,
+    model_output: ModelOutput | None,
+    ruleset: RuleSet,
+    *,
+    now: datetime | None = None,
+    degraded: str | None = None,
+    shadow: bool = False,
+) -> Decision:
+    """Combine the model's suggestion with the rules and the SLA policy into a Decision.
+
+    Args:
+        ticket: the ticket at creation time.
+        model_output: the model's view, or None when no model is available.
+        ruleset: a loaded rule set.
+        now: the clock for tickets without `created_at` (defaults to the current time).
+        degraded: why the model was not used, copied into the Decision.
+        shadow: decide from rules alone and report the model's suggestion on the side.
+
+    Returns:
+        The Decision, with every fired rule and its reason and the SLA due times.
+
+    Raises:
+        InvalidTicket: the customer names a calendar the rule set does not define.
+    """
+    scale = ruleset.scale
+    model = None if shadow else model_output
+    if model is not None:
+        start_level = model.priority
+        if start_level not in scale.levels:
+            start_level = scale.parse(start_level)
+    else:
+        start_level = scale.default
+    created = _start(ticket, now)
+    facts = Facts(ticket, model, ruleset.index, created)
+    outcome = _Outcome(start_level, {name: i for i, name in enumerate(scale.levels)})
+    for rule in ruleset.rules:
+        reason = rule.when.test(facts)
+        if reason is not None:
+            outcome.apply(rule, reason)
+            if rule.then.stop:
+                break
+    level, level_rule = outcome.final()
+
+    source: Source
+    if level != start_level:
+        source, rule_id = "rule", level_rule
+    else:
+        source, rule_id = ("model" if model is not None else "default"), None
+
+    sla = None
+    chosen = outcome.policy or ruleset.default_policy
+    if chosen:
+        sla = due_times(
+            ruleset.policies[chosen], level, ruleset.calendars, created, ticket.customer.calendar
+        )
+    return Decision(
+        priority=level,
+        source=source,
+        rule_id=rule_id,
+        model=model_output,
+        rules_fired=tuple(outcome.fired),
+        sla=sla,
+        review_required=outcome.review,
+        tags_added=tuple(outcome.tags),
+        degraded=degraded,
+        shadow_model_priority=model_output.priority if shadow and model_output else None,
+    )

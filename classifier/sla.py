@@ -1,0 +1,150 @@
+"""SLA policies: first-response and resolution targets per level, each on a business calendar.
+
+Targets are written like `30m`, `4h`, `1d`, `2d4h`. On a calendar, `1d` means one business day
+(the calendar's `business_day`, by default its longest working day, e.g. 9h for 08:00-17:00);
+on a 24/7 calendar it is 24 hours. Hours and minutes are always business hours and minutes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from classifier.calendars import BusinessCalendar, CalendarError
+from classifier.decision import SlaDue
+from classifier.errors import InvalidTicket
+
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*([dhm])")
+_DURATION_FULL = re.compile(r"^\s*(?:\d+(?:\.\d+)?\s*[dhm]\s*)+$")
+
+
+@dataclass(frozen=True)
+class Duration:
+    """A target length: business days plus business hours/minutes.
+
+    Attributes:
+        days: business days (scaled by the calendar's `business_day`).
+        rest: hours and minutes of business time.
+        text: the duration as written, for messages and summaries.
+    """
+
+    days: float
+    rest: timedelta
+    text: str
+
+    def on(self, calendar: BusinessCalendar) -> timedelta:
+        """The business time this duration means on a calendar."""
+        if not self.days:
+            return self.rest
+        day = calendar.business_day or timedelta(hours=24)
+        return day * self.days + self.rest
+
+
+def parse_duration(text: object, where: str) -> Duration:
+    """Parse "30m", "4h", "1d", "2d4h" (days, hours, minutes; decimals allowed).
+
+    Raises:
+        CalendarError: naming `where` and the accepted forms.
+    """
+    raw = str(text)
+    if not _DURATION_FULL.match(raw.lower()) or isinstance(text, bool):
+        raise CalendarError(
+            f"{where}: {text!r} is not a duration; write e.g. 30m, 4h, 1d or 2d4h "
+            "(d = business days, h = hours, m = minutes)"
+        )
+    days, rest = 0.0, timedelta(0)
+    for number, unit in _DURATION.findall(raw.lower()):
+        value = float(number)
+        if unit == "d":
+            days += value
+        elif unit == "h":
+            rest += timedelta(hours=value)
+        else:
+            rest += timedelta(minutes=value)
+    return Duration(days, rest, raw.strip())
+
+
+@dataclass(frozen=True)
+class SlaTarget:
+    """First-response and resolution targets for one level of one policy."""
+
+    first_response: Duration
+    resolution: Duration
+    calendar: str
+
+
+@dataclass(frozen=True)
+class SlaPolicy:
+    """Targets for every level of the scale.
+
+    Attributes:
+        name: the policy's name in the rules file.
+        targets: level name -> target.
+    """
+
+    name: str
+    targets: Mapping[str, SlaTarget]
+
+
+def resolve_calendar(
+    calendars: Mapping[str, BusinessCalendar], target: SlaTarget, override: str | None
+) -> BusinessCalendar:
+    """The calendar a target runs on: the customer's own calendar if given, else the target's.
+
+    Raises:
+        InvalidTicket: the customer names a calendar the rule set does not define.
+    """
+    if override is None:
+        return calendars[target.calendar]
+    found = calendars.get(override)
+    if found is None:
+        raise InvalidTicket(
+            "customer.calendar",
+            f"{override!r} is not a calendar in the rules file; use one of {sorted(calendars)}",
+        )
+    return found
+
+
+def due_times(
+    policy: SlaPolicy,
+    level: str,
+    calendars: Mapping[str, BusinessCalendar],
+    start: datetime,
+    calendar_override: str | None = None,
+) -> SlaDue:
+    """First-response and resolution due times for a ticket created at `start`.
+
+    Args:
+        policy: the chosen SLA policy.
+        level: the final priority level.
+        calendars: the rule set's calendars by name.
+        start: when the clock starts (ticket creation); naive means UTC.
+        calendar_override: a customer's own calendar name, replacing the policy's calendar.
+
+    Returns:
+        The due times in UTC.
+    """
+    target = policy.targets[level]
+    calendar = resolve_calendar(calendars, target, calendar_override)
+    if start.tzinfo is None:
+        start = start.replace(tzinfo=UTC)
+    return SlaDue(
+        policy=policy.name,
+        level=level,
+        first_response_due=calendar.add(start, target.first_response.on(calendar)),
+        resolution_due=calendar.add(start, target.resolution.on(calendar)),
+        calendar=calendar.name,
+    )
+
+
+__all__ = [
+    "CalendarError",
+    "Duration",
+    "SlaPolicy",
+    "SlaTarget",
+    "due_times",
+    "parse_duration",
+    "resolve_calendar",
+]
