@@ -1,0 +1,216 @@
+"""The app factory: `create_app()` builds the Litestar app from settings.
+
+`uvicorn.run("serving.app:create_app", factory=True)` calls it with no argument, so settings
+then come from `TP_` variables. The lifespan loads the rules and the model once (in a worker
+thread: MLflow and unpickling block) and starts the background reload loops.
+
+Extensions: each module in `EXTENSIONS` that exists and defines `install(parts: AppParts)`
+may add routes, lifespans, plugins or replace `parts.runtime.sink`; the review store and page
+plug in this way without editing this file.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import structlog
+from anyio import to_thread
+from litestar import Litestar, get
+from litestar.di import Provide
+from litestar.openapi.config import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+from litestar.response import Redirect
+from litestar.types import ControllerRouterHandler
+
+from serving.auth import Keyring
+from serving.errors import exception_handlers
+from serving.logging import RequestLogMiddleware, configure_logging
+from serving.metrics import Metrics
+from serving.model_store import ModelStore
+from serving.routes import provide_runtime
+from serving.routes.health import live, metrics, ready
+from serving.routes.meta import model_info, reload, rules
+from serving.routes.predict import predict, predict_batch
+from serving.rules_store import RulesStore
+from serving.service import Runtime
+from serving.settings import Settings
+
+log = structlog.get_logger("serving.app")
+
+EXTENSIONS: tuple[str, ...] = ("serving.review",)
+Lifespan = Callable[[Litestar], AbstractAsyncContextManager[None]]
+
+
+@dataclass
+class AppParts:
+    """What `create_app` is about to assemble; extensions add to it in `install(parts)`.
+
+    Attributes:
+        settings: the service settings.
+        runtime: the shared runtime (set `runtime.sink` to store predictions).
+        route_handlers: controllers and routers.
+        lifespans: async context managers entered after the model and rules are loaded.
+        plugins: Litestar plugins.
+        app_kwargs: any further `Litestar(...)` arguments (e.g. `template_config`).
+    """
+
+    settings: Settings
+    runtime: Runtime
+    route_handlers: list[ControllerRouterHandler] = field(default_factory=list)
+    lifespans: list[Lifespan] = field(default_factory=list)
+    plugins: list[Any] = field(default_factory=list)
+    app_kwargs: dict[str, Any] = field(default_factory=dict)
+
+
+@get("/docs", include_in_schema=False, sync_to_thread=False)
+def docs() -> Redirect:
+    """The interactive API docs."""
+    return Redirect(path="/schema/swagger")
+
+
+def build_runtime(settings: Settings) -> Runtime:
+    """The runtime with the real stores (MLflow registry, rules file)."""
+    return Runtime(
+        settings=settings,
+        models=ModelStore(settings.model),
+        rules=RulesStore(settings.rules.path),
+        metrics=Metrics(),
+        keyring=Keyring(settings.auth.api_keys, required=settings.auth.required),
+    )
+
+
+async def _every(seconds: float, check: Callable[[], bool], runtime: Runtime, kind: str) -> None:
+    while True:
+        await asyncio.sleep(seconds)
+        try:
+            changed = await to_thread.run_sync(check)
+        except Exception as exc:  # the loop must survive any reload failure
+            runtime.metrics.reloads.labels(kind, "error").inc()
+            log.error("reload_failed", kind=kind, exc_info=exc)
+            continue
+        if changed:
+            runtime.metrics.reloads.labels(kind, "changed").inc()
+            runtime.on_reload()
+
+
+def _lifespan(runtime: Runtime, extra: Sequence[Lifespan]) -> Lifespan:
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        await to_thread.run_sync(runtime.rules.load)
+        await to_thread.run_sync(runtime.models.refresh)
+        runtime.on_reload()
+        log.info(
+            "service_started",
+            model_version=runtime.models.current.version if runtime.models.current else None,
+            degraded=runtime.degraded_reason(),
+            rules_sha256=runtime.rules.current.sha256,
+        )
+        tasks: list[asyncio.Task[None]] = []
+        s = runtime.settings
+        if s.model.refresh_seconds > 0:
+            tasks.append(
+                asyncio.create_task(
+                    _every(s.model.refresh_seconds, runtime.models.refresh, runtime, "model")
+                )
+            )
+        if s.rules.reload_seconds > 0:
+            tasks.append(
+                asyncio.create_task(
+                    _every(s.rules.reload_seconds, runtime.rules.check, runtime, "rules")
+                )
+            )
+        try:
+            async with _nested(app, extra):
+                yield
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    return lifespan
+
+
+@asynccontextmanager
+async def _nested(app: Litestar, lifespans: Sequence[Lifespan]) -> AsyncIterator[None]:
+    if not lifespans:
+        yield
+        return
+    async with lifespans[0](app), _nested(app, lifespans[1:]):
+        yield
+
+
+def _install_extensions(parts: AppParts, names: Sequence[str]) -> None:
+    for name in names:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name is not None and name.startswith(exc.name):
+                continue  # the extension is not part of this build
+            raise
+        install = getattr(module, "install", None)
+        if callable(install):
+            install(parts)
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    runtime: Runtime | None = None,
+    extensions: Sequence[str] | None = None,
+) -> Litestar:
+    """Build the service.
+
+    Args:
+        settings: the settings; `Settings.from_env()` when omitted.
+        runtime: a prepared runtime (tests pass fake stores); built from settings if omitted.
+        extensions: modules offering `install(parts)`; default `EXTENSIONS`.
+
+    Returns:
+        The Litestar app. Rules and model load when its lifespan starts.
+    """
+    settings = settings or (runtime.settings if runtime else Settings.from_env())
+    configure_logging(settings.log)
+    runtime = runtime or build_runtime(settings)
+    parts = AppParts(
+        settings=settings,
+        runtime=runtime,
+        route_handlers=[
+            predict,
+            predict_batch,
+            model_info,
+            rules,
+            reload,
+            live,
+            ready,
+            metrics,
+            docs,
+        ],
+    )
+    _install_extensions(parts, EXTENSIONS if extensions is None else extensions)
+    app = Litestar(
+        route_handlers=parts.route_handlers,
+        dependencies={"runtime": Provide(provide_runtime, sync_to_thread=False)},
+        lifespan=[_lifespan(runtime, parts.lifespans)],
+        exception_handlers=exception_handlers(),  # type: ignore[arg-type]
+        middleware=[lambda app: RequestLogMiddleware(app, runtime.metrics)],
+        plugins=parts.plugins,
+        request_max_body_size=settings.limits.request_bytes,
+        openapi_config=OpenAPIConfig(
+            title="Ticket priority service",
+            version="1",
+            description="Priority, SLA due times and reasons for helpdesk tickets.",
+            path="/schema",
+            render_plugins=[SwaggerRenderPlugin(), ScalarRenderPlugin(path="/scalar")],
+        ),
+        debug=settings.server.debug,
+        **parts.app_kwargs,
+    )
+    app.state.runtime = runtime
+    app.state.keyring = runtime.keyring
+    app.state.settings = settings
+    return app

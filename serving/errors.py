@@ -1,0 +1,189 @@
+"""The one place exceptions become HTTP answers: every error body is an `ErrorOut`.
+
+Input problems are 4xx naming the field (400 malformed JSON, 413 too large, 422 invalid
+values); 401/403 for keys; 503 when the service cannot answer yet. A 500 means a bug and is
+logged with its traceback (never with ticket text).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import structlog
+from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.status_codes import (
+    HTTP_400_BAD_REQUEST,
+    HTTP_409_CONFLICT,
+    HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+    HTTP_422_UNPROCESSABLE_ENTITY,
+    HTTP_500_INTERNAL_SERVER_ERROR,
+    HTTP_503_SERVICE_UNAVAILABLE,
+)
+
+from classifier.errors import (
+    ClassifierError,
+    InvalidTicket,
+    ModelNotReady,
+    RuleConfigError,
+    UnknownLevel,
+)
+from serving.schemas import ErrorOut, LimitExceeded
+
+log = structlog.get_logger("serving.errors")
+
+_AT_PATH = re.compile(r"\s*-\s*at `\$(?P<path>[^`]*)`")
+_TOO_LONG = re.compile(r"length <=|length at most")
+_CODES: Mapping[int, str] = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "invalid",
+    429: "too_many_requests",
+    500: "internal",
+    503: "unavailable",
+}
+
+
+class WireError(Exception):
+    """A request body problem already rendered as an error body (raised by routes that decode
+    the body themselves)."""
+
+    def __init__(self, body: ErrorOut) -> None:
+        super().__init__(body.detail)
+        self.body = body
+
+
+def error_body(
+    status: int, detail: str, field: str | None = None, code: str | None = None
+) -> ErrorOut:
+    """The error body for a status code."""
+    return ErrorOut(
+        status=status, error=code or _CODES.get(status, "error"), detail=detail, field=field
+    )
+
+
+def _response(body: ErrorOut, headers: Mapping[str, str] | None = None) -> Response[ErrorOut]:
+    return Response(
+        content=body, status_code=body.status, media_type=MediaType.JSON, headers=headers
+    )
+
+
+def field_from_msgspec(message: str) -> tuple[str | None, str]:
+    """Split a msgspec message into the dotted field path and the problem.
+
+    `Expected `int`, got `str` - at `$.customer.open_tickets`` becomes
+    (`customer.open_tickets`, `Expected `int`, got `str``).
+    """
+    match = _AT_PATH.search(message)
+    if match is None:
+        return None, message
+    raw = match.group("path")
+    path = raw.lstrip(".").replace("].", "]").replace("[", ".[") if raw else ""
+    path = re.sub(r"\.\[(\d+)\]", r"[\1]", path).lstrip(".")
+    return path or None, message[: match.start()].strip()
+
+
+def classify_decode_error(message: str) -> ErrorOut:
+    """The error body for a msgspec decode or validation message."""
+    field, problem = field_from_msgspec(message)
+    if "malformed" in problem.lower() or "invalid json" in problem.lower():
+        return error_body(
+            HTTP_400_BAD_REQUEST, f"malformed JSON: {problem}", field, "malformed_json"
+        )
+    if _TOO_LONG.search(problem) and "Expected `array`" not in problem:
+        where = field or "request"
+        return error_body(HTTP_413_REQUEST_ENTITY_TOO_LARGE, f"{where}: {problem}", field)
+    if field == "data":  # Litestar's name for the whole body
+        field = None
+    where = field or "request body"
+    return error_body(HTTP_422_UNPROCESSABLE_ENTITY, f"{where}: {problem}", field, "invalid_field")
+
+
+def _validation(_: Request[Any, Any, Any], exc: ValidationException) -> Response[ErrorOut]:
+    messages: list[str] = []
+    extra = exc.extra
+    if isinstance(extra, list):
+        for item in extra:
+            if isinstance(item, dict) and item.get("message"):
+                key = item.get("key")
+                msg = str(item["message"])
+                if key and item.get("source") == "body" and "at `$" not in msg:
+                    msg = f"{msg} - at `$.{key}`"
+                messages.append(msg)
+    message = messages[0] if messages else str(exc.detail)
+    if not messages and "JSON" in message:
+        return _response(error_body(HTTP_400_BAD_REQUEST, message, None, "malformed_json"))
+    return _response(classify_decode_error(message))
+
+
+def _http(_: Request[Any, Any, Any], exc: HTTPException) -> Response[ErrorOut]:
+    status = exc.status_code
+    detail = str(exc.detail)
+    if status == HTTP_400_BAD_REQUEST and ("JSON" in detail or "decode" in detail.lower()):
+        return _response(error_body(status, f"malformed JSON: {detail}", None, "malformed_json"))
+    if status == HTTP_413_REQUEST_ENTITY_TOO_LARGE:
+        detail = "request body is larger than the limit (TP_MAX_REQUEST_BYTES)"
+    headers = dict(exc.headers) if exc.headers else None
+    return _response(error_body(status, detail), headers)
+
+
+def _wire(_: Request[Any, Any, Any], exc: WireError) -> Response[ErrorOut]:
+    return _response(exc.body)
+
+
+def _limit(_: Request[Any, Any, Any], exc: LimitExceeded) -> Response[ErrorOut]:
+    return _response(error_body(HTTP_413_REQUEST_ENTITY_TOO_LARGE, str(exc), exc.field))
+
+
+def _classifier(_: Request[Any, Any, Any], exc: ClassifierError) -> Response[ErrorOut]:
+    if isinstance(exc, InvalidTicket):
+        return _response(
+            error_body(HTTP_422_UNPROCESSABLE_ENTITY, str(exc), exc.field, "invalid_ticket")
+        )
+    if isinstance(exc, UnknownLevel):
+        return _response(error_body(HTTP_422_UNPROCESSABLE_ENTITY, str(exc), None, "unknown_level"))
+    if isinstance(exc, ModelNotReady):
+        return _response(
+            error_body(HTTP_503_SERVICE_UNAVAILABLE, str(exc), None, "model_not_ready")
+        )
+    if isinstance(exc, RuleConfigError):
+        return _response(error_body(HTTP_409_CONFLICT, str(exc), None, "rules_invalid"))
+    return _response(error_body(HTTP_422_UNPROCESSABLE_ENTITY, str(exc)))
+
+
+def _internal(request: Request[Any, Any, Any], exc: Exception) -> Response[ErrorOut]:
+    log.error(
+        "unhandled_error",
+        path=request.url.path,
+        error_type=type(exc).__name__,
+        exc_info=exc,
+    )
+    return _response(
+        error_body(
+            HTTP_500_INTERNAL_SERVER_ERROR,
+            "internal error; the request id in the X-Request-ID header finds it in the log",
+        )
+    )
+
+
+ExceptionHandler = Callable[[Request[Any, Any, Any], Any], Response[ErrorOut]]
+
+
+def exception_handlers() -> dict[type[Exception], ExceptionHandler]:
+    """The app's exception map (pass to `Litestar(exception_handlers=...)`)."""
+    return {
+        ValidationException: _validation,
+        HTTPException: _http,
+        LimitExceeded: _limit,
+        WireError: _wire,
+        ClassifierError: _classifier,
+        Exception: _internal,
+    }

@@ -1,0 +1,128 @@
+"""Structured JSON logs and the per-request middleware (request id, latency, outcome).
+
+One line per request: method, route, status, latency, request id, and what the handler put in
+`scope["state"]["log"]` (priority, source, model version; never ticket text). Ticket text is
+added by the predict routes only when `TP_LOG_TEXT` is on.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+import uuid
+from typing import TYPE_CHECKING, Any
+
+import msgspec
+import structlog
+from litestar.enums import ScopeType
+
+from serving.settings import LogSettings
+
+if TYPE_CHECKING:
+    from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+    from serving.metrics import Metrics
+
+REQUEST_ID_HEADER = b"x-request-id"
+_encoder = msgspec.json.Encoder()
+
+
+def _serialize(event: Any, **_: Any) -> bytes:
+    return _encoder.encode(event)
+
+
+def configure_logging(settings: LogSettings) -> None:
+    """Route structlog (and stdlib logging) to stdout as JSON lines or readable text."""
+    level = logging.getLevelNamesMapping().get(settings.level, logging.INFO)
+    processors: list[Any] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.processors.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        structlog.processors.format_exc_info,
+    ]
+    if settings.json:
+        processors.append(
+            structlog.processors.JSONRenderer(serializer=_serialize)  # type: ignore[arg-type]
+        )
+        factory: Any = structlog.BytesLoggerFactory(sys.stdout.buffer)
+    else:
+        processors.append(structlog.dev.ConsoleRenderer(colors=False))
+        factory = structlog.PrintLoggerFactory(sys.stdout)
+    structlog.configure(
+        processors=processors,
+        wrapper_class=structlog.make_filtering_bound_logger(level),
+        logger_factory=factory,
+        cache_logger_on_first_use=False,
+    )
+    logging.basicConfig(level=max(level, logging.WARNING), stream=sys.stderr, force=False)
+
+
+class RequestLogMiddleware:
+    """Raw ASGI middleware: request id header, latency histogram and one log line per request.
+
+    Raw ASGI rather than a Litestar middleware class to keep per-request overhead to a few
+    microseconds on the hot path.
+    """
+
+    def __init__(
+        self, app: ASGIApp, metrics: Metrics, logger_name: str = "serving.request"
+    ) -> None:
+        self.app = app
+        self.metrics = metrics
+        self.log = structlog.get_logger(logger_name)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != ScopeType.HTTP:
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+        request_id = _incoming_id(scope) or uuid.uuid4().hex
+        state: dict[str, Any] = scope.setdefault("state", {})  # type: ignore[typeddict-item]
+        state["request_id"] = request_id
+        status = 500
+        header = (REQUEST_ID_HEADER, request_id.encode())
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message["headers"] = [*message.get("headers", ()), header]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            elapsed = time.perf_counter() - start
+            route = str(scope.get("path_template") or _route_of(scope))
+            method = scope.get("method", "")
+            self.metrics.request_seconds.labels(route, method, str(status)).observe(elapsed)
+            if route not in ("/health/live", "/health/ready", "/metrics"):
+                self.log.info(
+                    "request",
+                    request_id=request_id,
+                    method=method,
+                    route=route,
+                    status=status,
+                    ms=round(elapsed * 1000, 3),
+                    **state.get("log", {}),
+                )
+
+
+def _incoming_id(scope: Scope) -> str | None:
+    for name, value in scope.get("headers", ()):
+        if name == REQUEST_ID_HEADER:
+            text = value.decode("latin-1")[:64]
+            # only ids that are safe to echo into a header and a log line
+            if text and all(c.isalnum() or c in "-_." for c in text):
+                return text
+            return None
+    return None
+
+
+def _route_of(scope: Scope) -> str:
+    handler = scope.get("route_handler")
+    paths = getattr(handler, "paths", None)
+    if paths:
+        return str(sorted(paths)[0])
+    return "unmatched"

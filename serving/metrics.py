@@ -1,0 +1,103 @@
+"""Prometheus metrics, one registry per app (so tests and several apps never collide).
+
+With several uvicorn workers each worker exposes its own counters; scrape each worker or run
+one worker per container (the usual Kubernetes set-up).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+from classifier.decision import Decision
+
+CONTENT_TYPE = CONTENT_TYPE_LATEST
+_LATENCY_BUCKETS = (0.0005, 0.001, 0.002, 0.004, 0.008, 0.016, 0.032, 0.064, 0.128, 0.5, 2.0)
+_CONFIDENCE_BUCKETS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99, 1.0)
+
+
+class Metrics:
+    """The service's metrics; `render()` is the /metrics body."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        r = self.registry
+        self.request_seconds = Histogram(
+            "tp_request_duration_seconds",
+            "Request latency by route and status.",
+            ["route", "method", "status"],
+            buckets=_LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.decisions = Counter(
+            "tp_decisions",
+            "Decisions served, by final priority and its source.",
+            ["priority", "source"],
+            registry=r,
+        )
+        self.rules_fired = Counter(
+            "tp_rules_fired", "Rule fires by rule id.", ["rule_id"], registry=r
+        )
+        self.confidence = Histogram(
+            "tp_model_confidence",
+            "Model confidence of its suggestion.",
+            buckets=_CONFIDENCE_BUCKETS,
+            registry=r,
+        )
+        self.model_info = Gauge(
+            "tp_model_info",
+            "The served model (value 1), by name, version and run id.",
+            ["name", "version", "run_id"],
+            registry=r,
+        )
+        self.rules_info = Gauge(
+            "tp_rules_info", "The active rules file (value 1), by SHA-256.", ["sha256"], registry=r
+        )
+        self.degraded = Gauge(
+            "tp_degraded", "1 when answering without a model (rules and default level).", registry=r
+        )
+        self.errors = Counter(
+            "tp_internal_errors",
+            "Recovered internal failures by kind (model call, prediction store, reload).",
+            ["kind"],
+            registry=r,
+        )
+        self.reloads = Counter(
+            "tp_reloads",
+            "Model and rules reloads by kind and result.",
+            ["kind", "result"],
+            registry=r,
+        )
+
+    def observe_decisions(self, decisions: Iterable[Decision]) -> None:
+        """Count decisions, their rule fires and the model's confidence."""
+        for d in decisions:
+            self.decisions.labels(d.priority, d.source).inc()
+            for fired in d.rules_fired:
+                self.rules_fired.labels(fired.rule_id).inc()
+            if d.model is not None:
+                self.confidence.observe(d.model.confidence)
+
+    def set_model(self, name: str | None, version: str | None, run_id: str | None) -> None:
+        """Point the model info gauge at the served model (or none)."""
+        self.model_info.clear()
+        if name is not None:
+            self.model_info.labels(name, version or "", run_id or "").set(1)
+        self.degraded.set(0 if name is not None else 1)
+
+    def set_rules(self, sha256: str) -> None:
+        """Point the rules info gauge at the active rules file."""
+        self.rules_info.clear()
+        self.rules_info.labels(sha256).set(1)
+
+    def render(self) -> bytes:
+        """The Prometheus text exposition of every metric."""
+        return generate_latest(self.registry)

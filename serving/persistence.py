@@ -1,0 +1,67 @@
+"""Where served predictions go: a small protocol the review store implements.
+
+The predict routes build one `PredictionRecord` per answered ticket and hand them to the
+`PredictionSink` on `app.state.sink` in one call per request (a batch is one call). The
+default `NullSink` keeps nothing; `serving/storage/` provides the SQL implementation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol, runtime_checkable
+
+
+@dataclass(frozen=True)
+class PredictionRecord:
+    """One answered ticket, as the review page and feedback export need it.
+
+    Attributes:
+        prediction_id: the id returned to the caller (uuid4 hex string).
+        external_id: the helpdesk's own ticket id (`ticket_id` in the request), if given.
+        created_at: when the service answered (UTC, timezone-aware).
+        request: the ticket as received, JSON-ready (the wire `TicketIn` as builtins).
+        decision: the answer as returned, JSON-ready (the wire `DecisionOut` as builtins).
+        model_version: the model version that was asked, or None when serving rules only.
+        rules_sha256: SHA-256 of the rules file that decided.
+        model_name: registered model name, or None when serving rules only.
+    """
+
+    prediction_id: str
+    external_id: str | None
+    created_at: datetime
+    request: dict[str, Any]
+    decision: dict[str, Any]
+    model_version: str | None
+    rules_sha256: str
+    model_name: str | None = field(default=None)
+
+
+@runtime_checkable
+class PredictionSink(Protocol):
+    """Stores predictions. Implementations must not raise on ordinary storage trouble they
+    can recover from; an exception here turns into a 503 for the caller."""
+
+    async def save(self, records: Sequence[PredictionRecord]) -> None:
+        """Persist the records of one request (one or many tickets)."""
+        ...
+
+
+class NullSink:
+    """Keeps nothing: the default when no review store is configured."""
+
+    async def save(self, records: Sequence[PredictionRecord]) -> None:
+        """Accept and drop the records."""
+        del records
+
+
+class MemorySink:
+    """Keeps records in a list: for tests and demos without a database."""
+
+    def __init__(self) -> None:
+        self.records: list[PredictionRecord] = []
+
+    async def save(self, records: Sequence[PredictionRecord]) -> None:
+        """Append the records."""
+        self.records.extend(records)

@@ -1,0 +1,69 @@
+"""GET /health/live, GET /health/ready, GET /metrics (no key needed unless configured)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from litestar import Request, Response, get
+
+from serving.routes.meta import RulesInfoOut, rules_info
+from serving.service import Runtime
+
+
+class LiveOut(msgspec.Struct, kw_only=True):
+    """The process answers."""
+
+    status: str = "ok"
+
+
+class ReadyOut(msgspec.Struct, kw_only=True):
+    """`ready` with a model, `degraded` when answering from rules and the default level.
+
+    `problems` lists everything an operator should know (no model, registry unreachable,
+    rejected rules file).
+    """
+
+    status: str
+    model_name: str | None
+    model_version: str | None
+    model_source: str | None
+    rules: RulesInfoOut
+    degraded: str | None
+    problems: list[str]
+
+
+@get("/health/live", operation_id="live", tags=["health"], sync_to_thread=False)
+def live() -> LiveOut:
+    """Liveness: the process is up."""
+    return LiveOut()
+
+
+@get("/health/ready", operation_id="ready", tags=["health"])
+async def ready(runtime: Runtime) -> ReadyOut:
+    """Readiness: the served model version and rules hash, or `degraded` and why.
+
+    Degraded still answers 200: the service gives useful answers from rules alone.
+    """
+    loaded = runtime.models.current
+    degraded = runtime.degraded_reason()
+    problems = [p for p in (runtime.models.problem, runtime.rules.problem) if p]
+    return ReadyOut(
+        status="ready" if loaded is not None else "degraded",
+        model_name=loaded.name if loaded else None,
+        model_version=loaded.version if loaded else None,
+        model_source=loaded.source if loaded else None,
+        rules=rules_info(runtime),
+        degraded=degraded,
+        problems=problems,
+    )
+
+
+@get("/metrics", operation_id="metrics", tags=["health"], include_in_schema=True)
+async def metrics(runtime: Runtime, request: Request[Any, Any, Any]) -> Response[bytes]:
+    """Prometheus metrics (behind the admin scope when TP_METRICS_PUBLIC is false)."""
+    if not runtime.settings.auth.metrics_public:
+        runtime.keyring.authorize(request.headers.get("authorization"), "admin")
+    from serving.metrics import CONTENT_TYPE
+
+    return Response(content=runtime.metrics.render(), media_type=CONTENT_TYPE)

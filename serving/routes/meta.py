@@ -1,0 +1,95 @@
+"""GET /v1/model, GET /v1/rules, POST /v1/admin/reload."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from anyio import to_thread
+from litestar import get, post
+
+from classifier.errors import ModelNotReady
+from serving.auth import require
+from serving.service import Runtime
+
+
+class ModelInfoOut(msgspec.Struct, kw_only=True):
+    """The served model: registry coordinates, training time, levels and training metrics."""
+
+    name: str
+    version: str
+    run_id: str | None
+    sha256: str | None
+    source: str
+    trained_at: str | None
+    levels: list[str]
+    metrics: dict[str, Any]
+    loaded_at: str
+
+
+class RulesInfoOut(msgspec.Struct, kw_only=True):
+    """The rules in force and, if the file on disk was rejected, why."""
+
+    source: str
+    sha256: str
+    levels: list[str]
+    default_level: str | None
+    rule_ids: list[str]
+    problem: str | None = None
+
+
+class ReloadOut(msgspec.Struct, kw_only=True):
+    """What a reload changed."""
+
+    model_changed: bool
+    model_version: str | None
+    model_problem: str | None
+    rules_changed: bool
+    rules_sha256: str
+    rules_problem: str | None
+
+
+def rules_info(runtime: Runtime) -> RulesInfoOut:
+    """The active rules as a wire struct."""
+    info = runtime.rules.current.describe()
+    return RulesInfoOut(**info, problem=runtime.rules.problem)
+
+
+@get("/v1/model", operation_id="getModel", guards=[require("predict")], tags=["model"])
+async def model_info(runtime: Runtime) -> ModelInfoOut:
+    """The model being served; 503 when answering from rules only."""
+    loaded = runtime.models.current
+    if loaded is None:
+        raise ModelNotReady(runtime.degraded_reason() or "no model loaded")
+    return ModelInfoOut(**loaded.describe())
+
+
+@get("/v1/rules", operation_id="getRules", guards=[require("predict")], tags=["model"])
+async def rules(runtime: Runtime) -> RulesInfoOut:
+    """The rules file in force, its SHA-256 and its rule ids."""
+    return rules_info(runtime)
+
+
+@post(
+    "/v1/admin/reload",
+    operation_id="reload",
+    guards=[require("admin")],
+    status_code=200,
+    tags=["admin"],
+)
+async def reload(runtime: Runtime) -> ReloadOut:
+    """Reload the rules file and check the registry alias now; 409 if the rules file is
+    rejected (the old rules stay in force)."""
+    before = runtime.rules.current.sha256
+    loaded_rules = await to_thread.run_sync(runtime.rules.load)
+    model_changed = await to_thread.run_sync(runtime.models.refresh)
+    runtime.on_reload()
+    current = runtime.models.current
+    return ReloadOut(
+        model_changed=model_changed,
+        model_version=current.version if current else None,
+        model_problem=runtime.models.problem,
+        rules_changed=loaded_rules.sha256 != before,
+        rules_sha256=loaded_rules.sha256,
+        rules_problem=runtime.rules.problem,
+    )

@@ -1,0 +1,131 @@
+"""POST /v1/predict and POST /v1/predict/batch."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import msgspec
+from litestar import Request, post
+from litestar.openapi.spec import (
+    OpenAPIMediaType,
+    OpenAPIType,
+    Operation,
+    Reference,
+    RequestBody,
+    Schema,
+)
+
+from classifier.errors import ClassifierError, InvalidTicket
+from classifier.schema import Ticket
+from serving.auth import require
+from serving.errors import WireError, classify_decode_error, error_body
+from serving.schemas import (
+    BatchItemOut,
+    BatchOut,
+    DecisionOut,
+    ErrorOut,
+    LimitExceeded,
+    TicketIn,
+    to_ticket,
+)
+from serving.service import Runtime
+
+
+class _RawBatch(msgspec.Struct):
+    tickets: list[msgspec.Raw]
+
+
+_batch_decoder = msgspec.json.Decoder(_RawBatch)
+_ticket_decoder = msgspec.json.Decoder(TicketIn)
+
+
+@dataclass
+class _BatchOperation(Operation):
+    """Documents the batch body as `{"tickets": [TicketIn, ...]}`; the handler decodes each
+    item on its own so one bad ticket cannot fail the others."""
+
+    def __post_init__(self) -> None:
+        tickets = Schema(
+            type=OpenAPIType.ARRAY,
+            items=Reference(ref="#/components/schemas/TicketIn"),
+            description="Tickets to answer, at most TP_MAX_BATCH_SIZE (default 1,000).",
+        )
+        body = Schema(
+            type=OpenAPIType.OBJECT, required=["tickets"], properties={"tickets": tickets}
+        )
+        self.request_body = RequestBody(
+            content={"application/json": OpenAPIMediaType(schema=body)}, required=True
+        )
+
+
+@post(
+    "/v1/predict",
+    operation_id="predict",
+    guards=[require("predict")],
+    status_code=200,
+    tags=["predict"],
+)
+async def predict(data: TicketIn, runtime: Runtime, request: Request[Any, Any, Any]) -> DecisionOut:
+    """Decide one ticket's priority, SLA due times, reasons and review flag."""
+    ticket = to_ticket(data, runtime.settings.limits)
+    answer = await runtime.answer([ticket], [data], request.scope["state"])
+    return answer.outputs[0]
+
+
+def _decode_item(raw: bytes, index: int, runtime: Runtime) -> tuple[TicketIn, Ticket] | ErrorOut:
+    try:
+        item = _ticket_decoder.decode(raw)
+        return item, to_ticket(item, runtime.settings.limits)
+    except msgspec.ValidationError as exc:
+        err = classify_decode_error(str(exc))
+        prefix = f"tickets[{index}]"
+        field = f"{prefix}.{err.field}" if err.field else prefix
+        return error_body(err.status, f"{prefix}.{err.detail}", field, err.error)
+    except LimitExceeded as exc:
+        return error_body(413, f"tickets[{index}].{exc}", f"tickets[{index}].{exc.field}")
+    except InvalidTicket as exc:
+        return error_body(
+            422, f"tickets[{index}].{exc}", f"tickets[{index}].{exc.field}", "invalid_ticket"
+        )
+    except ClassifierError as exc:
+        return error_body(422, f"tickets[{index}]: {exc}", f"tickets[{index}]")
+
+
+@post(
+    "/v1/predict/batch",
+    operation_id="predictBatch",
+    guards=[require("predict")],
+    status_code=200,
+    tags=["predict"],
+    operation_class=_BatchOperation,
+)
+async def predict_batch(runtime: Runtime, request: Request[Any, Any, Any]) -> BatchOut:
+    """Decide up to 1,000 tickets with one model call; a bad ticket gets its own error entry."""
+    body = await request.body()
+    try:
+        batch = _batch_decoder.decode(body)
+    except msgspec.DecodeError as exc:
+        raise WireError(classify_decode_error(str(exc))) from exc
+    limit = runtime.settings.limits.batch_size
+    if len(batch.tickets) > limit:
+        raise LimitExceeded("tickets", limit, len(batch.tickets), unit="tickets")
+    results: list[BatchItemOut] = []
+    good_wire: list[TicketIn] = []
+    good_tickets: list[Ticket] = []
+    slots: list[int] = []
+    for index, raw in enumerate(batch.tickets):
+        decoded = _decode_item(raw, index, runtime)
+        if isinstance(decoded, ErrorOut):
+            results.append(BatchItemOut(index=index, error=decoded))
+            continue
+        results.append(BatchItemOut(index=index))
+        slots.append(index)
+        good_wire.append(decoded[0])
+        good_tickets.append(decoded[1])
+    if good_tickets:
+        answer = await runtime.answer(good_tickets, good_wire, request.scope["state"])
+        for index, out in zip(slots, answer.outputs, strict=True):
+            results[index].decision = out
+    failed = len(results) - len(slots)
+    return BatchOut(count=len(results), failed=failed, results=results)
