@@ -16,6 +16,7 @@ from typing import Any
 import structlog
 
 from classifier.decision import Decision, ModelOutput
+from classifier.errors import ClassifierError
 from classifier.schema import Ticket
 from serving.auth import Keyring
 from serving.metrics import Metrics
@@ -41,8 +42,7 @@ def default_decide() -> DecideFn:
 class Answer:
     """The decisions for one request plus what produced them."""
 
-    decisions: list[Decision]
-    outputs: list[DecisionOut]
+    results: list[DecisionOut | ClassifierError]
     model: LoadedModel | None
     rules: LoadedRules
 
@@ -82,7 +82,7 @@ class Runtime:
         """Why the service answers without a model, or None when a model is served."""
         if self.models.current is not None:
             return None
-        return f"no model: {self.models.problem or 'not loaded'}"
+        return "no model loaded: answering from rules and the default level (see /health/ready)"
 
     def _model_outputs(
         self, loaded: LoadedModel | None, tickets: Sequence[Ticket]
@@ -101,46 +101,50 @@ class Runtime:
             return [None] * len(tickets), "model returned a wrong number of outputs"
         return outputs, None
 
-    def decide_all(
-        self, tickets: Sequence[Ticket]
-    ) -> tuple[list[Decision], LoadedModel | None, LoadedRules]:
-        """Ask the model once for all tickets, then apply the rules to each."""
-        loaded = self.models.current
-        rules = self.rules.current
-        outputs, degraded = self._model_outputs(loaded, tickets)
-        now = datetime.now(UTC)
-        shadow = self.settings.shadow_mode
-        decide = self.decide
-        decisions = [
-            decide(t, o, rules.ruleset, now=now, degraded=degraded, shadow=shadow)
-            for t, o in zip(tickets, outputs, strict=True)
-        ]
-        return decisions, (loaded if degraded is None else None), rules
-
     async def answer(
         self, tickets: Sequence[Ticket], wire: Sequence[TicketIn], log_state: dict[str, Any]
     ) -> Answer:
-        """Decide, render, store and count the tickets of one request."""
-        decisions, loaded, rules = self.decide_all(tickets)
-        outputs = [
-            to_decision_out(
-                d,
+        """Decide, render, store and count the tickets of one request.
+
+        A ticket the core rejects (e.g. an unknown customer calendar) gets its
+        `ClassifierError` in `results` instead of a decision; the others are unaffected.
+        """
+        loaded = self.models.current
+        rules = self.rules.current
+        model_outputs, degraded = self._model_outputs(loaded, tickets)
+        used = loaded if degraded is None else None
+        now = datetime.now(UTC)
+        shadow = self.settings.shadow_mode
+        decide = self.decide
+        decisions: list[Decision] = []
+        results: list[DecisionOut | ClassifierError] = []
+        stored: list[tuple[DecisionOut, TicketIn]] = []
+        for ticket, output, item in zip(tickets, model_outputs, wire, strict=True):
+            try:
+                decision = decide(
+                    ticket, output, rules.ruleset, now=now, degraded=degraded, shadow=shadow
+                )
+            except ClassifierError as exc:
+                results.append(exc)
+                continue
+            out = to_decision_out(
+                decision,
                 prediction_id=uuid.uuid4().hex,
-                external_id=t.ticket_id,
+                external_id=ticket.ticket_id,
                 rules_sha256=rules.sha256,
             )
-            for d, t in zip(decisions, tickets, strict=True)
-        ]
+            decisions.append(decision)
+            results.append(out)
+            stored.append((out, item))
         self.metrics.observe_decisions(decisions)
-        if not isinstance(self.sink, NullSink) and outputs:
-            await self._store(outputs, wire, loaded, rules)
-        self._log(log_state, decisions, outputs, tickets, loaded)
-        return Answer(decisions=decisions, outputs=outputs, model=loaded, rules=rules)
+        if stored and not isinstance(self.sink, NullSink):
+            await self._store(stored, used, rules)
+        self._log(log_state, decisions, stored, tickets, used)
+        return Answer(results=results, model=used, rules=rules)
 
     async def _store(
         self,
-        outputs: Sequence[DecisionOut],
-        wire: Sequence[TicketIn],
+        stored: Sequence[tuple[DecisionOut, TicketIn]],
         loaded: LoadedModel | None,
         rules: LoadedRules,
     ) -> None:
@@ -156,7 +160,7 @@ class Runtime:
                 rules_sha256=rules.sha256,
                 model_name=loaded.name if loaded else None,
             )
-            for o, w in zip(outputs, wire, strict=True)
+            for o, w in stored
         ]
         try:
             await self.sink.save(records)
@@ -173,7 +177,7 @@ class Runtime:
         self,
         state: dict[str, Any],
         decisions: Sequence[Decision],
-        outputs: Sequence[DecisionOut],
+        stored: Sequence[tuple[DecisionOut, TicketIn]],
         tickets: Sequence[Ticket],
         loaded: LoadedModel | None,
     ) -> None:
@@ -181,7 +185,7 @@ class Runtime:
         if len(decisions) == 1:
             d = decisions[0]
             entry.update(
-                prediction_id=outputs[0].prediction_id,
+                prediction_id=stored[0][0].prediction_id,
                 priority=d.priority,
                 source=d.source,
                 rule_id=d.rule_id,

@@ -46,7 +46,7 @@ async def ready(runtime: Runtime) -> ReadyOut:
     Degraded still answers 200: the service gives useful answers from rules alone.
     """
     loaded = runtime.models.current
-    degraded = runtime.degraded_reason()
+    degraded = None if loaded is not None else (runtime.models.problem or "no model loaded")
     problems = [p for p in (runtime.models.problem, runtime.rules.problem) if p]
     return ReadyOut(
         status="ready" if loaded is not None else "degraded",

@@ -60,7 +60,7 @@ async def model_info(runtime: Runtime) -> ModelInfoOut:
     """The model being served; 503 when answering from rules only."""
     loaded = runtime.models.current
     if loaded is None:
-        raise ModelNotReady(runtime.degraded_reason() or "no model loaded")
+        raise ModelNotReady(f"no model loaded: {runtime.models.problem or 'not yet'}")
     return ModelInfoOut(**loaded.describe())
 
 

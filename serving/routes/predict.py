@@ -70,7 +70,17 @@ async def predict(data: TicketIn, runtime: Runtime, request: Request[Any, Any, A
     """Decide one ticket's priority, SLA due times, reasons and review flag."""
     ticket = to_ticket(data, runtime.settings.limits)
     answer = await runtime.answer([ticket], [data], request.scope["state"])
-    return answer.outputs[0]
+    result = answer.results[0]
+    if isinstance(result, ClassifierError):
+        raise result
+    return result
+
+
+def _core_error(exc: ClassifierError, index: int) -> ErrorOut:
+    prefix = f"tickets[{index}]"
+    if isinstance(exc, InvalidTicket):
+        return error_body(422, f"{prefix}.{exc}", f"{prefix}.{exc.field}", "invalid_ticket")
+    return error_body(422, f"{prefix}: {exc}", prefix)
 
 
 def _decode_item(raw: bytes, index: int, runtime: Runtime) -> tuple[TicketIn, Ticket] | ErrorOut:
@@ -84,12 +94,8 @@ def _decode_item(raw: bytes, index: int, runtime: Runtime) -> tuple[TicketIn, Ti
         return error_body(err.status, f"{prefix}.{err.detail}", field, err.error)
     except LimitExceeded as exc:
         return error_body(413, f"tickets[{index}].{exc}", f"tickets[{index}].{exc.field}")
-    except InvalidTicket as exc:
-        return error_body(
-            422, f"tickets[{index}].{exc}", f"tickets[{index}].{exc.field}", "invalid_ticket"
-        )
     except ClassifierError as exc:
-        return error_body(422, f"tickets[{index}]: {exc}", f"tickets[{index}]")
+        return _core_error(exc, index)
 
 
 @post(
@@ -125,7 +131,10 @@ async def predict_batch(runtime: Runtime, request: Request[Any, Any, Any]) -> Ba
         good_tickets.append(decoded[1])
     if good_tickets:
         answer = await runtime.answer(good_tickets, good_wire, request.scope["state"])
-        for index, out in zip(slots, answer.outputs, strict=True):
-            results[index].decision = out
-    failed = len(results) - len(slots)
+        for index, out in zip(slots, answer.results, strict=True):
+            if isinstance(out, ClassifierError):
+                results[index].error = _core_error(out, index)
+            else:
+                results[index].decision = out
+    failed = sum(1 for r in results if r.error is not None)
     return BatchOut(count=len(results), failed=failed, results=results)
