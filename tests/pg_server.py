@@ -128,13 +128,14 @@ class PgServer:
                     ) from exc
                 time.sleep(0.1)
 
-    def create_database(self, name: str | None = None) -> str:
-        """Create an empty database and return its URL."""
+    def create_database(self, name: str | None = None, template: str | None = None) -> str:
+        """Create a database (empty, or a copy of `template`) and return its URL."""
         import psycopg
 
         db = name or f"t_{uuid.uuid4().hex[:12]}"
+        copy = f' TEMPLATE "{template}"' if template else ""
         with psycopg.connect(self.url(), autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{db}"')
+            conn.execute(f'CREATE DATABASE "{db}"{copy}')
         return self.url(db)
 
     def stop(self) -> None:

@@ -90,7 +90,7 @@ async def export_rows(
                 | ((Review.created_at == last[0]) & (Review.id > last[1]))
             )
         async with store.read() as session:
-            page = (await session.execute(query)).tuples().all()
+            page = list((await session.execute(query)).all())
         for prediction, review in page:
             yield training_row(prediction, review)
         if len(page) < _PAGE:

@@ -125,10 +125,9 @@ class ReviewStore:
         On SQLite the transaction takes the write lock up front (BEGIN IMMEDIATE), so two
         writers wait for each other instead of failing when a read lock is upgraded.
         """
-        async with self._sessions() as session:
+        async with self._sessions.begin() as session:
             await session.connection(execution_options={IMMEDIATE: True})
-            async with session.begin():
-                yield session
+            yield session
 
     async def save_predictions(self, records: Sequence[StoredPredictionLike]) -> None:
         """Store served predictions and the rules they fired, in one transaction."""

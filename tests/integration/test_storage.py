@@ -1,0 +1,321 @@
+"""The review store on real SQLite and PostgreSQL: migrations, queue, reviews, export, stats."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import json
+from datetime import timedelta
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import func, select
+
+from classifier.levels import PriorityScale
+from serving.storage.engine import make_sync_engine
+from serving.storage.export import EXPORT_COLUMNS, csv_chunks, export_rows, jsonl_line
+from serving.storage.migrate import current_revision, head_revision, upgrade
+from serving.storage.models import Base, Review
+from serving.storage.records import (
+    AlreadyReviewed,
+    InvalidReview,
+    PredictionNotFound,
+    QueueFilters,
+    ReviewInput,
+)
+from serving.storage.reviewing import record_review
+from serving.storage.settings import DEFAULT_REASONS
+from serving.storage.stats import agreement
+from serving.storage.store import ReviewStore
+from tests.review_fixtures import (  # noqa: F401 - fixtures
+    T0,
+    anyio_backend,
+    db_url,
+    make_record,
+    migrated_templates,
+    pg_server,
+    store,
+)
+
+pytestmark = [pytest.mark.anyio, pytest.mark.postgres]
+SCALE = PriorityScale.default_scale()
+REASONS = tuple(code for code, _ in DEFAULT_REASONS)
+
+
+async def review(store: ReviewStore, prediction_id: str, **fields: object):  # noqa: ANN201
+    return await record_review(
+        store, prediction_id, ReviewInput(**{"agent": "ann", **fields}), SCALE, REASONS
+    )
+
+
+def test_migrations_reach_head_and_match_the_models(db_url: str) -> None:
+    assert current_revision(db_url) == head_revision() == "0001"
+    assert upgrade(db_url) == "0001"  # a second run is a no-op
+    engine = make_sync_engine(db_url)
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert compare_metadata(context, Base.metadata) == []
+    engine.dispose()
+
+
+async def test_queue_orders_by_first_response_due_then_lowest_confidence(
+    store: ReviewStore,
+) -> None:
+    late = make_record(due=T0 + timedelta(hours=8), confidence=0.2)
+    sure = make_record(due=T0 + timedelta(hours=1), confidence=0.9)
+    unsure = make_record(due=T0 + timedelta(hours=1), confidence=0.4)
+    no_sla = make_record(confidence=0.1)
+    no_sla.decision["sla"] = None
+    await store.save_predictions([late, sure, unsure, no_sla])
+    queue = await store.queue()
+    assert [item.prediction_id for item in queue] == [
+        unsure.prediction_id,
+        sure.prediction_id,
+        late.prediction_id,
+        no_sla.prediction_id,
+    ]
+    assert queue[0].first_response_due == T0 + timedelta(hours=1)
+    assert queue[0].subject == "Nedbrud i produktion"
+    assert await store.pending_count() == 4
+
+
+async def test_queue_filters_by_level_language_rule_and_model_version(
+    store: ReviewStore,
+) -> None:
+    danish = make_record("urgent", language="da", rules=("security-breach", "vip"))
+    finnish = make_record("high", language="fi", subject="Palvelu ei toimi", model_version="4")
+    dutch = make_record("low", language="nl", model_version=None, confidence=None)
+    await store.save_predictions([danish, finnish, dutch])
+
+    async def ids(**filters: str) -> set[str]:
+        return {item.prediction_id for item in await store.queue(QueueFilters(**filters))}
+
+    assert await ids(level="urgent") == {danish.prediction_id}
+    assert await ids(language="FI") == {finnish.prediction_id}
+    assert await ids(rule="vip") == {danish.prediction_id}
+    assert await ids(model_version="4") == {finnish.prediction_id}
+    assert await ids(level="high", language="da") == set()
+    assert await store.pending_count(QueueFilters(language="nl")) == 1
+
+
+async def test_accept_keeps_the_suggestion_and_leaves_the_queue(store: ReviewStore) -> None:
+    record = make_record("high")
+    await store.save_predictions([record])
+    result = await review(store, record.prediction_id, action="accept")
+    assert (result.action, result.suggested_level, result.final_level) == (
+        "accept",
+        "high",
+        "high",
+    )
+    assert await store.queue() == []
+    detail = await store.detail(record.prediction_id)
+    assert detail is not None
+    assert detail.current_review == result
+    assert detail.decision["priority"] == "high"  # the original suggestion is kept whole
+
+
+async def test_override_stores_both_the_suggestion_and_the_human_level(
+    store: ReviewStore,
+) -> None:
+    record = make_record("medium")
+    await store.save_predictions([record])
+    result = await review(
+        store,
+        record.prediction_id,
+        action="override",
+        level="Akut",  # a Danish alias of urgent
+        reason="impact_underestimated",
+        note="Hele lageret står stille",
+    )
+    assert (result.action, result.suggested_level, result.final_level) == (
+        "override",
+        "medium",
+        "urgent",
+    )
+    assert result.reason == "impact_underestimated"
+    assert result.note == "Hele lageret står stille"
+
+
+async def test_override_to_the_suggested_level_counts_as_accept(store: ReviewStore) -> None:
+    record = make_record("high")
+    await store.save_predictions([record])
+    result = await review(
+        store, record.prediction_id, action="override", level="high", reason="vip"
+    )
+    assert result.action == "accept"
+
+
+@pytest.mark.parametrize(
+    ("fields", "field_name"),
+    [
+        ({"action": "override", "level": "blocker", "reason": "vip"}, "level"),
+        ({"action": "override", "level": "low", "reason": "bored"}, "reason"),
+        ({"action": "override", "reason": "vip"}, "level"),
+        ({"action": "override", "level": "low"}, "reason"),
+        ({"action": "accept", "level": "low"}, "level"),
+        ({"action": "accept", "note": "x" * 5000}, "note"),
+        ({"action": "accept", "agent": " "}, "agent"),
+    ],
+)
+async def test_invalid_reviews_name_the_field(
+    store: ReviewStore, fields: dict[str, str], field_name: str
+) -> None:
+    record = make_record("high")
+    await store.save_predictions([record])
+    with pytest.raises(InvalidReview) as caught:
+        await review(store, record.prediction_id, **fields)
+    assert caught.value.field == field_name
+    assert await store.pending_count() == 1
+
+
+async def test_reviewing_an_unknown_prediction_raises_not_found(store: ReviewStore) -> None:
+    with pytest.raises(PredictionNotFound, match="does not exist"):
+        await review(store, "nope", action="accept")
+
+
+async def test_second_review_conflicts_unless_forced_and_history_is_kept(
+    store: ReviewStore,
+) -> None:
+    record = make_record("high")
+    await store.save_predictions([record])
+    await review(store, record.prediction_id, action="accept")
+    with pytest.raises(AlreadyReviewed, match="force=true"):
+        await review(store, record.prediction_id, action="override", level="low", reason="spam")
+    forced = await review(
+        store, record.prediction_id, action="override", level="low", reason="spam", force=True
+    )
+    assert forced.replaced_previous
+    detail = await store.detail(record.prediction_id)
+    assert detail is not None
+    assert [r.final_level for r in detail.reviews] == ["high", "low"]
+    assert detail.current_review is not None
+    assert detail.current_review.final_level == "low"
+    async with store.read() as session:
+        current = await session.scalar(
+            select(func.count()).select_from(Review).where(Review.is_current)
+        )
+    assert current == 1
+
+
+async def test_concurrent_reviews_of_one_prediction_store_exactly_one(
+    store: ReviewStore,
+) -> None:
+    record = make_record("high")
+    await store.save_predictions([record])
+    outcomes = await asyncio.gather(
+        *(review(store, record.prediction_id, action="accept", agent=f"a{i}") for i in range(6)),
+        return_exceptions=True,
+    )
+    stored = [o for o in outcomes if not isinstance(o, BaseException)]
+    conflicts = [o for o in outcomes if isinstance(o, AlreadyReviewed)]
+    assert len(stored) == 1
+    assert len(conflicts) == 5
+
+
+async def test_export_gives_training_rows_labelled_with_the_final_level(
+    store: ReviewStore,
+) -> None:
+    first = make_record("medium", external_id="ZD-1", subject="Tietoturvaloukkaus", language="fi")
+    second = make_record("high", external_id="ZD-2", subject="Storing bij inloggen")
+    pending = make_record("low", external_id="ZD-3")
+    await store.save_predictions([first, second, pending])
+    await review(store, first.prediction_id, action="override", level="urgent", reason="vip")
+    rows = [row async for row in export_rows(store)]
+    await review(store, second.prediction_id, action="accept")
+    assert [row["ticket_id"] for row in rows] == ["ZD-1"]
+    since = rows[0]["reviewed_at"]
+    later = [row async for row in export_rows(store, since=T0.fromisoformat(since))]
+    assert [row["ticket_id"] for row in later] == ["ZD-1", "ZD-2"]
+    row = later[0]
+    assert (row["priority"], row["suggested_priority"], row["review_action"]) == (
+        "urgent",
+        "medium",
+        "override",
+    )
+    assert (row["subject"], row["tier"], row["language"]) == (
+        "Tietoturvaloukkaus",
+        "enterprise",
+        "fi",
+    )
+
+    parsed = list(csv.DictReader(io.StringIO("".join(csv_chunks(later)))))
+    assert list(parsed[0]) == list(EXPORT_COLUMNS)
+    assert parsed[1]["subject"] == "Storing bij inloggen"
+    assert json.loads(jsonl_line(later[0]))["priority"] == "urgent"
+
+
+async def test_agreement_counts_overall_slices_time_and_override_matrix(
+    store: ReviewStore,
+) -> None:
+    records = [
+        make_record("high", language="da"),
+        make_record("high", language="da"),
+        make_record("low", language="fi", model_version="4"),
+        make_record("medium", language="fi", model_version=None, confidence=None, source="default"),
+    ]
+    await store.save_predictions(records)
+    await review(store, records[0].prediction_id, action="accept")
+    await review(store, records[1].prediction_id, action="override", level="urgent", reason="vip")
+    await review(store, records[2].prediction_id, action="accept")
+    await review(store, records[3].prediction_id, action="override", level="low", reason="spam")
+    stats = await agreement(store, SCALE.levels)
+    assert (stats.overall.reviews, stats.overall.accepted, stats.overall.rate) == (4, 2, 0.5)
+    assert {s.key: (s.reviews, s.accepted) for s in stats.per_level} == {
+        "low": (1, 1),
+        "medium": (1, 0),
+        "high": (2, 1),
+    }
+    assert {s.key: s.rate for s in stats.per_language} == {"da": 0.5, "fi": 0.5}
+    assert {s.key: (s.reviews, s.accepted) for s in stats.per_model_version} == {
+        "3": (2, 1),
+        "4": (1, 1),
+        "rules-only": (1, 0),
+    }
+    assert sum(point.reviews for point in stats.over_time) == 4
+    assert stats.override_matrix["high"]["urgent"] == 1
+    assert stats.override_matrix["high"]["high"] == 1
+    assert stats.override_matrix["medium"]["low"] == 1
+    assert (stats.model_agreement.reviews, stats.model_agreement.accepted) == (3, 2)
+    assert stats.reason_counts == {"vip": 1, "spam": 1}
+
+
+async def test_shadow_agreement_compares_the_unused_model_with_the_served_rules(
+    store: ReviewStore,
+) -> None:
+    right = make_record("medium", source="rule", shadow_model_priority="urgent")
+    wrong = make_record("high", source="rule", shadow_model_priority="low")
+    await store.save_predictions([right, wrong])
+    await review(store, right.prediction_id, action="override", level="urgent", reason="vip")
+    await review(store, wrong.prediction_id, action="accept")
+    stats = await agreement(store, SCALE.levels)
+    assert (stats.shadow_served.reviews, stats.shadow_served.accepted) == (2, 1)
+    assert (stats.shadow_model.reviews, stats.shadow_model.accepted) == (2, 1)
+    detail = await store.detail(right.prediction_id)
+    assert detail is not None
+    assert detail.item.shadow
+    assert detail.item.model_priority == "urgent"
+
+
+async def test_redaction_blanks_old_text_and_keeps_the_decision(store: ReviewStore) -> None:
+    old = make_record("high", created_at=T0 - timedelta(days=100), external_id="old")
+    new = make_record("high", created_at=T0, external_id="new")
+    await store.save_predictions([old, new])
+    assert await store.redact_text(T0 - timedelta(days=90)) == 1
+    assert await store.redact_text(T0 - timedelta(days=90)) == 0
+    old_detail = await store.detail(old.prediction_id)
+    new_detail = await store.detail(new.prediction_id)
+    assert old_detail is not None
+    assert new_detail is not None
+    assert (old_detail.item.subject, old_detail.body, old_detail.redacted) == ("", "", True)
+    assert old_detail.decision["priority"] == "high"
+    assert old_detail.request["customer"]["tier"] == "enterprise"
+    assert new_detail.body.startswith("Hele systemet")
+
+
+async def test_the_shared_secret_is_created_once(store: ReviewStore) -> None:
+    first = await store.secret("session")
+    assert len(first) >= 40
+    assert await store.secret("session") == first
+    assert await store.secret("other") != first
