@@ -1,0 +1,391 @@
+"""The training orchestrator: load -> split -> train -> evaluate -> log -> register -> gate.
+
+`run_training` reads as its named steps; each step is a small function in this package.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    Progress,
+    SpinnerColumn,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from sklearn.model_selection import StratifiedKFold, train_test_split
+
+from training import evaluate, registry, tracking
+from training.config import DataConfig, TrainConfig
+from training.data import Dataset, load_dataset, write_bad_rows
+from training.settings import MlflowSettings
+
+if TYPE_CHECKING:
+    from classifier.model import PriorityModel
+
+    from classifier.features import FeatureSpec
+
+DEFAULT_MODELS_DIR = Path("models")
+
+
+@dataclass
+class TrainOutcome:
+    """What one training produced.
+
+    Attributes:
+        run_id: the MLflow run ("" when nothing was logged).
+        version: the registered version, or None with `register=False`.
+        promoted: whether `champion` now points at this version.
+        gate_reason: why the gate promoted or held back the version.
+        report: the evaluation report (also written as `report.json`).
+        model_dir: the local PriorityModel directory (`PriorityModel.load` reads it).
+    """
+
+    run_id: str
+    version: str | None
+    promoted: bool
+    gate_reason: str
+    report: dict[str, Any]
+    model_dir: Path
+
+
+@dataclass
+class Split:
+    """Train and test rows of a dataset."""
+
+    train: pd.DataFrame
+    train_labels: pd.Series
+    test: pd.DataFrame
+    test_labels: pd.Series
+    kind: str
+
+
+@dataclass
+class _Steps:
+    """Rich progress for named steps; silent when disabled."""
+
+    enabled: bool
+    console: Console = field(default_factory=lambda: Console(stderr=True))
+    progress: Progress | None = None
+
+    @contextmanager
+    def step(self, name: str, total: float | None = None) -> Iterator[Any]:
+        if not self.enabled or self.progress is None:
+            yield lambda *_a, **_k: None
+            return
+        task = self.progress.add_task(name, total=total)
+
+        def update(done: float, total_: float | None = None, *_a: Any, **_k: Any) -> None:
+            if self.progress is not None:
+                self.progress.update(task, completed=done, total=total_ or total)
+
+        yield update
+        self.progress.update(task, completed=total or 1, total=total or 1)
+
+
+def split_dataset(dataset: Dataset, test_fraction: float, random_state: int) -> Split:
+    """Newest `test_fraction` by time when there is a time column, else stratified."""
+    frame, labels = dataset.frame, dataset.labels
+    time_column = dataset.columns.time
+    if time_column is not None:
+        order = np.argsort(frame[time_column].to_numpy(), kind="stable")
+        cut = len(frame) - max(1, round(len(frame) * test_fraction))
+        train_idx, test_idx = order[:cut], order[cut:]
+        kind = f"time-ordered: newest {test_fraction:.0%} by {time_column}"
+    else:
+        positions = np.arange(len(frame))
+        train_idx, test_idx = train_test_split(
+            positions, test_size=test_fraction, stratify=labels.to_numpy(),
+            random_state=random_state,
+        )  # fmt: skip
+        kind = f"stratified random {test_fraction:.0%}"
+    return Split(
+        frame.iloc[train_idx], labels.iloc[train_idx], frame.iloc[test_idx],
+        labels.iloc[test_idx], kind,
+    )  # fmt: skip
+
+
+def feature_spec(dataset: Dataset) -> FeatureSpec:
+    """The model's input columns from the resolved mapping."""
+    from classifier.features import FeatureSpec
+
+    cols = dataset.columns
+    return FeatureSpec(cols.text, cols.category, cols.numeric)
+
+
+def score(model: PriorityModel, frame: pd.DataFrame, levels: Sequence[str]) -> tuple[Any, Any]:
+    """Cost-aware predictions and the probability matrix of a model on a frame."""
+    proba = evaluate.as_proba_matrix(model.predict_proba(frame), levels)
+    predicted = [str(v) for v in model.predict_levels(frame)]
+    return predicted, proba
+
+
+def evaluate_model(
+    model: PriorityModel, frame: pd.DataFrame, labels: pd.Series, dataset: Dataset
+) -> dict[str, Any]:
+    """The report of one model on one sample."""
+    levels = list(dataset.scale.levels)
+    predicted, proba = score(model, frame, levels)
+    return evaluate.build_report(
+        frame, labels.tolist(), predicted, proba, levels=levels,
+        slice_columns=dataset.columns.slices,
+    )  # fmt: skip
+
+
+def _fit(
+    frame: pd.DataFrame, labels: pd.Series, dataset: Dataset, train: TrainConfig, update: Any
+) -> Any:
+    from training.pipeline import train_model
+
+    return train_model(
+        frame, labels, feature_spec(dataset), dataset.scale, cv=train.selection_cv,
+        random_state=train.random_state, progress=update,
+    )  # fmt: skip
+
+
+def cross_validate(dataset: Dataset, train: TrainConfig, steps: _Steps) -> dict[str, Any]:
+    """K-fold over the whole file: every metric is the fold mean with its std beside it."""
+    k = train.cv or 5
+    folds = StratifiedKFold(n_splits=k, shuffle=True, random_state=train.random_state)
+    reports = []
+    with steps.step(f"cross-validation ({k} folds)", total=k) as update:
+        for i, (tr, te) in enumerate(folds.split(dataset.frame, dataset.labels)):
+            result = _fit(dataset.frame.iloc[tr], dataset.labels.iloc[tr], dataset, train, None)
+            reports.append(
+                evaluate_model(
+                    result.model, dataset.frame.iloc[te], dataset.labels.iloc[te], dataset
+                )
+            )
+            update(i + 1, k)
+    return evaluate.aggregate_folds(reports)
+
+
+def gate_against_champion(
+    settings: MlflowSettings, model_report: dict[str, Any], split: Split, dataset: Dataset,
+    train: TrainConfig,
+) -> registry.GateResult:  # fmt: skip
+    """Score the current champion on the same holdout and decide whether to promote."""
+    new = {k: float(model_report[k]) for k in ("macro_f1", "top_level_recall")}
+    current = registry.version_by_alias(settings, settings.champion_alias)
+    if current is None:
+        return registry.decide_promotion(new, None)
+    version = str(current.version)
+    try:
+        champion, _ = registry.load_version(settings, version)
+    except Exception as exc:  # noqa: BLE001 - any load failure means "cannot compare"
+        return registry.GateResult(
+            False, f"champion v{version} could not be scored ({exc}); promote by hand",
+            new, None, version,
+        )  # fmt: skip
+    champion_levels = tuple(getattr(getattr(champion, "scale", None), "levels", ()))
+    if champion_levels and champion_levels != tuple(dataset.scale.levels):
+        return registry.GateResult(
+            False, f"champion v{version} uses levels {list(champion_levels)}, the new version "
+            f"{list(dataset.scale.levels)}: not comparable; promote by hand", new, None, version,
+        )  # fmt: skip
+    old = evaluate_model(champion, split.test, split.test_labels, dataset)
+    old_metrics = {k: float(old[k]) for k in ("macro_f1", "top_level_recall")}
+    return registry.decide_promotion(
+        new, old_metrics, f1_tolerance=train.f1_tolerance,
+        top_recall_tolerance=train.top_recall_tolerance, champion_version=version,
+    )  # fmt: skip
+
+
+def run_training(
+    data: Path,
+    *,
+    config: DataConfig | None = None,
+    mlflow_settings: MlflowSettings | None = None,
+    register: bool = True,
+    cv: int | None = None,
+    report_json: Path | None = None,
+    progress: bool = True,
+    train_config: TrainConfig | None = None,
+    models_dir: Path | None = None,
+) -> TrainOutcome:
+    """Train on an export, evaluate, log one MLflow run, register and gate the new version.
+
+    Args:
+        data: CSV, Parquet or JSONL export.
+        config: column mapping; default is the plain schema.
+        mlflow_settings: where MLflow lives; default from `TP_` environment variables.
+        register: register the model and run the promotion gate.
+        cv: K for a K-fold report over the whole file (the registered model is still the one
+            trained on the time-ordered/stratified training part).
+        report_json: also write the report here.
+        progress: show rich progress bars on stderr.
+        train_config: split, selection and gate settings.
+        models_dir: local model store; the model is saved under `<models_dir>/<run_id>`.
+
+    Returns:
+        The outcome: run id, version, gate verdict, report, local model directory.
+    """
+    settings = mlflow_settings or MlflowSettings.from_env()
+    train = train_config or TrainConfig()
+    if cv is not None:
+        train = TrainConfig(**{**train.__dict__, "cv": cv})
+    steps = _Steps(progress)
+    columns = [SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+               TaskProgressColumn(), TimeElapsedColumn()]  # fmt: skip
+    with Progress(*columns, console=steps.console, disable=not progress) as bar:
+        steps.progress = bar
+        return _run(data, config, settings, register, train, report_json, models_dir, steps)
+
+
+def _run(  # noqa: PLR0917 - private continuation of run_training's arguments
+    data: Path, config: DataConfig | None, settings: MlflowSettings, register: bool,
+    train: TrainConfig, report_json: Path | None, models_dir: Path | None, steps: _Steps,
+) -> TrainOutcome:  # fmt: skip
+    with steps.step("validate export"):
+        dataset = load_dataset(data, config)
+    split = split_dataset(dataset, train.test_fraction, train.random_state)
+    with steps.step(f"train on {len(split.train):,} rows") as update:
+        result = _fit(split.train, split.train_labels, dataset, train, update)
+    model = result.model
+    with steps.step(f"evaluate on {len(split.test):,} rows"):
+        holdout = evaluate_model(model, split.test, split.test_labels, dataset)
+    report: dict[str, Any] = dict(holdout)
+    if train.cv:
+        report = cross_validate(dataset, train, steps)
+        report["holdout"] = holdout
+    report.update(
+        n_train=len(split.train), n_test_holdout=len(split.test), split=split.kind,
+        candidates=list(result.candidates), params=dict(result.params),
+        out_of_core=bool(result.out_of_core), warnings=list(dataset.warnings),
+        data={"file": dataset.source.name, "sha256": dataset.sha256, "rows": dataset.n_rows,
+              "rows_valid": dataset.n_valid, "rows_bad": dataset.n_bad},
+        bad_rows={"count": dataset.n_bad, "by_reason": dataset.bad_row_summary(),
+                  "file": "bad_rows.csv"},
+        model={"name": settings.model_name, "version": None, "run_id": None},
+    )  # fmt: skip
+    if not train.cv:
+        report["n_test"] = len(split.test)
+
+    with tempfile.TemporaryDirectory(prefix="train-run-") as tmp:
+        out = Path(tmp)
+        bad_csv = write_bad_rows(dataset.bad_rows, out / "bad_rows.csv")
+        with tracking.training_run(settings, run_name=data.stem) as run_id:
+            report["model"]["run_id"] = run_id
+            tracking.log_params({"split": split.kind, "train": train.__dict__,
+                                 "model": result.params})  # fmt: skip
+            tracking.log_dataset(dataset, bad_csv)
+            model_dir = (models_dir or DEFAULT_MODELS_DIR) / run_id
+            model.save(model_dir)
+            with steps.step("log model to MLflow"):
+                example = split.train[list(feature_spec(dataset).columns)].head(3)
+                model_uri, model_id = tracking.log_model(model, example, model_dir)
+            version, gate = None, None
+            if register:
+                with steps.step("register and gate"):
+                    version = registry.register_version(
+                        settings,
+                        model_uri,
+                        run_id=run_id,
+                        sha256=str(model.sha256),
+                        model_id=model_id,
+                    )
+                    gate = gate_against_champion(settings, holdout, split, dataset, train)
+                    if gate.promoted:
+                        registry.set_champion(settings, version)
+                    else:
+                        registry.set_challenger(settings, version)
+                report["model"]["version"] = version
+                report["gate"] = gate.to_dict()
+            artifacts = out / "report"
+            evaluate.save_confusion_matrix(report, artifacts)
+            evaluate.write_report(report, artifacts / "report.json")
+            tracking.log_report(report, artifacts)
+    if report_json is not None:
+        evaluate.write_report(report, report_json)
+    reason = gate.reason if gate is not None else "not registered (--no-register)"
+    return TrainOutcome(run_id, version, bool(gate and gate.promoted), reason, report, model_dir)
+
+
+def run_evaluation(
+    model_ref: str,
+    data: Path,
+    *,
+    config: DataConfig | None = None,
+    mlflow_settings: MlflowSettings | None = None,
+    report_json: Path | None = None,
+    artifacts_dir: Path | None = None,
+) -> dict[str, Any]:
+    """Score a registered version (or a saved model directory) on an export.
+
+    Columns the model reads but the export lacks are treated as missing values and listed in
+    the report's `warnings`. Without a mapping, the model's own feature columns are used.
+
+    Args:
+        model_ref: `models:/NAME@ALIAS`, `models:/NAME/VERSION` or a PriorityModel directory.
+        data: the export to score (it needs the label column).
+        config: column mapping for the export.
+        mlflow_settings: where MLflow lives; default from `TP_` environment variables.
+        report_json: also write the report here.
+        artifacts_dir: write the confusion matrix PNG/JSON here.
+
+    Returns:
+        The same report `train` writes, with `model` naming the scored version.
+    """
+    settings = mlflow_settings or MlflowSettings.from_env()
+    model, name, version, run_id = _load_for_evaluation(model_ref, settings)
+    config = config or DataConfig()
+    spec = getattr(model, "spec", None)
+    from training.data import read_table, validate_frame
+
+    raw = read_table(data)
+    warnings: list[str] = []
+    if spec is not None and config.text_columns is None and config.category_columns is None:
+        present = set(raw.columns)
+        missing = [c for c in spec.columns if c not in present]
+        if missing:
+            warnings.append(f"columns {missing} are missing: treated as missing values")
+        config = config.with_overrides(
+            text_columns=tuple(c for c in spec.text_columns if c in present) or None,
+            category_columns=tuple(c for c in spec.category_columns if c in present),
+            numeric_columns=tuple(c for c in spec.numeric_columns if c in present),
+        )
+    dataset = validate_frame(raw, config, source=data)
+    dataset.sha256 = _sha(data)
+    report = evaluate_model(model, dataset.frame, dataset.labels, dataset)
+    report.update(
+        n_train=None, model={"name": name, "version": version, "run_id": run_id},
+        warnings=warnings + dataset.warnings,
+        data={"file": data.name, "sha256": dataset.sha256, "rows": dataset.n_rows,
+              "rows_valid": dataset.n_valid, "rows_bad": dataset.n_bad},
+        bad_rows={"count": dataset.n_bad, "by_reason": dataset.bad_row_summary()},
+    )  # fmt: skip
+    if artifacts_dir is not None:
+        evaluate.save_confusion_matrix(report, artifacts_dir)
+        write_bad_rows(dataset.bad_rows, artifacts_dir / "bad_rows.csv")
+    if report_json is not None:
+        evaluate.write_report(report, report_json)
+    return report
+
+
+def _sha(path: Path) -> str:
+    from training.data import file_sha256
+
+    return file_sha256(path)
+
+
+def _load_for_evaluation(
+    ref: str, settings: MlflowSettings
+) -> tuple[PriorityModel, str, str | None, str | None]:
+    candidate = Path(ref)
+    if not ref.startswith("models:/") and candidate.is_dir():
+        from classifier.model import PriorityModel
+
+        model = PriorityModel.load(candidate)
+        return model, candidate.name, "local", None
+    model, version = registry.load_version(settings, ref)
+    return model, str(version.name), str(version.version), version.run_id
