@@ -7,6 +7,7 @@ import csv
 import io
 import json
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -24,27 +25,20 @@ from serving.storage.records import (
     PredictionNotFound,
     QueueFilters,
     ReviewInput,
+    ReviewResult,
 )
 from serving.storage.reviewing import record_review
 from serving.storage.settings import DEFAULT_REASONS
 from serving.storage.stats import agreement
 from serving.storage.store import ReviewStore
-from tests.review_fixtures import (  # noqa: F401 - fixtures
-    T0,
-    anyio_backend,
-    db_url,
-    make_record,
-    migrated_templates,
-    pg_server,
-    store,
-)
+from tests.review_fixtures import T0, make_record
 
 pytestmark = [pytest.mark.anyio, pytest.mark.postgres]
 SCALE = PriorityScale.default_scale()
 REASONS = tuple(code for code, _ in DEFAULT_REASONS)
 
 
-async def review(store: ReviewStore, prediction_id: str, **fields: object):  # noqa: ANN201
+async def review(store: ReviewStore, prediction_id: str, **fields: Any) -> ReviewResult:
     return await record_review(
         store, prediction_id, ReviewInput(**{"agent": "ann", **fields}), SCALE, REASONS
     )

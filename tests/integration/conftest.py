@@ -1,0 +1,13 @@
+"""Fixtures for integration tests.
+
+Review store: a migrated database per backend (SQLite file, real PostgreSQL), see
+`tests/review_fixtures.py`.
+"""
+
+from tests.review_fixtures import (  # noqa: F401 - re-exported fixtures
+    anyio_backend,
+    db_url,
+    migrated_templates,
+    pg_server,
+    store,
+)
