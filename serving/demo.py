@@ -101,7 +101,10 @@ def ensure_keys(demo_dir: Path) -> tuple[dict[str, str], str]:
         return stored["keys"], stored["config"]
     keys: dict[str, str] = {}
     entries: list[str] = []
-    for name, scopes in (("agent", ("predict", "review")), ("admin", ("predict", "review", "admin"))):
+    for name, scopes in (
+        ("agent", ("predict", "review")),
+        ("admin", ("predict", "review", "admin")),
+    ):
         plaintext, entry = new_api_key(scopes, name=name)
         keys[name] = plaintext
         entries.append(entry)
