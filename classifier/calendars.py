@@ -23,6 +23,7 @@ from classifier.errors import ClassifierError
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _US = timedelta(microseconds=1)
+_ZERO = timedelta(0)
 _MAX_DAYS = 3 * 366 * 4  # a target that needs more calendar days than this is a config error
 _WINDOW = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 _CACHE_LIMIT = 20_000
@@ -155,12 +156,20 @@ class BusinessCalendar:
         Raises:
             CalendarError: the target needs more than about twelve years of calendar days.
         """
+        return self.add_many(start, (amount,))[0]
+
+    def add_many(self, start: datetime, amounts: tuple[timedelta, ...]) -> tuple[datetime, ...]:
+        """`add` for several amounts from the same start in one walk over the calendar."""
         t = to_us(start)
-        remaining = amount // _US
-        if remaining <= 0:
-            return from_us(t)
         if self.is_always_open:
-            return from_us(t + remaining)
+            return tuple(from_us(t + max(a // _US, 0)) for a in amounts)
+        out = [from_us(t)] * len(amounts)
+        wanted = sorted((a // _US, i) for i, a in enumerate(amounts) if a > _ZERO)
+        if not wanted:
+            return tuple(out)
+        pending = iter(wanted)
+        goal, slot = next(pending)
+        used = 0  # business time consumed so far
         day = self._local_date(t)
         one = timedelta(days=1)
         for _ in range(_MAX_DAYS):
@@ -168,12 +177,16 @@ class BusinessCalendar:
                 if e <= t:
                     continue
                 begin = max(s, t)
-                if remaining <= e - begin:
-                    return from_us(begin + remaining)
-                remaining -= e - begin
+                while goal - used <= e - begin:
+                    out[slot] = from_us(begin + goal - used)
+                    nxt = next(pending, None)
+                    if nxt is None:
+                        return tuple(out)
+                    goal, slot = nxt
+                used += e - begin
             day += one
         raise CalendarError(
-            f"calendar {self.name!r}: {amount} of business time does not fit in "
+            f"calendar {self.name!r}: {max(amounts)} of business time does not fit in "
             f"{_MAX_DAYS} days; check its hours and holidays"
         )
 

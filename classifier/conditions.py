@@ -77,10 +77,22 @@ class PhraseCond(Condition):
     phrases: tuple[Phrase, ...]
     cost = 3
 
+    def __post_init__(self) -> None:
+        keys = frozenset(p.key for p in self.phrases if p.kind == "words")
+        object.__setattr__(self, "_keys", keys)
+        object.__setattr__(self, "_others", tuple(p for p in self.phrases if p.kind != "words"))
+
     def test(self, facts: Facts) -> str | None:
         """The first listed phrase found, e.g. "text matches 'nedbrud'"."""
         doc, index = facts.doc, facts.index
-        for phrase in self.phrases:
+        keys: frozenset[tuple[str, ...]] = self._keys  # type: ignore[attr-defined]
+        if keys:
+            found = doc.found(index, self.part)
+            if found and not keys.isdisjoint(found):
+                for phrase in self.phrases:
+                    if phrase.key in found:
+                        return f"{self.part} matches {phrase.original!r}"
+        for phrase in self._others:  # type: ignore[attr-defined]
             if phrase.matches(doc, index, self.part):
                 return f"{self.part} matches {phrase.original!r}"
         return None
@@ -143,7 +155,10 @@ class InCond(Condition):
     def test(self, facts: Facts) -> str | None:
         """E.g. "customer.tier = 'enterprise'"."""
         value = self.get(facts)
-        if value is not None and str(value).casefold() in self.values:
+        if value is None:
+            return None
+        text = value if type(value) is str else str(value)
+        if text in self.values or text.casefold() in self.values:
             return f"{self.fact} = {value!r}"
         return None
 
@@ -193,9 +208,9 @@ class NumCond(Condition):
     def test(self, facts: Facts) -> str | None:
         """E.g. "customer.monthly_value = 1500 >= 1000"."""
         value = self.get(facts)
-        if value is None or isinstance(value, bool) or not isinstance(value, int | float):
+        if type(value) not in (int, float):  # None, bools and text never compare
             return None
-        if self.op(value, self.threshold):
+        if self.op(value, self.threshold):  # type: ignore[arg-type]
             return f"{self.fact} = {value:g} {self.symbol} {self.threshold:g}"
         return None
 
@@ -344,6 +359,30 @@ class NotCond(Condition):
 def _wrap(cond: Condition) -> str:
     text = cond.describe()
     return f"({text})" if isinstance(cond, AllCond | AnyCond) else text
+
+
+def required_phrases(cond: Condition) -> frozenset[tuple[str, ...]] | None:
+    """Whole-word phrase keys of which at least one must occur for `cond` to hold, if known.
+
+    The rule engine skips a rule without calling it when none of these phrases is in the
+    ticket (one set operation instead of walking the condition). None means "no such gate".
+    """
+    if isinstance(cond, PhraseCond):
+        if all(p.kind == "words" for p in cond.phrases):
+            return frozenset(p.key for p in cond.phrases)
+        return None
+    if isinstance(cond, AllCond):
+        gates = [g for g in map(required_phrases, cond.children) if g is not None]
+        return min(gates, key=len) if gates else None
+    if isinstance(cond, AnyCond):
+        union: set[tuple[str, ...]] = set()
+        for child in cond.children:
+            gate = required_phrases(child)
+            if gate is None:
+                return None
+            union |= gate
+        return frozenset(union)
+    return None
 
 
 def cheapest_first(children: Sequence[Condition]) -> tuple[Condition, ...]:

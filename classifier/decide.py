@@ -33,6 +33,8 @@ from classifier.rules import Rule, RuleSet
 from classifier.schema import Ticket
 from classifier.sla import due_times
 
+_FIRED_CACHE_LIMIT = 256  # distinct reasons remembered per rule (numeric values vary)
+
 
 @dataclass(frozen=True)
 class RuleTrace:
@@ -63,7 +65,12 @@ class _Outcome:
 
     def apply(self, rule: Rule, reason: str) -> None:
         then, rank = rule.then, self.rank
-        self.fired.append(FiredRule(rule.id, reason, then.labels))
+        record = rule.fired_cache.get(reason)
+        if record is None:
+            record = FiredRule(rule.id, reason, then.labels)
+            if len(rule.fired_cache) < _FIRED_CACHE_LIMIT:
+                rule.fired_cache[reason] = record
+        self.fired.append(record)
         if then.set is not None:
             self.level, self.level_rule = then.set, rule.id
         if then.at_least is not None and (
@@ -152,8 +159,14 @@ def decide(
     created = _start(ticket, now)
     facts = Facts(ticket, model, ruleset.index, created)
     outcome = _Outcome(start_level, {name: i for i, name in enumerate(scale.levels)})
-    for rule in ruleset.rules:
-        reason = rule.when.test(facts)
+    found: frozenset[tuple[str, ...]] | None = None
+    for gate, test, rule in ruleset.plan:
+        if gate is not None:
+            if found is None:
+                found = facts.doc.found(ruleset.index)
+            if gate.isdisjoint(found):
+                continue
+        reason = test(facts)
         if reason is not None:
             outcome.apply(rule, reason)
             if rule.then.stop:

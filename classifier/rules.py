@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,7 +21,8 @@ from typing import Any
 import yaml
 
 from classifier.calendars import BusinessCalendar, CalendarError, parse_dates, parse_windows
-from classifier.conditions import Condition
+from classifier.conditions import Condition, Facts, required_phrases
+from classifier.decision import FiredRule
 from classifier.errors import RuleConfigError, UnknownLevel
 from classifier.levels import DEFAULT_ALIASES, DEFAULT_LEVELS, PriorityScale
 from classifier.rule_syntax import Actions, Context, parse_then, parse_when
@@ -46,6 +47,10 @@ class Rule:
     when: Condition
     then: Actions
     description: str = ""
+    gate: frozenset[tuple[str, ...]] | None = field(default=None, compare=False)
+    # FiredRule objects by reason: most reasons repeat ("customer.vip = True"), so decide()
+    # reuses the immutable record instead of building it again (bounded, see decide.py).
+    fired_cache: dict[str, FiredRule] = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -74,6 +79,13 @@ class RuleSet:
     business_calendar: str | None = None
     index: PhraseIndex = field(default_factory=lambda: PhraseIndex(()), compare=False)
     disabled: tuple[str, ...] = ()
+    plan: tuple[
+        tuple[frozenset[tuple[str, ...]] | None, Callable[[Facts], str | None], Rule], ...
+    ] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # (gate, test, rule) triples: the hot loop in decide() does no attribute lookups.
+        object.__setattr__(self, "plan", tuple((r.gate, r.when.test, r) for r in self.rules))
 
 
 def default_rules_path() -> Path:
@@ -271,12 +283,9 @@ def _rules(node: object, ctx: Context) -> tuple[tuple[Rule, ...], tuple[str, ...
         unknown = [k for k in item if k not in RULE_KEYS]
         if unknown:
             raise ctx.fail(f"{where}: {unknown[0]}", f"unknown key; allowed: {list(RULE_KEYS)}")
-        rule = Rule(
-            rule_id,
-            parse_when(item.get("when"), ctx, f"{where}: when"),
-            parse_then(item.get("then"), ctx, f"{where}: then"),
-            str(item.get("description", "")),
-        )
+        when = parse_when(item.get("when"), ctx, f"{where}: when")
+        then = parse_then(item.get("then"), ctx, f"{where}: then")
+        rule = Rule(rule_id, when, then, str(item.get("description", "")), required_phrases(when))
         if item.get("enabled", True) is False:
             disabled.append(rule_id)
         else:

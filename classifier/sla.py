@@ -130,13 +130,10 @@ def due_times(
     calendar = resolve_calendar(calendars, target, calendar_override)
     if start.tzinfo is None:
         start = start.replace(tzinfo=UTC)
-    return SlaDue(
-        policy=policy.name,
-        level=level,
-        first_response_due=calendar.add(start, target.first_response.on(calendar)),
-        resolution_due=calendar.add(start, target.resolution.on(calendar)),
-        calendar=calendar.name,
+    first, resolution = calendar.add_many(
+        start, (target.first_response.on(calendar), target.resolution.on(calendar))
     )
+    return SlaDue(policy.name, level, first, resolution, calendar.name)
 
 
 __all__ = [

@@ -1,53 +1,57 @@
 """Text normalisation and phrase matching for rules, in any language and script.
 
-Normalised text is casefolded (so German `ß` matches `ss`), accent-folded (`é` -> `e`,
-`ø` -> `o`, `č` -> `c`) and split into word tokens. Phrases are matched on whole tokens, so
-`down` does not match `download`; a `*` at the start or end of a phrase matches inside words,
-which is what compound-forming languages need (`*ausfall` matches `Serverausfall`,
-`*katko` matches `sähkökatko`). Phrases in scripts written without spaces (Chinese, Japanese,
-Thai...) are matched as substrings, because those scripts have no word boundaries to honour.
+Normalised text is casefolded (German `ß` matches `ss`) and accent-folded (`é` -> `e`,
+`ø` -> `o`, `č` -> `c`). Phrases match whole words, so `down` does not match `download`; a `*`
+at the start or end of a word matches inside words, which compound-forming languages need
+(`*ausfall` matches `Serverausfall`, `*katko` matches `sähkökatko`). Phrases in scripts written
+without spaces (Chinese, Japanese, Thai...) match as substrings: those scripts have no word
+boundaries to honour. Punctuation separates words, so `e-mail` matches `e mail` and `e-mail`.
 
-Matching is built for speed: a ticket is normalised and tokenised once, then a `PhraseIndex`
-over every phrase of a rule set finds all matching phrases with a few set and dict lookups.
+Matching is built for speed, because serving runs it on every request: a ticket is normalised
+and split into a set of words once; a `PhraseIndex` over every phrase of a rule set then finds
+all whole-word phrases with set intersections, and checks multi-word phrases by substring
+search only when all of their words occur.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import cache
 from typing import Literal
 
-# Letters that NFKD does not decompose but that users type without the accent anyway.
-_FOLD = str.maketrans(
-    {"ø": "o", "æ": "ae", "œ": "oe", "đ": "d", "ł": "l", "þ": "th", "ð": "d", "ı": "i"}
-)
-# Latin, Greek and Cyrillic accents after NFKD; marks of other scripts are part of letters.
-_ACCENTS = re.compile("[\u0300-\u036f]+")
-# Scripts written without spaces between words: phrases in them match as substrings.
+# Letters NFKD does not decompose, and typographic punctuation that would force the slow path.
+_SPECIAL = (
+    ("ø", "o"), ("æ", "ae"), ("œ", "oe"), ("đ", "d"), ("ł", "l"), ("þ", "th"), ("ð", "d"),
+    ("ı", "i"), ("’", "'"), ("‘", "'"), ("“", '"'), ("”", '"'), ("„", '"'), ("–", "-"),
+    ("—", "-"), ("«", '"'), ("»", '"'), ("€", " "), ("\u00a0", " "), ("…", "..."),
+)  # fmt: skip
+_SPECIAL_RE = re.compile("[" + "".join(s for s, _ in _SPECIAL) + "]")
+_ACCENTS = re.compile("[\u0300-\u036f]+")  # Latin/Greek/Cyrillic accents after NFKD
+_NOT_FOLDABLE = re.compile("[^\x00-\x7f\u0300-\u036f]")
 _UNSPACED = re.compile(
     "[\u0e00-\u0eff\u0f00-\u0fff\u1000-\u109f\u1780-\u17ff"
     "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]"
 )
-SEPARATOR = "\n"  # token between subject and body, so no phrase spans the two
+_ASCII_SPLIT = {c: " " for c in range(128) if not (chr(c).isalnum() or chr(c) == "_")}
 
 
 @cache
 def _word_re() -> re.Pattern[str]:
     # \w misses spacing combining marks (Devanagari vowel signs...), which belong to words.
-    marks: list[str] = []
+    ranges: list[str] = []
     start = prev = -2
     for cp in range(0x300, 0x10000):
         if unicodedata.category(chr(cp)).startswith("M"):
             if cp != prev + 1:
                 if start >= 0:
-                    marks.append(f"{chr(start)}-{chr(prev)}")
+                    ranges.append(f"{chr(start)}-{chr(prev)}")
                 start = cp
             prev = cp
-    marks.append(f"{chr(start)}-{chr(prev)}")
-    return re.compile("[\\w" + "".join(marks) + "]+")
+    ranges.append(f"{chr(start)}-{chr(prev)}")
+    return re.compile("[\\w" + "".join(ranges) + "]+")
 
 
 def normalise(text: str) -> str:
@@ -57,73 +61,86 @@ def normalise(text: str) -> str:
         text: any text, in any language or script.
 
     Returns:
-        The folded text; ASCII stays ASCII and keeps its length.
+        The folded text. Latin-script text comes back as ASCII.
 
     Example:
         >>> normalise("Varnostni INCIDENT: Straße, Škoda, høj")
         'varnostni incident: strasse, skoda, hoj'
     """
-    folded = text.casefold()
-    if folded.isascii():
-        return folded
-    return _ACCENTS.sub("", unicodedata.normalize("NFKD", folded)).translate(_FOLD)
+    low = text.casefold()
+    if low.isascii():
+        return low
+    if _SPECIAL_RE.search(low) is not None:
+        for special, plain in _SPECIAL:
+            low = low.replace(special, plain)
+    decomposed = unicodedata.normalize("NFKD", low)
+    if _NOT_FOLDABLE.search(decomposed) is None:
+        return decomposed.encode("ascii", "ignore").decode("ascii")
+    return _ACCENTS.sub("", decomposed)
 
 
-def tokens(normalised: str) -> list[str]:
-    """Word tokens of already normalised text (letters, digits, marks; punctuation splits)."""
+def words(normalised: str) -> list[str]:
+    """Words of already normalised text (letters, digits, marks; anything else separates)."""
+    if normalised.isascii():
+        return normalised.translate(_ASCII_SPLIT).split()
     return _word_re().findall(normalised)
 
 
-@dataclass
 class Doc:
-    """A ticket's subject and body, normalised and tokenised once, with lazy per-field views.
+    """A ticket's subject and body, normalised and split into words once, computed lazily.
 
-    Attributes:
-        subject: raw subject.
-        body: raw body.
+    Parts are `text` (subject and body), `subject` and `body`.
     """
 
-    subject: str
-    body: str
-    _cache: dict[str, object] = field(default_factory=dict, repr=False)
+    __slots__ = ("_found", "_joined", "_norm", "_words", "body", "subject")
+
+    def __init__(self, subject: str, body: str) -> None:
+        """Wrap raw subject and body; nothing is computed until asked for."""
+        self.subject = subject
+        self.body = body
+        self._norm: dict[str, str] = {}
+        self._words: dict[str, frozenset[str]] = {}
+        self._joined: dict[str, str] = {}
+        self._found: dict[tuple[int, str], frozenset[tuple[str, ...]]] = {}
 
     def norm(self, part: str = "text") -> str:
-        """Normalised `text` (subject + body), `subject` or `body`."""
-        key = "n:" + part
-        hit = self._cache.get(key)
+        """The normalised part."""
+        hit = self._norm.get(part)
         if hit is None:
-            if part == "subject":
-                hit = normalise(self.subject)
-            elif part == "body":
-                hit = normalise(self.body)
-            else:
-                hit = self.norm("subject") + SEPARATOR + self.norm("body")
-            self._cache[key] = hit
-        return hit  # type: ignore[return-value]
+            raw = (
+                self.subject
+                if part == "subject"
+                else self.body
+                if part == "body"
+                else f"{self.subject}\n{self.body}"
+            )
+            hit = self._norm[part] = normalise(raw)
+        return hit
 
-    def tokens(self, part: str = "text") -> list[str]:
-        """Word tokens of `text`, `subject` or `body`; `text` has a separator token between."""
-        key = "t:" + part
-        hit = self._cache.get(key)
+    def words(self, part: str = "text") -> frozenset[str]:
+        """The set of words in the part."""
+        hit = self._words.get(part)
         if hit is None:
-            if part == "text":
-                hit = [*self.tokens("subject"), SEPARATOR, *self.tokens("body")]
-            else:
-                hit = tokens(self.norm(part))
-            self._cache[key] = hit
-        return hit  # type: ignore[return-value]
+            hit = self._words[part] = frozenset(words(self.norm(part)))
+        return hit
+
+    def joined(self, part: str = "text") -> str:
+        """The part's words joined by single spaces, padded: " word word "."""
+        hit = self._joined.get(part)
+        if hit is None:
+            hit = self._joined[part] = " " + " ".join(words(self.norm(part))) + " "
+        return hit
 
     def found(self, index: PhraseIndex, part: str = "text") -> frozenset[tuple[str, ...]]:
-        """Token phrases of `index` that occur in `part`; scanned once per index and part."""
-        key = f"f:{id(index)}:{part}"
-        hit = self._cache.get(key)
+        """Whole-word phrases of `index` present in the part; scanned once per index and part."""
+        key = (id(index), part)
+        hit = self._found.get(key)
         if hit is None:
-            hit = index.scan(self.tokens(part))
-            self._cache[key] = hit
-        return hit  # type: ignore[return-value]
+            hit = self._found[key] = index.scan(self, part)
+        return hit
 
 
-Kind = Literal["tokens", "wildcard", "substring"]
+Kind = Literal["words", "wildcard", "substring"]
 
 
 @dataclass(frozen=True)
@@ -132,23 +149,26 @@ class Phrase:
 
     Attributes:
         original: the phrase as written (reported as the reason a rule fired).
-        kind: `tokens` (whole words), `wildcard` (`*` inside words) or `substring`.
-        key: token tuple for `tokens` phrases, else the normalised phrase.
-        pattern: compiled regex over normalised text for `wildcard` phrases.
+        kind: `words` (whole words), `wildcard` (`*` inside words) or `substring`.
+        key: the phrase's words for `words` phrases, else the normalised phrase.
+        pattern: regex over normalised text for `wildcard` phrases.
+        needle: a literal that must occur for a wildcard to match (a cheap pre-check).
     """
 
     original: str
     kind: Kind
     key: tuple[str, ...]
     pattern: re.Pattern[str] | None = None
+    needle: str = ""
 
     def matches(self, doc: Doc, index: PhraseIndex, part: str = "text") -> bool:
         """Whether this phrase occurs in the given part of the document."""
-        if self.kind == "tokens":
+        if self.kind == "words":
             return self.key in doc.found(index, part)
+        text = doc.norm(part)
         if self.kind == "substring":
-            return self.key[0] in doc.norm(part)
-        return self.pattern is not None and self.pattern.search(doc.norm(part)) is not None
+            return self.key[0] in text
+        return self.needle in text and self.pattern is not None and bool(self.pattern.search(text))
 
 
 def compile_phrase(phrase: str) -> Phrase:
@@ -156,55 +176,54 @@ def compile_phrase(phrase: str) -> Phrase:
     norm = normalise(phrase).strip()
     if _UNSPACED.search(norm):
         return Phrase(phrase, "substring", (norm,))
-    if "*" in norm:
-        inside = _word_re().pattern[:-1] + "*"
-        words = []
-        for word in norm.split():
-            core = r"\W+".join(map(re.escape, tokens(word)))
-            if core:
-                words.append(
-                    (inside if word.startswith("*") else "")
-                    + core
-                    + (inside if word.endswith("*") else "")
-                )
-        if not words:
+    if "*" not in norm:
+        key = tuple(words(norm))
+        if not key:
             raise ValueError(f"phrase {phrase!r} has no letters or digits")
-        body = r"\W+".join(words)
-        return Phrase(phrase, "wildcard", (norm,), re.compile(rf"(?<!\w){body}(?!\w)"))
-    toks = tuple(tokens(norm))
-    if not toks:
+        return Phrase(phrase, "words", key)
+    inside = _word_re().pattern[:-1] + "*"
+    parts: list[str] = []
+    literals: list[str] = []
+    for word in norm.split():
+        pieces = words(word)
+        literals += pieces
+        core = r"\W+".join(map(re.escape, pieces))
+        if core:
+            lead = inside if word.startswith("*") else r"(?<!\w)" if not parts else ""
+            parts.append(lead + core + (inside if word.endswith("*") else ""))
+    if not parts:
         raise ValueError(f"phrase {phrase!r} has no letters or digits")
-    return Phrase(phrase, "tokens", toks)
+    tail = "" if norm.endswith("*") else r"(?!\w)"
+    pattern = re.compile(r"\W+".join(parts) + tail)
+    return Phrase(phrase, "wildcard", (norm,), pattern, max(literals, key=len))
 
 
 class PhraseIndex:
-    """All whole-word phrases of a rule set, so one pass over a ticket's tokens finds them all."""
+    """All whole-word phrases of a rule set, so one pass over a ticket's words finds them all."""
 
     def __init__(self, phrases: Iterable[Phrase]) -> None:
-        """Index the `tokens` phrases; other kinds are matched directly by `Phrase.matches`."""
-        keys = {p.key for p in phrases if p.kind == "tokens"}
+        """Index the `words` phrases; other kinds are matched directly by `Phrase.matches`."""
+        keys = {p.key for p in phrases if p.kind == "words"}
         self._single = frozenset(k[0] for k in keys if len(k) == 1)
-        multi: dict[str, list[tuple[str, ...]]] = {}
-        for key in keys:
+        multi: dict[str, list[tuple[tuple[str, ...], frozenset[str], str]]] = {}
+        for key in sorted(keys):
             if len(key) > 1:
-                multi.setdefault(key[0], []).append(key)
+                multi.setdefault(key[0], []).append((key, frozenset(key), f" {' '.join(key)} "))
         self._multi = multi
-        self._firsts = self._single | frozenset(multi)
+        self._multi_first = frozenset(multi)
+        self._firsts = self._single | self._multi_first
 
-    def scan(self, toks: Sequence[str]) -> frozenset[tuple[str, ...]]:
-        """Every indexed phrase that occurs in the token sequence."""
-        hits = self._firsts.intersection(toks)
+    def scan(self, doc: Doc, part: str = "text") -> frozenset[tuple[str, ...]]:
+        """Every indexed phrase that occurs in the part of the document."""
+        present = doc.words(part)
+        hits = self._firsts & present
         if not hits:
             return frozenset()
-        found: set[tuple[str, ...]] = {(t,) for t in hits if t in self._single}
-        if hits - self._single or any(t in self._multi for t in hits):
-            multi = self._multi
-            for i, tok in enumerate(toks):
-                cands = multi.get(tok)
-                if cands is not None:
-                    for key in cands:
-                        if tuple(toks[i : i + len(key)]) == key:
-                            found.add(key)
+        found: set[tuple[str, ...]] = {(w,) for w in hits & self._single}
+        for first in hits & self._multi_first:
+            for key, needed, needle in self._multi[first]:
+                if needed <= present and needle in doc.joined(part):
+                    found.add(key)
         return frozenset(found)
 
 
@@ -216,10 +235,10 @@ class PhraseMatcher:
         self.phrases = tuple(compile_phrase(p) for p in phrases)
         self.index = PhraseIndex(self.phrases)
 
-    def search(self, text: str | Doc) -> str | None:
+    def search(self, text: str | Doc, part: str = "text") -> str | None:
         """The first phrase (in list order) found in the text, as written, or None."""
         doc = text if isinstance(text, Doc) else Doc("", text)
         for phrase in self.phrases:
-            if phrase.matches(doc, self.index):
+            if phrase.matches(doc, self.index, part):
                 return phrase.original
         return None
