@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from serving.storage.settings import StorageSettings
 from training.settings import ENV_PREFIX, MlflowSettings
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -275,6 +276,9 @@ class Settings:
         server / model / rules / auth / limits / log: one group per concern (see each class).
         shadow_mode: `TP_SHADOW_MODE`, default false; the model is asked but rules and the
             default level decide, the model's view is reported as `shadow_model_priority`.
+        storage: the review store (`TP_DATABASE_URL`, ...; see `StorageSettings`).
+            `from_env()` always sets it; None (the dataclass default, used by tests that
+            build settings by hand) runs without a review store or review page.
     """
 
     server: ServerSettings = field(default_factory=ServerSettings)
@@ -284,6 +288,7 @@ class Settings:
     limits: LimitSettings = field(default_factory=LimitSettings)
     log: LogSettings = field(default_factory=LogSettings)
     shadow_mode: bool = False
+    storage: StorageSettings | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -301,4 +306,5 @@ class Settings:
             limits=LimitSettings.from_env(source),
             log=LogSettings.from_env(source),
             shadow_mode=_bool(source, "SHADOW_MODE", False),
+            storage=StorageSettings.from_env(source),
         )
