@@ -1,0 +1,132 @@
+"""Each bad-row reason is reported with its row number and the row is excluded, never silently."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.data.conftest import frame_of
+from training.config import DataConfig
+from training.data import DataError, validate_frame, write_bad_rows
+
+
+def reasons_by_row(rows: list[dict[str, Any]], config: DataConfig | None = None) -> dict:
+    dataset = validate_frame(frame_of(rows), config or DataConfig())
+    found: dict[int, set[str]] = {}
+    for bad in dataset.bad_rows:
+        found.setdefault(bad.row, set()).add(bad.reason)
+    return found
+
+
+def test_a_clean_export_has_no_bad_rows(rows: list[dict[str, Any]]) -> None:
+    dataset = validate_frame(frame_of(rows), DataConfig())
+    assert dataset.bad_rows == []
+    assert dataset.n_valid == len(rows)
+    assert list(dataset.frame.index[:2]) == [1, 2]
+
+
+def test_empty_text_in_every_text_column_is_reported(rows: list[dict[str, Any]]) -> None:
+    rows[4]["subject"] = ""
+    rows[4]["body"] = "   "
+    rows[5]["subject"] = ""  # body still has text: fine
+    assert reasons_by_row(rows) == {5: {"missing_text"}}
+
+
+def test_a_label_outside_the_levels_is_reported_with_its_value(rows: list[dict[str, Any]]) -> None:
+    rows[0]["priority"] = "whenever"
+    dataset = validate_frame(frame_of(rows), DataConfig())
+    (bad,) = dataset.bad_rows
+    assert (bad.row, bad.reason, bad.value) == (1, "unknown_label", "whenever")
+    assert 1 not in dataset.frame.index
+
+
+def test_an_empty_label_is_reported(rows: list[dict[str, Any]]) -> None:
+    rows[9]["priority"] = ""
+    assert reasons_by_row(rows) == {10: {"missing_label"}}
+
+
+def test_an_unparsable_timestamp_is_reported(rows: list[dict[str, Any]]) -> None:
+    rows[2]["created_at"] = "31/31/2024 25:61"
+    rows[3]["created_at"] = ""
+    assert reasons_by_row(rows) == {3: {"bad_timestamp"}, 4: {"bad_timestamp"}}
+
+
+def test_a_timestamp_in_another_common_format_is_accepted(rows: list[dict[str, Any]]) -> None:
+    rows[2]["created_at"] = "2024-03-05 14:22:01+01:00"
+    rows[3]["created_at"] = "March 5, 2024 2:22 PM"
+    assert reasons_by_row(rows) == {}
+
+
+def test_a_duplicate_id_keeps_the_first_row_and_names_it(rows: list[dict[str, Any]]) -> None:
+    rows[7]["ticket_id"] = rows[1]["ticket_id"]
+    dataset = validate_frame(frame_of(rows), DataConfig())
+    (bad,) = dataset.bad_rows
+    assert (bad.row, bad.reason) == (8, "duplicate_id")
+    assert "row 2" in bad.detail
+    assert 2 in dataset.frame.index
+
+
+def test_the_same_text_with_conflicting_labels_is_reported_on_every_row(
+    rows: list[dict[str, Any]],
+) -> None:
+    for key in ("subject", "body", "monthly_value"):
+        rows[1][key] = rows[0][key]
+    assert rows[0]["priority"] != rows[1]["priority"]
+    assert reasons_by_row(rows) == {1: {"conflicting_label"}, 2: {"conflicting_label"}}
+
+
+def test_the_same_text_with_the_same_label_is_not_a_conflict(rows: list[dict[str, Any]]) -> None:
+    for key in ("subject", "body", "monthly_value", "priority"):
+        rows[4][key] = rows[0][key]
+    assert reasons_by_row(rows) == {}
+
+
+def test_a_row_with_several_problems_lists_each_reason(rows: list[dict[str, Any]]) -> None:
+    rows[0].update(subject="", body="", priority="??", created_at="never")
+    assert reasons_by_row(rows) == {1: {"missing_text", "unknown_label", "bad_timestamp"}}
+
+
+def test_missing_columns_are_an_error_naming_them(rows: list[dict[str, Any]]) -> None:
+    config = DataConfig(text_columns=("subject", "description"), category_columns=("queue",))
+    with pytest.raises(DataError, match=r"missing columns \['description', 'queue'\]"):
+        validate_frame(frame_of(rows), config)
+
+
+def test_a_missing_label_column_is_an_error(rows: list[dict[str, Any]]) -> None:
+    with pytest.raises(DataError, match="missing columns \\['urgency'\\]"):
+        validate_frame(frame_of(rows), DataConfig(label_column="urgency"))
+
+
+def test_too_few_rows_in_a_level_names_the_level_and_the_count(
+    rows: list[dict[str, Any]],
+) -> None:
+    for row in rows:
+        if row["priority"] == "urgent":
+            row["priority"] = "high"
+    rows[0]["priority"] = rows[1]["priority"] = "urgent"
+    with pytest.raises(DataError, match=r"'urgent' has 2.*at least 20"):
+        validate_frame(frame_of(rows), DataConfig())
+
+
+def test_the_minimum_rows_per_level_is_configurable(rows: list[dict[str, Any]]) -> None:
+    with pytest.raises(DataError, match=r"'low' has 25.*at least 30"):
+        validate_frame(frame_of(rows), DataConfig(min_rows_per_level=30))
+
+
+def test_the_bad_row_csv_lists_every_reason_without_ticket_text(
+    rows: list[dict[str, Any]], tmp_path: Path
+) -> None:
+    rows[0]["priority"] = "whenever"
+    rows[1]["subject"] = rows[1]["body"] = ""
+    dataset = validate_frame(frame_of(rows), DataConfig())
+    path = write_bad_rows(dataset.bad_rows, tmp_path / "bad.csv")
+    with path.open(encoding="utf-8") as handle:
+        written = list(csv.DictReader(handle))
+    assert [(r["row"], r["reason"]) for r in written] == [
+        ("1", "unknown_label"),
+        ("2", "missing_text"),
+    ]
+    assert not any("Beskrivelse" in value for r in written for value in r.values())

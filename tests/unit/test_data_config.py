@@ -1,0 +1,86 @@
+"""Column mapping: plain-schema defaults, YAML data configs, CLI overrides."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from training.cli import build_data_config
+from training.config import ConfigError, DataConfig, TrainConfig, load_data_config
+
+
+def test_with_no_mapping_the_plain_schema_columns_that_exist_are_used() -> None:
+    cols = DataConfig().resolve(["ticket_id", "created_at", "subject", "tier", "priority", "x"])
+    assert cols.text == ("subject",)
+    assert cols.category == ("tier",)
+    assert cols.numeric == ()
+    assert (cols.time, cols.id, cols.label) == ("created_at", "ticket_id", "priority")
+    assert cols.slices == ("tier",)
+
+
+def test_explicit_columns_are_kept_even_when_absent_so_validation_can_name_them() -> None:
+    cols = DataConfig(text_columns=("title",), time_column="opened").resolve(["subject"])
+    assert cols.text == ("title",)
+    assert "opened" in cols.required
+
+
+def test_a_yaml_config_maps_columns_levels_and_aliases(tmp_path: Path) -> None:
+    path = tmp_path / "data.yaml"
+    path.write_text(
+        "text_columns: [title, description]\n"
+        "label_column: sev\n"
+        "category_columns: queue,type\n"
+        "levels: [P4, P3, P2, P1]\n"
+        "label_aliases: {Critical: P1, hoch: P2}\n"
+        "min_rows_per_level: 5\n",
+        encoding="utf-8",
+    )
+    config = load_data_config(path)
+    assert config.text_columns == ("title", "description")
+    assert config.category_columns == ("queue", "type")
+    assert config.min_rows_per_level == 5
+    scale = config.scale()
+    assert scale.parse(" critical ") == "P1"
+    assert scale.parse("HOCH") == "P2"
+
+
+def test_the_default_scale_understands_common_aliases() -> None:
+    scale = DataConfig().scale()
+    assert scale.parse("P1") == "urgent"
+    assert scale.parse("Kiireellinen") == "urgent"
+
+
+def test_an_unknown_yaml_key_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "data.yaml"
+    path.write_text("text_column: body\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"unknown keys \['text_column'\]"):
+        load_data_config(path)
+
+
+def test_an_alias_to_an_unknown_level_is_rejected(tmp_path: Path) -> None:
+    path = tmp_path / "data.yaml"
+    path.write_text("levels: [a, b, c]\nlabel_aliases: {x: d}\n", encoding="utf-8")
+    with pytest.raises(Exception, match="'x' points to 'd'"):
+        load_data_config(path).scale()
+
+
+def test_cli_options_override_the_yaml_file(tmp_path: Path) -> None:
+    path = tmp_path / "data.yaml"
+    path.write_text("text_columns: [title]\nlabel_column: sev\n", encoding="utf-8")
+    config = build_data_config(path, text_columns="subject, body", time_column="opened")
+    assert config.text_columns == ("subject", "body")
+    assert config.label_column == "sev"
+    assert config.time_column == "opened"
+
+
+def test_a_missing_config_file_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_data_config(tmp_path / "nope.yaml")
+
+
+def test_train_settings_reject_nonsense() -> None:
+    with pytest.raises(ConfigError, match="cv"):
+        TrainConfig(cv=1)
+    with pytest.raises(ConfigError, match="test_fraction"):
+        TrainConfig(test_fraction=0.9)
