@@ -35,6 +35,7 @@ from serving.schemas import ErrorOut, LimitExceeded
 log = structlog.get_logger("serving.errors")
 
 _AT_PATH = re.compile(r"\s*-\s*at `\$(?P<path>[^`]*)`")
+_MALFORMED = re.compile(r"JSON|decode|truncated|trailing characters|malformed", re.IGNORECASE)
 _TOO_LONG = re.compile(r"length <=|length at most")
 _CODES: Mapping[int, str] = {
     400: "bad_request",
@@ -94,7 +95,7 @@ def field_from_msgspec(message: str) -> tuple[str | None, str]:
 def classify_decode_error(message: str) -> ErrorOut:
     """The error body for a msgspec decode or validation message."""
     field, problem = field_from_msgspec(message)
-    if "malformed" in problem.lower() or "invalid json" in problem.lower():
+    if field is None and _MALFORMED.search(problem) and "Expected" not in problem:
         return error_body(
             HTTP_400_BAD_REQUEST, f"malformed JSON: {problem}", field, "malformed_json"
         )
@@ -127,7 +128,7 @@ def _validation(_: Request[Any, Any, Any], exc: ValidationException) -> Response
 def _http(_: Request[Any, Any, Any], exc: HTTPException) -> Response[ErrorOut]:
     status = exc.status_code
     detail = str(exc.detail)
-    if status == HTTP_400_BAD_REQUEST and ("JSON" in detail or "decode" in detail.lower()):
+    if status == HTTP_400_BAD_REQUEST and _MALFORMED.search(detail):
         return _response(error_body(status, f"malformed JSON: {detail}", None, "malformed_json"))
     if status == HTTP_413_REQUEST_ENTITY_TOO_LARGE:
         detail = "request body is larger than the limit (TP_MAX_REQUEST_BYTES)"

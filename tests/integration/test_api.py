@@ -1,0 +1,371 @@
+"""Every endpoint and status code of the service, over fakes of the model and the rules."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+from litestar.testing import TestClient
+
+from serving.app import create_app
+from serving.persistence import MemorySink, PredictionRecord
+from serving.service import Runtime
+from serving.settings import LimitSettings
+from tests.serving_fakes import FakeModel, keys, make_runtime, write_rules
+
+KEYS = keys()
+ENTRIES = [entry for _, entry in KEYS.values()]
+PREDICT = {"Authorization": f"Bearer {KEYS['predict'][0]}"}
+REVIEW = {"Authorization": f"Bearer {KEYS['review'][0]}"}
+ADMIN = {"Authorization": f"Bearer {KEYS['admin'][0]}"}
+OUTAGE = {"subject": "Server down", "body": "Alt er nede", "customer": {"tier": "enterprise"}}
+
+
+def _client(runtime: Runtime) -> Iterator[TestClient[Any]]:
+    with TestClient(create_app(runtime=runtime, extensions=())) as client:
+        yield client
+
+
+@pytest.fixture
+def model() -> FakeModel:
+    return FakeModel()
+
+
+@pytest.fixture
+def runtime(tmp_path: Path, model: FakeModel) -> Runtime:
+    return make_runtime(tmp_path, model=model, keys=ENTRIES)
+
+
+@pytest.fixture
+def client(runtime: Runtime) -> Iterator[TestClient[Any]]:
+    yield from _client(runtime)
+
+
+@pytest.fixture
+def rules_only(tmp_path: Path) -> Iterator[TestClient[Any]]:
+    yield from _client(make_runtime(tmp_path, model=None, keys=ENTRIES))
+
+
+def test_predict_returns_the_whole_decision(client: TestClient[Any]) -> None:
+    r = client.post("/v1/predict", json={**OUTAGE, "external_id": "Z-9"}, headers=PREDICT)
+    assert r.status_code == 200
+    body = r.json()
+    assert body["priority"] == "urgent"
+    assert body["source"] == "model"
+    assert body["model_priority"] == "urgent"
+    assert set(body["probabilities"]) == {"low", "medium", "high", "urgent"}
+    assert body["model_name"] == "ticket-priority"
+    assert body["model_version"] == "1"
+    assert body["external_id"] == "Z-9"
+    assert len(body["prediction_id"]) == 32
+    assert body["sla"]["level"] == "urgent"
+    assert body["rules_sha256"]
+    assert body["degraded"] is None
+    assert r.headers["x-request-id"]
+
+
+def test_a_rule_overrides_the_model_and_is_named(client: TestClient[Any]) -> None:
+    r = client.post(
+        "/v1/predict", json={"body": "hello", "customer": {"vip": True}}, headers=PREDICT
+    )
+    body = r.json()
+    assert (body["priority"], body["source"], body["rule_id"]) == ("high", "rule", "vip")
+    assert body["model_priority"] == "low"
+    assert body["rules_fired"][0]["reason"] == "customer.vip is true"
+
+
+def test_without_a_key_predict_is_401_json(client: TestClient[Any]) -> None:
+    r = client.post("/v1/predict", json=OUTAGE)
+    assert r.status_code == 401
+    assert r.json()["error"] == "unauthorized"
+    assert "Bearer" in r.json()["detail"]
+
+
+def test_a_key_without_the_predict_scope_is_403(client: TestClient[Any]) -> None:
+    r = client.post("/v1/predict", json=OUTAGE, headers=REVIEW)
+    assert r.status_code == 403
+    assert "predict" in r.json()["detail"]
+
+
+def test_malformed_json_is_400(client: TestClient[Any]) -> None:
+    r = client.post("/v1/predict", content=b'{"subject": ', headers=PREDICT)
+    assert r.status_code == 400
+    assert r.json()["error"] == "malformed_json"
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"subject": 5}, "subject"),
+        ({"body": "x", "customer": {"vip": "often"}}, "customer.vip"),
+        ({"body": "x", "affected_users": -3}, "affected_users"),
+        ({"body": "x", "created_at": "yesterday"}, "created_at"),
+        ({"body": "x", "tags": [1]}, "tags[0]"),
+        ({"subject": "", "body": ""}, "body"),
+    ],
+)
+def test_invalid_fields_are_422_naming_the_field(
+    client: TestClient[Any], payload: dict[str, Any], field: str
+) -> None:
+    r = client.post("/v1/predict", json=payload, headers=PREDICT)
+    assert r.status_code == 422
+    assert r.json()["field"] == field
+    assert field.split("[")[0] in r.json()["detail"]
+
+
+def test_a_non_object_body_is_422(client: TestClient[Any]) -> None:
+    r = client.post("/v1/predict", json=["a"], headers=PREDICT)
+    assert r.status_code == 422
+
+
+def test_too_long_text_is_413_naming_the_field(client: TestClient[Any]) -> None:
+    r = client.post("/v1/predict", json={"subject": "x" * 1001}, headers=PREDICT)
+    assert r.status_code == 413
+    assert r.json()["field"] == "subject"
+    assert "1000" in r.json()["detail"]
+
+
+def test_a_request_over_the_byte_limit_is_413(tmp_path: Path) -> None:
+    runtime = make_runtime(
+        tmp_path,
+        model=FakeModel(),
+        keys=ENTRIES,
+        limits=LimitSettings(request_bytes=2048, body_chars=10_000),
+    )
+    for client in _client(runtime):
+        r = client.post("/v1/predict", json={"body": "x" * 5000}, headers=PREDICT)
+        assert r.status_code == 413
+        assert "TP_MAX_REQUEST_BYTES" in r.json()["detail"]
+
+
+def test_batch_answers_in_order_with_one_model_call(
+    client: TestClient[Any], model: FakeModel
+) -> None:
+    tickets = [OUTAGE, {"subject": 7}, {"body": "a question"}, {"body": ""}]
+    r = client.post("/v1/predict/batch", json={"tickets": tickets}, headers=PREDICT)
+    assert r.status_code == 200
+    body = r.json()
+    assert (body["count"], body["failed"]) == (4, 2)
+    results = body["results"]
+    assert [x["index"] for x in results] == [0, 1, 2, 3]
+    assert results[0]["decision"]["priority"] == "urgent"
+    assert results[1]["error"]["field"] == "tickets[1].subject"
+    assert results[2]["decision"]["priority"] == "low"
+    assert results[3]["error"]["status"] == 422
+    assert model.calls == [2]
+
+
+def test_batch_over_the_size_limit_is_413(tmp_path: Path) -> None:
+    runtime = make_runtime(
+        tmp_path, model=FakeModel(), keys=ENTRIES, limits=LimitSettings(batch_size=3)
+    )
+    for client in _client(runtime):
+        r = client.post("/v1/predict/batch", json={"tickets": [OUTAGE] * 4}, headers=PREDICT)
+        assert r.status_code == 413
+        assert r.json()["field"] == "tickets"
+
+
+@pytest.mark.parametrize(
+    ("content", "status"),
+    [(b'{"tickets": [', 400), (b"{}", 422), (b'{"tickets": 5}', 422), (b"[1, 2]", 422)],
+)
+def test_batch_with_a_broken_envelope_is_4xx(
+    client: TestClient[Any], content: bytes, status: int
+) -> None:
+    r = client.post("/v1/predict/batch", content=content, headers=PREDICT)
+    assert r.status_code == status
+
+
+def test_batch_needs_the_predict_scope(client: TestClient[Any]) -> None:
+    assert client.post("/v1/predict/batch", json={"tickets": []}).status_code == 401
+
+
+def test_model_endpoint_describes_the_served_model(client: TestClient[Any]) -> None:
+    body = client.get("/v1/model", headers=PREDICT).json()
+    assert body["name"] == "ticket-priority"
+    assert body["version"] == "1"
+    assert body["levels"] == ["low", "medium", "high", "urgent"]
+    assert body["metrics"] == {"macro_f1": 0.8}
+    assert body["trained_at"].startswith("2026-01-01")
+
+
+def test_model_endpoint_is_503_without_a_model(rules_only: TestClient[Any]) -> None:
+    r = rules_only.get("/v1/model", headers=PREDICT)
+    assert r.status_code == 503
+    assert r.json()["error"] == "model_not_ready"
+
+
+def test_rules_endpoint_names_the_file_and_hash(client: TestClient[Any]) -> None:
+    body = client.get("/v1/rules", headers=PREDICT).json()
+    assert body["source"].endswith("rules.yaml")
+    assert len(body["sha256"]) == 64
+    assert body["problem"] is None
+
+
+def test_live_and_ready_need_no_key(client: TestClient[Any]) -> None:
+    assert client.get("/health/live").json() == {"status": "ok"}
+    ready = client.get("/health/ready")
+    assert ready.status_code == 200
+    assert ready.json()["status"] == "ready"
+    assert ready.json()["model_version"] == "1"
+    assert len(ready.json()["rules"]["sha256"]) == 64
+
+
+def test_without_a_model_rules_answer_and_ready_says_degraded(
+    rules_only: TestClient[Any],
+) -> None:
+    r = rules_only.post("/v1/predict", json=OUTAGE, headers=PREDICT)
+    assert r.status_code == 200
+    body = r.json()
+    assert body["source"] == "default"
+    assert body["priority"] == "medium"
+    assert body["model_version"] is None
+    assert "no model" in body["degraded"]
+    ready = rules_only.get("/health/ready").json()
+    assert ready["status"] == "degraded"
+    assert ready["degraded"]
+    assert ready["model_version"] is None
+
+
+def test_a_failing_model_degrades_instead_of_500(client: TestClient[Any], model: FakeModel) -> None:
+    model.fail = True
+    r = client.post("/v1/predict", json=OUTAGE, headers=PREDICT)
+    assert r.status_code == 200
+    assert r.json()["source"] == "default"
+    assert "failed" in r.json()["degraded"]
+    assert 'tp_internal_errors_total{kind="model"} 1.0' in client.get("/metrics").text
+
+
+def test_metrics_count_decisions_rules_and_model_info(client: TestClient[Any]) -> None:
+    client.post("/v1/predict", json={"body": "hi", "customer": {"vip": True}}, headers=PREDICT)
+    text = client.get("/metrics").text
+    assert 'tp_decisions_total{priority="high",source="rule"} 1.0' in text
+    assert 'tp_rules_fired_total{rule_id="vip"} 1.0' in text
+    assert 'tp_model_info{name="ticket-priority",run_id="run-1",version="1"} 1.0' in text
+    assert "tp_degraded 0.0" in text
+    assert (
+        'tp_request_duration_seconds_count{method="POST",route="/v1/predict",status="200"}' in text
+    )
+    assert "tp_model_confidence_bucket" in text
+
+
+def test_metrics_can_require_the_admin_scope(tmp_path: Path) -> None:
+    from serving.settings import AuthSettings
+
+    runtime = make_runtime(tmp_path, model=FakeModel(), keys=ENTRIES)
+    runtime.settings = type(runtime.settings)(
+        **{
+            **runtime.settings.__dict__,
+            "auth": AuthSettings(api_keys=tuple(ENTRIES), metrics_public=False),
+        }
+    )
+    for client in _client(runtime):
+        assert client.get("/metrics").status_code == 401
+        assert client.get("/metrics", headers=PREDICT).status_code == 403
+        assert client.get("/metrics", headers=ADMIN).status_code == 200
+
+
+def test_reload_needs_admin_and_picks_up_new_rules(
+    client: TestClient[Any], runtime: Runtime
+) -> None:
+    assert client.post("/v1/admin/reload", headers=PREDICT).status_code == 403
+    before = client.get("/v1/rules", headers=PREDICT).json()["sha256"]
+    write_rules(runtime.rules.path, "ok rules v2")
+    r = client.post("/v1/admin/reload", headers=ADMIN)
+    assert r.status_code == 200
+    assert r.json()["rules_changed"] is True
+    assert r.json()["rules_sha256"] != before
+    assert client.get("/v1/rules", headers=PREDICT).json()["sha256"] == r.json()["rules_sha256"]
+
+
+def test_a_broken_rules_file_is_rejected_and_the_old_rules_kept(
+    client: TestClient[Any], runtime: Runtime
+) -> None:
+    before = client.get("/v1/rules", headers=PREDICT).json()["sha256"]
+    write_rules(runtime.rules.path, "broken: [")
+    r = client.post("/v1/admin/reload", headers=ADMIN)
+    assert r.status_code == 409
+    assert r.json()["error"] == "rules_invalid"
+    assert client.get("/v1/rules", headers=PREDICT).json()["sha256"] == before
+    assert client.post("/v1/predict", json=OUTAGE, headers=PREDICT).status_code == 200
+    ready = client.get("/health/ready").json()
+    assert any("expected a list of rules" in p for p in ready["problems"])
+
+
+class _FailingSink:
+    async def save(self, records: Sequence[PredictionRecord]) -> None:
+        raise OSError("disk full")
+
+
+def test_predictions_are_stored_once_per_ticket(runtime: Runtime) -> None:
+    sink = MemorySink()
+    runtime.sink = sink
+    for client in _client(runtime):
+        one = client.post("/v1/predict", json={**OUTAGE, "external_id": "A"}, headers=PREDICT)
+        client.post(
+            "/v1/predict/batch", json={"tickets": [OUTAGE, {"x": 1}, OUTAGE]}, headers=PREDICT
+        )
+    assert len(sink.records) == 3
+    first = sink.records[0]
+    assert first.prediction_id == one.json()["prediction_id"]
+    assert first.external_id == "A"
+    assert first.request["subject"] == "Server down"
+    assert first.decision["priority"] == "urgent"
+    assert first.model_version == "1"
+    assert first.rules_sha256 == one.json()["rules_sha256"]
+
+
+def test_a_failing_store_still_answers(runtime: Runtime) -> None:
+    runtime.sink = _FailingSink()
+    for client in _client(runtime):
+        r = client.post("/v1/predict", json=OUTAGE, headers=PREDICT)
+        assert r.status_code == 200
+        assert 'tp_internal_errors_total{kind="store"} 1.0' in client.get("/metrics").text
+
+
+def test_shadow_mode_reports_the_model_without_using_it(tmp_path: Path) -> None:
+    runtime = make_runtime(tmp_path, model=FakeModel(), keys=ENTRIES, shadow_mode=True)
+    for client in _client(runtime):
+        body = client.post("/v1/predict", json=OUTAGE, headers=PREDICT).json()
+        assert body["source"] == "default"
+        assert body["shadow_model_priority"] == "urgent"
+
+
+def test_ticket_text_stays_out_of_the_log(
+    capfd: pytest.CaptureFixture[str], runtime: Runtime
+) -> None:
+    for client in _client(runtime):
+        client.post("/v1/predict", json={"body": "secret-8f3a down"}, headers=PREDICT)
+    out, err = capfd.readouterr()
+    assert '"route":"/v1/predict"' in out
+    assert '"priority":"urgent"' in out
+    assert "secret-8f3a" not in out + err
+
+
+def test_openapi_documents_every_endpoint_and_docs_redirect(client: TestClient[Any]) -> None:
+    schema = client.get("/schema/openapi.json").json()
+    paths = set(schema["paths"])
+    assert {
+        "/v1/predict",
+        "/v1/predict/batch",
+        "/v1/model",
+        "/v1/rules",
+        "/v1/admin/reload",
+        "/health/live",
+        "/health/ready",
+        "/metrics",
+    } <= paths
+    batch_body = schema["paths"]["/v1/predict/batch"]["post"]["requestBody"]
+    items = batch_body["content"]["application/json"]["schema"]["properties"]["tickets"]["items"]
+    assert items["$ref"].endswith("/TicketIn")
+    assert "TicketIn" in schema["components"]["schemas"]
+    r = client.get("/docs", follow_redirects=False)
+    assert r.status_code in (301, 302, 307)
+
+
+def test_unknown_paths_are_404_json(client: TestClient[Any]) -> None:
+    r = client.get("/v1/nothing")
+    assert r.status_code == 404
+    assert r.json()["status"] == 404

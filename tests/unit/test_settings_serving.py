@@ -1,0 +1,77 @@
+"""Service settings: documented defaults, TP_ variables, errors that name the variable."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from serving.settings import Settings, SettingsError
+
+
+def test_defaults_need_no_environment() -> None:
+    s = Settings.from_env({})
+    assert s.server.port == 8000
+    assert s.model.cache_dir == Path("models")
+    assert s.model.mlflow.champion_alias == "champion"
+    assert s.limits.batch_size == 1000
+    assert s.auth.api_keys == ()
+    assert s.auth.required is True
+    assert s.auth.metrics_public is True
+    assert s.log.log_text is False
+    assert s.shadow_mode is False
+
+
+def test_default_rules_file_is_the_packaged_sample() -> None:
+    path = Settings.from_env({}).rules.path
+    assert path.name == "sample_rules.yaml"
+    assert path.is_file()
+
+
+def test_every_group_reads_its_tp_variables() -> None:
+    env = {
+        "TP_PORT": "9001",
+        "TP_WORKERS": "3",
+        "TP_MODEL_CACHE_DIR": "/srv/models",
+        "TP_MODEL_REFRESH_SECONDS": "2.5",
+        "TP_MODEL_NAME": "other",
+        "TP_MLFLOW_TRACKING_URI": "sqlite:///x.db",
+        "TP_RULES_FILE": "/etc/rules.yaml",
+        "TP_API_KEYS": "a:" + "0" * 64 + ":predict, b:" + "1" * 64 + ":admin\n",
+        "TP_METRICS_PUBLIC": "false",
+        "TP_MAX_BATCH_SIZE": "50",
+        "TP_LOG_TEXT": "yes",
+        "TP_SHADOW_MODE": "1",
+    }
+    s = Settings.from_env(env)
+    assert (s.server.port, s.server.workers) == (9001, 3)
+    assert s.model.cache_dir == Path("/srv/models")
+    assert s.model.refresh_seconds == 2.5
+    assert s.model.mlflow.model_name == "other"
+    assert s.model.mlflow.tracking_uri == "sqlite:///x.db"
+    assert s.rules.path == Path("/etc/rules.yaml")
+    assert len(s.auth.api_keys) == 2
+    assert s.auth.metrics_public is False
+    assert s.limits.batch_size == 50
+    assert s.log.log_text is True
+    assert s.shadow_mode is True
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("TP_PORT", "eighty"),
+        ("TP_MAX_BATCH_SIZE", "0"),
+        ("TP_LOG_TEXT", "maybe"),
+        ("TP_MODEL_REFRESH_SECONDS", "-1"),
+    ],
+)
+def test_bad_values_are_rejected_naming_the_variable(name: str, value: str) -> None:
+    with pytest.raises(SettingsError, match=name):
+        Settings.from_env({name: value})
+
+
+def test_settings_are_frozen() -> None:
+    s = Settings.from_env({})
+    with pytest.raises(AttributeError):
+        s.shadow_mode = True  # type: ignore[misc]
