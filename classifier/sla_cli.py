@@ -1,0 +1,167 @@
+"""`sla due` and `sla remaining`: SLA maths from the command line, plus shared CLI helpers."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from classifier.errors import ClassifierError
+from classifier.rules import RuleSet, default_rules_path, load_ruleset
+from classifier.sla import due_times
+from classifier.sla_clock import ClockReading, StatusChange, sla_clock
+
+console = Console()
+err = Console(stderr=True)
+
+sla_app = typer.Typer(
+    help="One-off SLA calculations: due times, and time used/remaining from a status history.",
+    no_args_is_help=True,
+)
+
+RulesFile = Annotated[
+    Path | None,
+    typer.Option("--rules", "-r", help="Rules file (YAML). Default: the packaged sample rules."),
+]
+When = Annotated[
+    str | None, typer.Option(help="ISO time, e.g. 2026-11-20T16:30:00+01:00 (default: now).")
+]
+Policy = Annotated[str | None, typer.Option(help="SLA policy (default: the file's default).")]
+Calendar = Annotated[
+    str | None, typer.Option(help="Use this calendar instead of the policy's (per customer).")
+]
+
+
+def load_or_exit(path: Path | None) -> RuleSet:
+    """Load a rules file or print the validation error and exit with status 1."""
+    try:
+        return load_ruleset(path or default_rules_path())
+    except ClassifierError as exc:
+        raise fail(exc) from exc
+
+
+def fail(exc: ClassifierError) -> typer.Exit:
+    """Print a core error for the user; return the Exit to raise."""
+    err.print(f"[red]error:[/red] {exc}", highlight=False)
+    return typer.Exit(1)
+
+
+def parse_when(text: str | None) -> datetime:
+    """An ISO time (naive means UTC), or now."""
+    if text is None:
+        return datetime.now(UTC)
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError as exc:
+        err.print(f"[red]error:[/red] {text!r} is not an ISO time like 2026-11-20T16:30:00Z")
+        raise typer.Exit(2) from exc
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _policy(rs: RuleSet, name: str | None) -> str:
+    chosen = name or rs.default_policy
+    if chosen not in rs.policies:
+        err.print(f"[red]error:[/red] policy {chosen!r} not found; use one of {list(rs.policies)}")
+        raise typer.Exit(1)
+    return chosen
+
+
+@sla_app.command("due")
+def due(
+    level: Annotated[str, typer.Argument(help="Priority level (or alias), e.g. high.")],
+    start: When = None,
+    rules: RulesFile = None,
+    policy: Policy = None,
+    calendar: Calendar = None,
+) -> None:
+    """First-response and resolution due times for a ticket created at START.
+
+    Example: ticket-priority sla due high --start 2026-12-23T16:00:00+01:00
+    """
+    rs = load_or_exit(rules)
+    try:
+        result = due_times(
+            rs.policies[_policy(rs, policy)],
+            rs.scale.parse(level),
+            rs.calendars,
+            parse_when(start),
+            calendar,
+        )
+    except ClassifierError as exc:
+        raise fail(exc) from exc
+    tz = rs.calendars[result.calendar].tz
+    table = Table(title=f"SLA {result.policy}/{result.level} on calendar {result.calendar}")
+    table.add_column("target")
+    table.add_column("due (UTC)")
+    table.add_column(f"due ({tz.key})")
+    for name, moment in (
+        ("first response", result.first_response_due),
+        ("resolution", result.resolution_due),
+    ):
+        table.add_row(name, moment.isoformat(), moment.astimezone(tz).isoformat())
+    console.print(table)
+
+
+def _row(name: str, r: ClockReading, clock_state: str) -> list[str]:
+    state = "BREACHED" if r.breached else "met" if r.met_at else clock_state
+    return [
+        name, str(r.target), str(r.used), str(r.remaining),
+        r.due.isoformat() if r.due else "-", r.met_at.isoformat() if r.met_at else "-", state,
+    ]  # fmt: skip
+
+
+@sla_app.command("remaining")
+def remaining(
+    history: Annotated[
+        Path,
+        typer.Argument(
+            help='JSON list of {"at": ISO time, "status": "open", "priority": "high"} entries.'
+        ),
+    ],
+    *,
+    now: When = None,
+    rules: RulesFile = None,
+    policy: Policy = None,
+    calendar: Calendar = None,
+    level: Annotated[str | None, typer.Option(help="Current level (default: last given).")] = None,
+) -> None:
+    """Business time used and remaining, pausing while the ticket waits on the customer.
+
+    Statuses: new/open (running), answered/postponed/pending/waiting/on hold (paused),
+    resolved/closed (stopped). Time used is kept across priority changes.
+
+    Example: ticket-priority sla remaining history.json --now 2026-11-23T10:00:00Z
+    """
+    rs = load_or_exit(rules)
+    try:
+        entries = json.loads(history.read_text(encoding="utf-8"))
+        changes = [
+            StatusChange(datetime.fromisoformat(e["at"]), str(e["status"]), e.get("priority"))
+            for e in entries
+        ]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        err.print(f"[red]error:[/red] cannot read history {history}: {exc!r}", highlight=False)
+        raise typer.Exit(1) from exc
+    try:
+        chosen = rs.scale.parse(level) if level else None
+        changes = [
+            StatusChange(c.at, c.status, rs.scale.parse(c.priority) if c.priority else None)
+            for c in changes
+        ]
+        clock = sla_clock(
+            changes, rs.policies[_policy(rs, policy)], rs.calendars,
+            now=parse_when(now), level=chosen, calendar_override=calendar,
+        )  # fmt: skip
+    except ClassifierError as exc:
+        raise fail(exc) from exc
+    table = Table(title=f"SLA {clock.policy}/{clock.level} on {clock.calendar}: {clock.state}")
+    for col in ("clock", "target", "used", "remaining", "due", "met at", "state"):
+        table.add_column(col)
+    table.add_row(*_row("first response", clock.first_response, clock.state))
+    table.add_row(*_row("resolution", clock.resolution, clock.state))
+    console.print(table)
