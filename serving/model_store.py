@@ -107,6 +107,15 @@ class RegistryVersion:
     sha256: str | None
 
 
+def _missing_sqlite_file(uri: str) -> Path | None:
+    """The database file of a `sqlite:///` URI when it does not exist, else None."""
+    prefix = "sqlite:///"
+    if not uri.startswith(prefix):
+        return None
+    path = Path(uri[len(prefix) :])
+    return None if path.exists() or str(path) == ":memory:" else path
+
+
 def _write_json(path: Path, payload: Mapping[str, Any]) -> None:
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(payload, indent=2), encoding="utf-8")
@@ -147,6 +156,12 @@ class ModelStore:
         from mlflow.tracking import MlflowClient
 
         ms = self.settings.mlflow
+        missing = _missing_sqlite_file(ms.tracking_uri)
+        if missing is not None:
+            # MLflow would silently create an empty registry there; report it as absent instead
+            raise ModelNotReady(
+                f"registry {ms.tracking_uri!r}: database file {missing} does not exist"
+            )
         try:
             client = MlflowClient(tracking_uri=ms.tracking_uri, registry_uri=ms.tracking_uri)
             mv = client.get_model_version_by_alias(ms.model_name, ms.champion_alias)
