@@ -77,15 +77,15 @@ class BusinessCalendar:
             tz = ZoneInfo(self.timezone)
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise CalendarError(
-                f"calendar {self.name!r}: timezone {self.timezone!r} is not an IANA timezone "
+                f"calendars.{self.name}.timezone: {self.timezone!r} is not an IANA timezone "
                 "(e.g. Europe/Copenhagen, Europe/Helsinki, UTC)"
             ) from exc
         if len(self.windows) != 7:
-            raise CalendarError(f"calendar {self.name!r}: windows need one entry per weekday")
+            raise CalendarError(f"calendars.{self.name}: windows need one entry per weekday")
         if self.always:
             object.__setattr__(self, "windows", (((0, 1440),),) * 7)
         if not any(self.windows):
-            raise CalendarError(f"calendar {self.name!r}: has no working hours on any day")
+            raise CalendarError(f"calendars.{self.name}.hours: no working hours on any day")
         regions = []
         for code in self.holiday_regions:
             country, _, subdiv = code.partition("-")
@@ -93,7 +93,7 @@ class BusinessCalendar:
                 regions.append(holidays_lib.country_holidays(country, subdiv=subdiv or None))
             except NotImplementedError as exc:
                 raise CalendarError(
-                    f"calendar {self.name!r}: holidays {code!r} is not a country or region "
+                    f"calendars.{self.name}.holidays: {code!r} is not a country or region "
                     "code the `holidays` package knows (e.g. DK, FI, NL, SI, DE, DE-BY, GB)"
                 ) from exc
         object.__setattr__(self, "_tz", tz)
