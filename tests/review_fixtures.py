@@ -172,3 +172,11 @@ def make_record(
         rules_sha256="ab" * 32,
         model_name="ticket-priority" if model_version else None,
     )
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path, migrated_templates: dict[str, str]) -> str:
+    """A migrated SQLite database (for API and page tests; storage tests cover PostgreSQL)."""
+    target = tmp_path / "reviews.db"
+    shutil.copyfile(migrated_templates["sqlite"], target)
+    return f"sqlite:///{target}"

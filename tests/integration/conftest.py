@@ -9,5 +9,6 @@ from tests.review_fixtures import (  # noqa: F401 - re-exported fixtures
     db_url,
     migrated_templates,
     pg_server,
+    sqlite_url,
     store,
 )

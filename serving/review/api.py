@@ -1,0 +1,169 @@
+"""Review API: the queue, one review per prediction, the training export, agreement stats.
+
+Every route needs a key with the `review` scope. Errors use the service's `ErrorOut` body:
+404 unknown prediction, 409 already reviewed (send `force`), 422 unknown level or reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from litestar import Controller, MediaType, Request, Response, get, post
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.response import Stream
+from litestar.status_codes import (
+    HTTP_201_CREATED,
+    HTTP_404_NOT_FOUND,
+    HTTP_409_CONFLICT,
+    HTTP_422_UNPROCESSABLE_ENTITY,
+)
+
+from serving.auth import require
+from serving.errors import error_body
+from serving.review.context import ReviewContext, provide_review
+from serving.review.schemas import (
+    AgreementOut,
+    QueueOut,
+    ReasonOut,
+    ReviewIn,
+    ReviewOut,
+    agreement_out,
+    queue_item_out,
+    review_out,
+)
+from serving.schemas import ErrorOut
+from serving.storage.export import csv_chunks, export_rows, jsonl_line
+from serving.storage.records import (
+    AlreadyReviewed,
+    InvalidReview,
+    PredictionNotFound,
+    QueueFilters,
+    ReviewError,
+    ReviewInput,
+)
+from serving.storage.stats import agreement
+
+ReviewDep = NamedDependency[ReviewContext]
+
+
+def review_error_response(_: Request[Any, Any, Any], exc: ReviewError) -> Response[ErrorOut]:
+    """Map a store error to its status with an `ErrorOut` body."""
+    if isinstance(exc, PredictionNotFound):
+        body = error_body(HTTP_404_NOT_FOUND, str(exc), "prediction_id", "unknown_prediction")
+    elif isinstance(exc, AlreadyReviewed):
+        body = error_body(HTTP_409_CONFLICT, str(exc), "force", "already_reviewed")
+    elif isinstance(exc, InvalidReview):
+        body = error_body(HTTP_422_UNPROCESSABLE_ENTITY, str(exc), exc.field, "invalid_review")
+    else:
+        body = error_body(HTTP_422_UNPROCESSABLE_ENTITY, str(exc))
+    return Response(content=body, status_code=body.status, media_type=MediaType.JSON)
+
+
+def to_review_input(data: ReviewIn, key_id: str | None) -> ReviewInput:
+    """The store's input from the wire body; the action follows from `level` when omitted."""
+    action = data.action or ("override" if data.level is not None else "accept")
+    return ReviewInput(
+        agent=data.agent or key_id or "api",
+        action=action,
+        level=data.level,
+        reason=data.reason,
+        note=data.note,
+        force=data.force,
+    )
+
+
+def _key_id(request: Request[Any, Any, Any]) -> str | None:
+    value = request.scope.get("state", {}).get("api_key_id")
+    return str(value) if value else None
+
+
+class ReviewApi(Controller):
+    """Review endpoints under /v1."""
+
+    path = "/v1"
+    tags = ("review",)
+    guards = (require("review"),)
+    exception_handlers = {ReviewError: review_error_response}  # noqa: RUF012 - Litestar API
+    dependencies = {"review": Provide(provide_review, sync_to_thread=False)}  # noqa: RUF012
+
+    @get("/reviews/queue", operation_id="reviewQueue")
+    async def queue(
+        self,
+        review: ReviewDep,
+        *,
+        level: FromQuery[str | None] = None,
+        language: FromQuery[str | None] = None,
+        rule: FromQuery[str | None] = None,
+        model_version: FromQuery[str | None] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=500)] = 50,
+        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+    ) -> QueueOut:
+        """Pending suggestions: earliest SLA first-response due first, then least confident."""
+        filters = QueueFilters(level, language, rule, model_version)
+        items = await review.store.queue(filters, limit=limit, offset=offset)
+        pending = await review.store.pending_count(filters)
+        return QueueOut(pending=pending, items=[queue_item_out(item) for item in items])
+
+    @get("/reviews/reasons", operation_id="reviewReasons")
+    async def reasons(self, review: ReviewDep) -> list[ReasonOut]:
+        """The reason codes a reviewer may give."""
+        return [ReasonOut(code=code, label=label) for code, label in review.settings.reasons]
+
+    @post(
+        "/predictions/{prediction_id:str}/review",
+        operation_id="reviewPrediction",
+        status_code=HTTP_201_CREATED,
+    )
+    async def review_prediction(
+        self, request: Request[Any, Any, Any], review: ReviewDep, prediction_id: FromPath[str],
+        data: JSONBody[ReviewIn],
+    ) -> ReviewOut:  # fmt: skip
+        """Accept or override one suggestion; stored and committed before the 201."""
+        result = await review.review(prediction_id, to_review_input(data, _key_id(request)))
+        return review_out(result)
+
+    @get("/reviews/export", operation_id="reviewExport")
+    async def export(
+        self,
+        review: ReviewDep,
+        since: FromQuery[datetime | None] = None,
+        format: FromQuery[Literal["csv", "jsonl"]] = "csv",
+    ) -> Stream:
+        """Reviewed tickets as training rows (plain schema, `priority` = the final level)."""
+        rows = export_rows(review.store, since)
+
+        async def body() -> AsyncIterator[str]:
+            if format == "jsonl":
+                async for row in rows:
+                    yield jsonl_line(row)
+                return
+            header = True
+            async for row in rows:
+                for chunk in csv_chunks([row], header=header):
+                    yield chunk
+                header = False
+            if header:
+                for chunk in csv_chunks([], header=True):
+                    yield chunk
+
+        media = "text/csv; charset=utf-8" if format == "csv" else "application/x-ndjson"
+        filename = f"reviews.{format}"
+        return Stream(
+            body(),
+            media_type=media,
+            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        )
+
+    @get("/stats/agreement", operation_id="reviewAgreement")
+    async def agreement_stats(
+        self,
+        review: ReviewDep,
+        since: FromQuery[datetime | None] = None,
+        until: FromQuery[datetime | None] = None,
+    ) -> AgreementOut:
+        """Acceptance overall, per level, language, model version and day; override matrix."""
+        stats = await agreement(review.store, review.scale().levels, since, until)
+        return agreement_out(stats)

@@ -1,0 +1,369 @@
+"""The review page: sign-in, queue, ticket detail with review form, agreement dashboard.
+
+Server-rendered Jinja with a little vanilla JavaScript for keyboard shortcuts; every form
+carries a CSRF token bound to the signed session cookie. Not part of the OpenAPI schema.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from litestar import Controller, MediaType, Request, Response, get, post
+from litestar.datastructures import Cookie
+from litestar.di import NamedDependency, Provide
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect
+from litestar.router import Router
+from litestar.static_files import create_static_files_router
+
+from serving.auth import Keyring
+from serving.review import charts
+from serving.review.context import ReviewContext, provide_review
+from serving.review.session import (
+    COOKIE,
+    LOGIN_COOKIE,
+    PageSession,
+    csrf_ok,
+    csrf_token,
+    decode,
+    encode,
+    new_session,
+)
+from serving.storage.records import (
+    AlreadyReviewed,
+    InvalidReview,
+    PredictionDetail,
+    PredictionNotFound,
+    QueueFilters,
+    ReviewError,
+    ReviewInput,
+)
+
+ReviewDep = NamedDependency[ReviewContext]
+
+HERE = Path(__file__).resolve().parent
+ID_PATTERN = re.compile(r"^[0-9A-Za-z_-]{1,64}$")
+QUEUE_WINDOW = 500
+HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
+_env = Environment(
+    loader=FileSystemLoader(HERE / "templates"),
+    autoescape=select_autoescape(["html"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def pct(value: float | None) -> str:
+    """A rate as a whole percentage ("–" when there is none)."""
+    return "–" if value is None else f"{value * 100:.0f}%"
+
+
+def when(value: datetime | str | None) -> str:
+    """A UTC time for people: `2026-03-02 13:00 UTC`."""
+    if value is None:
+        return "–"
+    if isinstance(value, str):
+        return value
+    return value.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def render(template: str, status: int = 200, cookies: list[Cookie] | None = None,
+           **context: Any) -> Response[str]:  # fmt: skip
+    """Render a page template with the security headers."""
+    html = _env.get_template(template).render(pct=pct, when=when, **context)
+    return Response(
+        content=html,
+        status_code=status,
+        media_type=MediaType.HTML,
+        headers=HEADERS,
+        cookies=cookies or [],
+    )
+
+
+def _cookie(ctx: ReviewContext, key: str, value: str, max_age: int | None) -> Cookie:
+    return Cookie(
+        key=key,
+        value=value,
+        path="/review",
+        httponly=True,
+        samesite="strict",
+        secure=ctx.settings.secure_cookies,
+        max_age=max_age,
+    )
+
+
+def current_session(request: Request[Any, Any, Any], ctx: ReviewContext) -> PageSession | None:
+    """The signed-in reviewer, if the cookie is valid and the key still has the review scope."""
+    session = decode(ctx.session_secret, request.cookies.get(COOKIE))
+    if session is None:
+        return None
+    keyring: Keyring = request.app.state.keyring
+    if keyring.required and not any(
+        key.key_id == session.key_id and "review" in key.scopes for key in keyring.keys
+    ):
+        return None
+    return session
+
+
+def _to_login() -> Redirect:
+    return Redirect(path="/review/login", status_code=303)
+
+
+class ReviewPage(Controller):
+    """HTML pages under /review."""
+
+    path = "/review"
+    include_in_schema = False
+    dependencies = {"review": Provide(provide_review, sync_to_thread=False)}  # noqa: RUF012
+
+    def _page(self, ctx: ReviewContext, session: PageSession, **context: Any) -> dict[str, Any]:
+        scale = ctx.scale()
+        return {
+            "signed_in": True,
+            "agent": session.key_id,
+            "csrf": csrf_token(ctx.session_secret, session.nonce),
+            "levels": scale.levels,
+            "level_index": lambda level: scale.levels.index(level) if level in scale.levels else 0,
+            "reasons": ctx.settings.reasons,
+            **context,
+        }
+
+    @get("/")
+    async def index(self) -> Redirect:
+        """Start at the queue."""
+        return Redirect(path="/review/queue", status_code=303)
+
+    def _login_form(self, ctx: ReviewContext, error: str | None, status: int) -> Response[str]:
+        nonce = new_session("login", 1).nonce
+        return render(
+            "login.html",
+            status,
+            cookies=[_cookie(ctx, LOGIN_COOKIE, nonce, 3600)],
+            page="login",
+            signed_in=False,
+            error=error,
+            login_csrf=csrf_token(ctx.session_secret, f"login:{nonce}"),
+        )
+
+    @get("/login")
+    async def login_form(self, review: ReviewDep) -> Response[str]:
+        """The sign-in form."""
+        return self._login_form(review, None, 200)
+
+    @post("/login", status_code=303)
+    async def login(self, request: Request[Any, Any, Any], review: ReviewDep) -> Response[Any]:
+        """Check a review-scope key and start a session."""
+        form = await request.form()
+        nonce = request.cookies.get(LOGIN_COOKIE)
+        if not csrf_ok(review.session_secret, f"login:{nonce}", form.get("csrf")):
+            return self._login_form(review, "The sign-in form expired; please try again.", 403)
+        keyring: Keyring = request.app.state.keyring
+        try:
+            key = keyring.authorize(f"Bearer {form.get('key') or ''}", "review")
+        except (NotAuthorizedException, PermissionDeniedException) as exc:
+            status = 403 if isinstance(exc, PermissionDeniedException) else 401
+            return self._login_form(review, str(exc.detail), status)
+        session = new_session(key.key_id if key else "reviewer", review.settings.session_hours)
+        cookie = _cookie(
+            review, COOKIE, encode(review.session_secret, session),
+            review.settings.session_hours * 3600,
+        )  # fmt: skip
+        return Redirect(
+            path="/review/queue",
+            status_code=303,
+            cookies=[cookie, _cookie(review, LOGIN_COOKIE, "", 0)],
+        )
+
+    @post("/logout", status_code=303)
+    async def logout(self, request: Request[Any, Any, Any], review: ReviewDep) -> Redirect:
+        """End the session."""
+        form = await request.form()
+        session = current_session(request, review)
+        if session is not None and csrf_ok(review.session_secret, session.nonce, form.get("csrf")):
+            return Redirect(
+                path="/review/login", status_code=303, cookies=[_cookie(review, COOKIE, "", 0)]
+            )
+        return _to_login()
+
+    @get("/queue")
+    async def queue(
+        self,
+        request: Request[Any, Any, Any],
+        review: ReviewDep,
+        *,
+        level: FromQuery[str | None] = None,
+        language: FromQuery[str | None] = None,
+        rule: FromQuery[str | None] = None,
+        model_version: FromQuery[str | None] = None,
+    ) -> Response[Any]:
+        """Pending suggestions, most urgent SLA first."""
+        session = current_session(request, review)
+        if session is None:
+            return _to_login()
+        filters = QueueFilters(level or None, language or None, rule or None, model_version or None)
+        items = await review.store.queue(filters, limit=200)
+        pending = await review.store.pending_count(filters)
+        return render(
+            "queue.html",
+            **self._page(review, session, page="queue", items=items, pending=pending,
+                         filters=filters, message=_saved_message(request)),
+        )  # fmt: skip
+
+    async def _neighbours(
+        self, ctx: ReviewContext, prediction_id: FromPath[str]
+    ) -> tuple[str | None, ...]:
+        ids = [item.prediction_id for item in await ctx.store.queue(limit=QUEUE_WINDOW)]
+        if prediction_id not in ids:
+            return (None, ids[0] if ids else None)
+        at = ids.index(prediction_id)
+        return (ids[at - 1] if at > 0 else None, ids[at + 1] if at + 1 < len(ids) else None)
+
+    async def _detail(
+        self, ctx: ReviewContext, session: PageSession, detail: PredictionDetail, *,
+        status: int = 200, error: str | None = None, message: str | None = None,
+        form: dict[str, str] | None = None,
+    ) -> Response[str]:  # fmt: skip
+        prev_id, next_id = await self._neighbours(ctx, detail.item.prediction_id)
+        request_data = dict(detail.request)
+        customer = request_data.get("customer") or {}
+        return render(
+            "detail.html",
+            status,
+            **self._page(ctx, session, page="detail", d=detail, prev_id=prev_id,
+                         next_id=next_id, error=error, message=message, form=form or {},
+                         request=request_data, customer=customer),
+        )  # fmt: skip
+
+    def _not_found(self, ctx: ReviewContext, session: PageSession) -> Response[str]:
+        return render(
+            "message.html",
+            404,
+            **self._page(ctx, session, page="message", heading="Ticket not found",
+                         text="No prediction has this id; it may come from another database.",
+                         link="/review/queue", link_text="Back to the queue"),
+        )  # fmt: skip
+
+    @get("/p/{prediction_id:str}")
+    async def detail(
+        self,
+        request: Request[Any, Any, Any],
+        review: ReviewDep,
+        prediction_id: FromPath[str],
+    ) -> Response[Any]:
+        """One ticket with its suggestion, reasons and the review form."""
+        session = current_session(request, review)
+        if session is None:
+            return _to_login()
+        found = await review.store.detail(prediction_id)
+        if found is None:
+            return self._not_found(review, session)
+        return await self._detail(review, session, found, message=_saved_message(request))
+
+    @post("/p/{prediction_id:str}", status_code=303)
+    async def submit(
+        self,
+        request: Request[Any, Any, Any],
+        review: ReviewDep,
+        prediction_id: FromPath[str],
+    ) -> Response[Any]:
+        """Store the review, then go to the next ticket in the queue."""
+        session = current_session(request, review)
+        if session is None:
+            return _to_login()
+        form = {key: str(value) for key, value in (await request.form()).items()}
+        found = await review.store.detail(prediction_id)
+        if found is None:
+            return self._not_found(review, session)
+        if not csrf_ok(review.session_secret, session.nonce, form.get("csrf")):
+            error = "The form expired (security check failed); reload the page and try again."
+            return await self._detail(review, session, found, status=403, error=error, form=form)
+        try:
+            result = await review.review(prediction_id, verdict_from_form(form, session))
+        except ReviewError as exc:
+            status = 409 if isinstance(exc, AlreadyReviewed) else 422
+            status = 404 if isinstance(exc, PredictionNotFound) else status
+            return await self._detail(
+                review, session, found, status=status, error=str(exc), form=form
+            )
+        next_id = form.get("next") or ""
+        target = f"/review/p/{next_id}" if ID_PATTERN.match(next_id) else "/review/queue"
+        return Redirect(
+            path=target,
+            status_code=303,
+            query_params={"saved": result.action, "level": result.final_level},
+        )
+
+    @get("/dashboard")
+    async def dashboard(self, request: Request[Any, Any, Any], review: ReviewDep) -> Response[Any]:
+        """Agreement charts: over time per model version, override matrix, per language."""
+        session = current_session(request, review)
+        if session is None:
+            return _to_login()
+        stats = await review.agreement()
+        labels = dict(review.settings.reasons)
+        figures = {
+            "time": charts.line_chart(
+                "chart-time", "Acceptance rate per day and model version", stats.over_time
+            ),
+            "matrix": charts.matrix_chart(
+                "chart-matrix", "Suggested vs final level", stats.override_matrix, stats.levels
+            ),
+            "language": charts.bar_chart(
+                "chart-language", "Acceptance rate per language", stats.per_language
+            ),
+        }
+        return render(
+            "dashboard.html",
+            **self._page(review, session, page="dashboard", s=stats, charts=figures,
+                         pending=await review.store.pending_count(),
+                         reason_label=lambda code: labels.get(code, code)),
+        )  # fmt: skip
+
+
+def verdict_from_form(form: dict[str, str], session: PageSession) -> ReviewInput:
+    """The review a submitted form asks for (the Accept button, or a level button).
+
+    Raises:
+        InvalidReview: neither Accept nor a level was chosen.
+    """
+    accept = form.get("action") == "accept"
+    level = form.get("level") or None
+    if not accept and level is None:
+        raise InvalidReview("level", "choose Accept, or a level to override to")
+    return ReviewInput(
+        agent=session.key_id,
+        action="accept" if accept else "override",
+        level=None if accept else level,
+        reason=form.get("reason") or None,
+        note=form.get("note") or None,
+        force=form.get("force") == "1",
+    )
+
+
+def _saved_message(request: Request[Any, Any, Any]) -> str | None:
+    saved = request.query_params.get("saved")
+    level = request.query_params.get("level", "")
+    if saved not in ("accept", "override"):
+        return None
+    verb = "Accepted" if saved == "accept" else "Overridden to"
+    return f"Saved. {verb} {level[:64]}."
+
+
+def static_router() -> Router:
+    """Serves review.js and review.css under /review/static (no CDN, no build step)."""
+    return create_static_files_router(
+        path="/review/static", directories=[HERE / "static"], include_in_schema=False
+    )

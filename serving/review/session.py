@@ -1,0 +1,71 @@
+"""Review page sign-in: an HMAC-signed session cookie and CSRF tokens bound to it.
+
+The cookie holds the key id, an expiry and a random nonce; the CSRF token is an HMAC of the
+nonce, so a forged form from another site cannot know it. The signing secret lives in the
+database (shared by every worker) and never leaves the server.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import secrets
+import time
+from dataclasses import dataclass
+
+COOKIE = "tp_review_session"
+LOGIN_COOKIE = "tp_review_login"
+
+
+@dataclass(frozen=True)
+class PageSession:
+    """A signed-in reviewer."""
+
+    key_id: str
+    expires: int
+    nonce: str
+
+
+def _mac(secret: bytes, message: str) -> str:
+    return hmac.new(secret, message.encode(), hashlib.sha256).hexdigest()
+
+
+def encode(secret: bytes, session: PageSession) -> str:
+    """The cookie value for a session."""
+    payload = json.dumps({"k": session.key_id, "e": session.expires, "n": session.nonce})
+    body = base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
+    return f"{body}.{_mac(secret, body)}"
+
+
+def decode(secret: bytes, value: str | None, now: float | None = None) -> PageSession | None:
+    """The session in a cookie value, or None when missing, tampered with or expired."""
+    if not value or "." not in value or not secret:
+        return None
+    body, _, mac = value.rpartition(".")
+    if not hmac.compare_digest(mac, _mac(secret, body)):
+        return None
+    try:
+        data = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+        session = PageSession(str(data["k"]), int(data["e"]), str(data["n"]))
+    except (ValueError, KeyError, TypeError):
+        return None
+    return session if session.expires > (time.time() if now is None else now) else None
+
+
+def new_session(key_id: str, hours: int) -> PageSession:
+    """A fresh session for a key, valid for `hours`."""
+    return PageSession(key_id, int(time.time()) + hours * 3600, secrets.token_urlsafe(16))
+
+
+def csrf_token(secret: bytes, nonce: str) -> str:
+    """The CSRF token for forms of the session (or login attempt) with this nonce."""
+    return _mac(secret, f"csrf:{nonce}")
+
+
+def csrf_ok(secret: bytes, nonce: str | None, token: str | None) -> bool:
+    """True when `token` is the CSRF token for `nonce`."""
+    if not nonce or not token:
+        return False
+    return hmac.compare_digest(csrf_token(secret, nonce), token)

@@ -1,0 +1,96 @@
+// Keyboard shortcuts for the review page. Every action also works without JavaScript
+// (links and submit buttons); this only adds keys. Keys never fire while typing in a field.
+(function () {
+  "use strict";
+  var help = document.getElementById("help");
+  var status = document.getElementById("status");
+  var chosen = null;
+
+  function announce(text) {
+    if (status) { status.textContent = text; }
+  }
+
+  function typing(target) {
+    if (!target || !target.tagName) { return false; }
+    var tag = target.tagName;
+    if (tag === "TEXTAREA" || tag === "SELECT" || target.isContentEditable) { return true; }
+    if (tag === "INPUT") {
+      return ["radio", "checkbox", "submit", "button", "hidden"].indexOf(target.type) < 0;
+    }
+    return false;
+  }
+
+  function toggleHelp() {
+    if (!help) { return; }
+    if (help.open) { help.close(); } else { help.showModal(); }
+  }
+
+  function go(id) {
+    var link = document.getElementById(id);
+    if (link) { window.location.href = link.getAttribute("href"); }
+  }
+
+  function queueKeys(event) {
+    var links = Array.prototype.slice.call(document.querySelectorAll("a.queue-link"));
+    if (!links.length) { return; }
+    var at = links.indexOf(document.activeElement);
+    if (event.key === "j") {
+      event.preventDefault();
+      links[Math.min(at + 1, links.length - 1)].focus();
+    } else if (event.key === "k") {
+      event.preventDefault();
+      links[Math.max(at - 1, 0)].focus();
+    }
+  }
+
+  function chooseLevel(button) {
+    var buttons = document.querySelectorAll(".level-button");
+    Array.prototype.forEach.call(buttons, function (b) { b.setAttribute("aria-pressed", "false"); });
+    button.setAttribute("aria-pressed", "true");
+    chosen = button;
+    var reason = document.querySelector("input[name=reason]:checked") ||
+      document.querySelector("input[name=reason]");
+    if (reason) { reason.focus(); }
+    announce("Override to " + button.value + ": choose a reason with the arrow keys, then press Enter.");
+  }
+
+  function detailKeys(event) {
+    var form = document.getElementById("review-form");
+    if (!form) { return; }
+    if (event.key === "a") {
+      event.preventDefault();
+      form.requestSubmit(document.getElementById("accept"));
+    } else if (/^[1-5]$/.test(event.key)) {
+      var button = document.querySelector('.level-button[data-key="' + event.key + '"]');
+      if (button) { event.preventDefault(); chooseLevel(button); }
+    } else if (event.key === "Enter" && chosen && event.target.tagName !== "BUTTON") {
+      event.preventDefault();
+      form.requestSubmit(chosen);
+    } else if (event.key === "j") {
+      event.preventDefault();
+      go("next");
+    } else if (event.key === "k") {
+      event.preventDefault();
+      go("prev");
+    }
+  }
+
+  document.addEventListener("keydown", function (event) {
+    if (event.ctrlKey || event.metaKey || event.altKey) { return; }
+    if (help && help.open) {
+      if (event.key === "?") { event.preventDefault(); help.close(); }
+      return;
+    }
+    if (typing(event.target)) { return; }
+    if (event.key === "?") { event.preventDefault(); toggleHelp(); return; }
+    var page = document.body.getAttribute("data-page");
+    if (page === "queue") { queueKeys(event); }
+    if (page === "detail") { detailKeys(event); }
+  });
+
+  Array.prototype.forEach.call(document.querySelectorAll("[data-help]"), function (button) {
+    button.addEventListener("click", toggleHelp);
+  });
+  var error = document.getElementById("error");
+  if (error) { error.focus(); }
+})();

@@ -1,0 +1,205 @@
+"""Review API over the real app: predictions flow into the store; every status code."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from litestar.testing import TestClient
+from sqlalchemy import create_engine, text
+
+from serving.app import create_app
+from serving.storage.settings import StorageSettings
+from tests.serving_fakes import FakeModel, keys, make_runtime
+
+KEYS = keys()
+ENTRIES = [entry for _, entry in KEYS.values()]
+PREDICT = {"Authorization": f"Bearer {KEYS['predict'][0]}"}
+REVIEW = {"Authorization": f"Bearer {KEYS['review'][0]}"}
+TICKETS = [
+    {"subject": "Alt er nede", "body": "Produktionen står stille", "language": "da",
+     "external_id": "ZD-1"},
+    {"subject": "Laskun kopio", "body": "Voisitteko lähettää kopion?", "language": "fi",
+     "external_id": "ZD-2", "customer": {"vip": True}},
+    {"subject": "Vraag over factuur", "body": "Kleine vraag", "language": "nl",
+     "external_id": "ZD-3"},
+]  # fmt: skip
+
+
+@pytest.fixture
+def client(tmp_path: Path, sqlite_url: str) -> Iterator[TestClient[Any]]:
+    runtime = make_runtime(
+        tmp_path,
+        model=FakeModel(),
+        keys=ENTRIES,
+        storage=StorageSettings(database_url=sqlite_url, redact_text_after_days=0),
+    )
+    with TestClient(create_app(runtime=runtime)) as test_client:
+        test_client.app.state.db_url = sqlite_url
+        yield test_client
+
+
+def predict_all(client: TestClient[Any]) -> dict[str, str]:
+    """Predict every ticket; returns external id -> prediction id."""
+    ids = {}
+    for ticket in TICKETS:
+        response = client.post("/v1/predict", json=ticket, headers=PREDICT)
+        assert response.status_code == 200, response.text
+        ids[ticket["external_id"]] = response.json()["prediction_id"]
+    return ids
+
+
+def review(client: TestClient[Any], prediction_id: str, **body: Any) -> Any:
+    return client.post(f"/v1/predictions/{prediction_id}/review", json=body, headers=REVIEW)
+
+
+def test_every_prediction_is_stored_and_queued_most_urgent_first(
+    client: TestClient[Any],
+) -> None:
+    ids = predict_all(client)
+    response = client.get("/v1/reviews/queue", headers=REVIEW)
+    assert response.status_code == 200
+    body = response.json()
+    assert body["pending"] == 3
+    assert {item["prediction_id"] for item in body["items"]} == set(ids.values())
+    first = body["items"][0]
+    assert (first["external_id"], first["priority"], first["subject"]) == (
+        "ZD-1",
+        "urgent",
+        "Alt er nede",
+    )
+    vip = client.get("/v1/reviews/queue?rule=vip", headers=REVIEW).json()
+    assert [item["external_id"] for item in vip["items"]] == ["ZD-2"]
+    danish = client.get("/v1/reviews/queue?language=da&level=urgent", headers=REVIEW).json()
+    assert danish["pending"] == 1
+    assert client.get("/v1/reviews/queue?model_version=9", headers=REVIEW).json()["pending"] == 0
+
+
+@pytest.mark.parametrize(
+    ("headers", "status"), [({}, 401), (PREDICT, 403), ({"Authorization": "Bearer nope"}, 401)]
+)
+def test_review_routes_need_a_review_scope_key(
+    client: TestClient[Any], headers: dict[str, str], status: int
+) -> None:
+    for method, path in [
+        ("GET", "/v1/reviews/queue"),
+        ("GET", "/v1/reviews/export"),
+        ("GET", "/v1/stats/agreement"),
+        ("POST", "/v1/predictions/x/review"),
+    ]:
+        response = client.request(
+            method, path, headers=headers, json={} if method == "POST" else None
+        )
+        assert response.status_code == status, (method, path, response.text)
+        assert response.json()["status"] == status
+
+
+def test_accept_is_201_and_a_second_review_is_409_unless_forced(client: TestClient[Any]) -> None:
+    ids = predict_all(client)
+    first = review(client, ids["ZD-1"], action="accept", note="ok")
+    assert first.status_code == 201, first.text
+    body = first.json()
+    assert (body["action"], body["suggested_level"], body["final_level"], body["agent"]) == (
+        "accept",
+        "urgent",
+        "urgent",
+        "r",
+    )
+    again = review(client, ids["ZD-1"], level="low", reason="spam")
+    assert again.status_code == 409
+    assert again.json()["error"] == "already_reviewed"
+    assert "force=true" in again.json()["detail"]
+    forced = review(client, ids["ZD-1"], level="low", reason="spam", force=True)
+    assert forced.status_code == 201
+    assert forced.json()["replaced_previous"] is True
+    assert forced.json()["final_level"] == "low"
+
+
+def test_unknown_prediction_is_404(client: TestClient[Any]) -> None:
+    response = review(client, "0" * 32, action="accept")
+    assert response.status_code == 404
+    assert response.json()["error"] == "unknown_prediction"
+    assert "does not exist" in response.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"level": "blocker", "reason": "vip"}, "level"),
+        ({"level": "high", "reason": "because"}, "reason"),
+        ({"level": "high"}, "reason"),
+        ({"action": "override"}, "level"),
+        ({"action": "maybe"}, "action"),
+        ({"action": "accept", "colour": "red"}, None),
+    ],
+)
+def test_invalid_reviews_are_422_naming_the_field(
+    client: TestClient[Any], body: dict[str, str], field: str | None
+) -> None:
+    ids = predict_all(client)
+    response = review(client, ids["ZD-3"], **body)
+    assert response.status_code in (400, 422), response.text
+    assert response.status_code == 422 or field is None
+    if field is not None:
+        assert response.json()["field"] == field
+    assert client.get("/v1/reviews/queue", headers=REVIEW).json()["pending"] == 3
+
+
+def test_a_201_review_is_committed_in_the_database(client: TestClient[Any]) -> None:
+    ids = predict_all(client)
+    assert review(client, ids["ZD-2"], level="urgent", reason="vip").status_code == 201
+    engine = create_engine(client.app.state.db_url)
+    with engine.connect() as connection:
+        row = connection.execute(
+            text("SELECT action, suggested_level, final_level, reason_code FROM reviews")
+        ).one()
+    engine.dispose()
+    assert tuple(row) == ("override", "high", "urgent", "vip")
+
+
+def test_export_streams_reviewed_tickets_as_csv_and_jsonl(client: TestClient[Any]) -> None:
+    ids = predict_all(client)
+    review(client, ids["ZD-1"], action="accept")
+    review(client, ids["ZD-2"], level="urgent", reason="vip")
+    response = client.get("/v1/reviews/export", headers=REVIEW)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(response.text)))
+    assert [(r["ticket_id"], r["priority"]) for r in rows] == [
+        ("ZD-1", "urgent"),
+        ("ZD-2", "urgent"),
+    ]
+    assert rows[1]["subject"] == "Laskun kopio"
+    assert rows[1]["suggested_priority"] == "high"
+    lines = client.get("/v1/reviews/export?format=jsonl", headers=REVIEW).text.splitlines()
+    assert [json.loads(line)["review_action"] for line in lines] == ["accept", "override"]
+    later = client.get(
+        "/v1/reviews/export", params={"since": "2999-01-01T00:00:00Z"}, headers=REVIEW
+    )
+    assert later.text.strip().count("\n") == 0  # the header only
+
+
+def test_agreement_reports_rates_and_the_override_matrix(client: TestClient[Any]) -> None:
+    ids = predict_all(client)
+    review(client, ids["ZD-1"], action="accept")
+    review(client, ids["ZD-2"], level="urgent", reason="vip")
+    response = client.get("/v1/stats/agreement", headers=REVIEW)
+    assert response.status_code == 200
+    stats = response.json()
+    assert stats["overall"] == {"key": "overall", "reviews": 2, "accepted": 1, "rate": 0.5}
+    assert stats["override_matrix"]["high"]["urgent"] == 1
+    assert stats["override_matrix"]["urgent"]["urgent"] == 1
+    assert {s["key"]: s["rate"] for s in stats["per_language"]} == {"da": 1.0, "fi": 0.0}
+    assert [s["key"] for s in stats["per_model_version"]] == ["1"]
+    assert stats["levels"] == ["low", "medium", "high", "urgent"]
+    assert stats["reasons"] == {"vip": 1}
+
+
+def test_reason_codes_are_listed(client: TestClient[Any]) -> None:
+    reasons = client.get("/v1/reviews/reasons", headers=REVIEW).json()
+    assert {"code": "vip", "label": "VIP customer"} in reasons
