@@ -1,0 +1,136 @@
+"""The review page over the real app: sign-in, CSRF, queue, review form, dashboard."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from litestar.testing import TestClient
+
+from serving.app import create_app
+from serving.storage.settings import StorageSettings
+from tests.serving_fakes import FakeModel, keys, make_runtime
+
+KEYS = keys()
+ENTRIES = [entry for _, entry in KEYS.values()]
+PREDICT = {"Authorization": f"Bearer {KEYS['predict'][0]}"}
+REVIEW = {"Authorization": f"Bearer {KEYS['review'][0]}"}
+CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+
+
+@pytest.fixture
+def client(tmp_path: Path, sqlite_url: str) -> Iterator[TestClient[Any]]:
+    runtime = make_runtime(
+        tmp_path, model=FakeModel(), keys=ENTRIES, storage=StorageSettings(database_url=sqlite_url)
+    )
+    with TestClient(create_app(runtime=runtime)) as test_client:
+        for subject in ("Alt er nede", "Kysymys laskusta", "Vraag"):
+            response = test_client.post(
+                "/v1/predict", json={"subject": subject, "body": subject}, headers=PREDICT
+            )
+            assert response.status_code == 200
+        yield test_client
+
+
+def sign_in(client: TestClient[Any], key: str) -> Any:
+    form = client.get("/review/login")
+    token = CSRF.search(form.text)
+    assert token is not None
+    return client.post(
+        "/review/login", data={"key": key, "csrf": token.group(1)}, follow_redirects=False
+    )
+
+
+def test_pages_redirect_to_sign_in_without_a_session(client: TestClient[Any]) -> None:
+    for path in ("/review/queue", "/review/dashboard", "/review/p/abc"):
+        response = client.get(path, follow_redirects=False)
+        assert response.status_code == 303
+        assert response.headers["location"] == "/review/login"
+
+
+@pytest.mark.parametrize(
+    ("key", "status"), [("wrong", 401), (KEYS["predict"][0], 403)], ids=["unknown", "predict-only"]
+)
+def test_sign_in_needs_a_review_scope_key(client: TestClient[Any], key: str, status: int) -> None:
+    response = sign_in(client, key)
+    assert response.status_code == status
+    assert 'role="alert"' in response.text
+    assert client.get("/review/queue", follow_redirects=False).status_code == 303
+
+
+def test_sign_in_without_the_csrf_token_is_refused(client: TestClient[Any]) -> None:
+    client.get("/review/login")
+    response = client.post("/review/login", data={"key": KEYS["review"][0], "csrf": "forged"})
+    assert response.status_code == 403
+    assert client.get("/review/queue", follow_redirects=False).status_code == 303
+
+
+def test_a_reviewer_signs_in_reviews_and_sees_the_dashboard(client: TestClient[Any]) -> None:
+    signed = sign_in(client, KEYS["review"][0])
+    assert signed.status_code == 303
+    assert "httponly" in signed.headers["set-cookie"].lower()
+    queue = client.get("/review/queue")
+    assert queue.status_code == 200
+    assert "default-src 'self'" in queue.headers["content-security-policy"]
+    assert "3 pending" in queue.text
+    ids = re.findall(r'class="queue-link" href="/review/p/([0-9a-f]+)"', queue.text)
+    assert len(ids) == 3
+
+    detail = client.get(f"/review/p/{ids[0]}")
+    assert detail.status_code == 200
+    assert "Alt er nede" in detail.text
+    assert "&#39;down&#39; in body" in detail.text  # the model's reasons, escaped
+    token = CSRF.search(detail.text)
+    assert token is not None
+
+    forged = client.post(f"/review/p/{ids[0]}", data={"action": "accept", "csrf": "x"})
+    assert forged.status_code == 403
+    no_reason = client.post(
+        f"/review/p/{ids[0]}", data={"level": "low", "csrf": token.group(1), "next": ids[1]}
+    )
+    assert no_reason.status_code == 422
+    assert "needs a reason code" in no_reason.text
+
+    accepted = client.post(
+        f"/review/p/{ids[0]}",
+        data={"action": "accept", "csrf": token.group(1), "next": ids[1]},
+        follow_redirects=False,
+    )
+    assert accepted.status_code == 303
+    assert accepted.headers["location"].startswith(f"/review/p/{ids[1]}?saved=accept")
+    overridden = client.post(
+        f"/review/p/{ids[1]}",
+        data={"level": "urgent", "reason": "vip", "csrf": token.group(1), "next": "../evil"},
+        follow_redirects=False,
+    )
+    assert overridden.headers["location"].startswith("/review/queue?saved=override")
+    again = client.post(f"/review/p/{ids[1]}", data={"action": "accept", "csrf": token.group(1)})
+    assert again.status_code == 409
+    assert "Replace the existing review" in again.text
+
+    stats = client.get("/v1/stats/agreement", headers=REVIEW).json()
+    assert (stats["overall"]["reviews"], stats["overall"]["accepted"]) == (2, 1)
+    dashboard = client.get("/review/dashboard")
+    assert dashboard.status_code == 200
+    assert re.search(r'id="kpi-rate">50%<', dashboard.text)
+    assert re.search(r'id="kpi-pending">1<', dashboard.text)
+    assert 'data-cell="low-urgent">1<' in dashboard.text
+    assert dashboard.text.count("<svg") == 3
+
+
+def test_sign_out_ends_the_session(client: TestClient[Any]) -> None:
+    sign_in(client, KEYS["review"][0])
+    token = CSRF.search(client.get("/review/queue").text)
+    assert token is not None
+    client.post("/review/logout", data={"csrf": token.group(1)})
+    assert client.get("/review/queue", follow_redirects=False).status_code == 303
+
+
+def test_the_keyboard_script_and_styles_are_served_locally(client: TestClient[Any]) -> None:
+    script = client.get("/review/static/review.js")
+    assert script.status_code == 200
+    assert "requestSubmit" in script.text
+    assert client.get("/review/static/review.css").status_code == 200
