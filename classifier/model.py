@@ -1,0 +1,297 @@
+"""The model wrapper serving and evaluation call: probabilities, cost-aware levels, reasons.
+
+A saved model is a directory with `model.joblib` (the fitted sklearn Pipeline) and
+`model.json` (everything needed to trust and use it: levels, feature spec, costs, versions,
+metrics and the SHA-256 of the joblib). Loading a joblib runs code, so `load` verifies the
+hash against the sidecar (and the caller's expected hash) before unpickling anything.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import warnings
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import joblib
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import sklearn
+from sklearn.pipeline import Pipeline
+
+from classifier.costs import CostMatrix, least_cost_levels
+from classifier.decision import ModelOutput
+from classifier.errors import ModelIntegrityError
+from classifier.explain import FeatureNames, centred_weights, feature_names, top_reasons
+from classifier.features import FeatureSpec, to_frame
+from classifier.levels import PriorityScale
+
+MODEL_FILE = "model.joblib"
+SIDECAR_FILE = "model.json"
+FORMAT_VERSION = 1
+
+
+class PriorityModel:
+    """A fitted pipeline plus what it means: levels, feature spec, costs and provenance.
+
+    Attributes:
+        scale: the priority levels, least urgent first.
+        spec: the input columns the pipeline reads.
+        costs: cost matrix used for the suggested level.
+        pipeline: fitted sklearn Pipeline with steps "features" and "classifier".
+        name / version / run_id: registry name, version ("local" if unregistered), MLflow run.
+        trained_at: ISO-8601 UTC time of training.
+        metrics: evaluation figures recorded with the model (e.g. {"cv_macro_f1": 0.71}).
+    """
+
+    def __init__(
+        self,
+        pipeline: Pipeline,
+        scale: PriorityScale,
+        spec: FeatureSpec,
+        costs: CostMatrix | None = None,
+        *,
+        name: str = "ticket-priority",
+        version: str = "local",
+        run_id: str | None = None,
+        trained_at: str | None = None,
+        metrics: Mapping[str, float] | None = None,
+    ) -> None:
+        self.pipeline = pipeline
+        self.scale = scale
+        self.spec = spec
+        self.costs = costs if costs is not None else CostMatrix.default(len(scale.levels))
+        if self.costs.n_levels != len(scale.levels):
+            raise ModelIntegrityError(
+                f"costs: the matrix covers {self.costs.n_levels} levels but the scale has "
+                f"{len(scale.levels)} {list(scale.levels)}"
+            )
+        self.name = name
+        self.version = version
+        self.run_id = run_id
+        self.trained_at = trained_at or datetime.now(UTC).isoformat(timespec="seconds")
+        self.metrics: dict[str, float] = dict(metrics or {})
+        self._sha256: str | None = None
+        self._names: FeatureNames | None = None
+        self._weights: npt.NDArray[np.float64] | None = None
+        self._column_order = self._level_columns()
+
+    def _level_columns(self) -> npt.NDArray[np.int64]:
+        """For each level in scale order, its column in the classifier's output (-1: unseen)."""
+        classes = [str(c) for c in self.pipeline[-1].classes_]
+        unknown = [c for c in classes if c not in self.scale.levels]
+        if unknown:
+            raise ModelIntegrityError(
+                f"levels: the classifier predicts {unknown}, which are not on the scale "
+                f"{list(self.scale.levels)}"
+            )
+        return np.asarray(
+            [classes.index(level) if level in classes else -1 for level in self.scale.levels],
+            dtype=np.int64,
+        )
+
+    @property
+    def levels(self) -> tuple[str, ...]:
+        """The scale's levels, least urgent first (the column order of `predict_proba`)."""
+        return self.scale.levels
+
+    @property
+    def sha256(self) -> str | None:
+        """SHA-256 of the saved joblib, once saved or loaded."""
+        return self._sha256
+
+    def _to_scale_order(self, raw: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        proba = np.zeros((raw.shape[0], len(self.scale.levels)), dtype=np.float64)
+        seen = self._column_order >= 0
+        proba[:, seen] = raw[:, self._column_order[seen]]
+        return proba
+
+    def predict_proba(self, frame: pd.DataFrame) -> npt.NDArray[np.float64]:
+        """Calibrated probabilities, shape (n, len(levels)), columns in scale order.
+
+        Args:
+            frame: built by `to_frame`/`coerce_frame` (missing columns become missing values).
+        """
+        raw = np.asarray(self.pipeline.predict_proba(self._complete(frame)), dtype=np.float64)
+        return self._to_scale_order(raw)
+
+    def predict_levels(self, frame: pd.DataFrame) -> list[str]:
+        """The least-expected-cost level of each row."""
+        chosen = least_cost_levels(self.predict_proba(frame), self.costs)
+        return [self.scale.levels[i] for i in chosen]
+
+    def predict(
+        self, records: Sequence[Mapping[str, Any]], *, reasons: int = 5
+    ) -> list[ModelOutput]:
+        """Suggest a level for each record with probabilities, confidence and reasons.
+
+        Args:
+            records: `Ticket.to_record()` dicts (or export rows) in the plain schema.
+            reasons: how many top features to explain each suggestion with (0 for none).
+        """
+        if not records:
+            return []
+        frame = to_frame(records, self.spec)
+        matrix = self.pipeline[:-1].transform(frame)
+        classifier = self.pipeline[-1]
+        proba = self._to_scale_order(np.asarray(classifier.predict_proba(matrix), np.float64))
+        chosen = least_cost_levels(proba, self.costs)
+        explanations = self._explain(matrix, chosen, reasons)
+        outputs = []
+        for row, level_index in enumerate(chosen):
+            probabilities = {
+                level: round(float(p), 6)
+                for level, p in zip(self.scale.levels, proba[row], strict=True)
+            }
+            outputs.append(
+                ModelOutput(
+                    priority=self.scale.levels[level_index],
+                    probabilities=probabilities,
+                    confidence=round(float(proba[row, level_index]), 6),
+                    model_name=self.name,
+                    model_version=self.version,
+                    reasons=explanations[row],
+                )
+            )
+        return outputs
+
+    def _explain(
+        self, matrix: Any, chosen: npt.NDArray[np.int64], count: int
+    ) -> list[tuple[Any, ...]]:
+        if count <= 0:
+            return [() for _ in range(matrix.shape[0])]
+        if self._names is None or self._weights is None:
+            self._names = feature_names(self.pipeline.named_steps["features"])
+            self._weights = centred_weights(self.pipeline[-1])
+        class_index = self._column_order[chosen]
+        # A level the classifier never saw cannot be chosen with positive probability, except
+        # through costs; explain it against the nearest class then (index 0 is harmless).
+        class_index = np.where(class_index < 0, 0, class_index)
+        return top_reasons(matrix, class_index, self._weights, self._names, count)
+
+    def _complete(self, frame: pd.DataFrame) -> pd.DataFrame:
+        missing = [c for c in self.spec.columns if c not in frame.columns]
+        if not missing:
+            return frame
+        from classifier.features import coerce_frame
+
+        return coerce_frame(frame, self.spec)
+
+    def sidecar(self) -> dict[str, Any]:
+        """The metadata written next to the joblib (without the hash)."""
+        return {
+            "format_version": FORMAT_VERSION,
+            "name": self.name,
+            "version": self.version,
+            "run_id": self.run_id,
+            "trained_at": self.trained_at,
+            "sklearn_version": sklearn.__version__,
+            "levels": list(self.scale.levels),
+            "aliases": dict(self.scale.aliases),
+            "default_level": self.scale.default,
+            "spec": self.spec.to_dict(),
+            "costs": self.costs.to_dict(),
+            "metrics": {k: float(v) for k, v in self.metrics.items()},
+            "model_file": MODEL_FILE,
+        }
+
+    def save(self, directory: Path) -> Path:
+        """Write `model.joblib` and `model.json` (with the joblib's SHA-256) into `directory`.
+
+        Returns:
+            The directory.
+        """
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        model_path = directory / MODEL_FILE
+        joblib.dump(self.pipeline, model_path, compress=3)
+        digest = file_sha256(model_path)
+        meta = self.sidecar() | {"sha256": digest}
+        (directory / SIDECAR_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
+        self._sha256 = digest
+        return directory
+
+    @classmethod
+    def load(cls, directory: Path, expected_sha256: str | None = None) -> PriorityModel:
+        """Load a saved model after checking its sidecar and SHA-256 (before unpickling).
+
+        Args:
+            directory: holds `model.joblib` and `model.json`.
+            expected_sha256: hash recorded elsewhere (e.g. the registry); must match too.
+
+        Raises:
+            ModelIntegrityError: a file is missing, the sidecar is invalid, or a hash differs.
+        """
+        directory = Path(directory)
+        meta = read_sidecar(directory)
+        model_path = directory / str(meta.get("model_file", MODEL_FILE))
+        if not model_path.is_file():
+            raise ModelIntegrityError(f"{model_path}: model file is missing")
+        actual = file_sha256(model_path)
+        recorded = str(meta.get("sha256", ""))
+        if actual != recorded:
+            raise ModelIntegrityError(
+                f"{model_path}: SHA-256 {actual} does not match {recorded or '(none)'} recorded "
+                f"in {directory / SIDECAR_FILE}; refusing to load a modified artifact"
+            )
+        if expected_sha256 is not None and actual != expected_sha256.lower():
+            raise ModelIntegrityError(
+                f"{model_path}: SHA-256 {actual} does not match the expected {expected_sha256}; "
+                "refusing to load an artifact other than the one registered"
+            )
+        if meta.get("sklearn_version") != sklearn.__version__:
+            warnings.warn(
+                f"{model_path}: trained with scikit-learn {meta.get('sklearn_version')}, "
+                f"running {sklearn.__version__}; predictions may differ",
+                stacklevel=2,
+            )
+        pipeline = joblib.load(model_path)
+        scale = PriorityScale(
+            tuple(meta["levels"]), dict(meta.get("aliases", {})), str(meta["default_level"])
+        )
+        model = cls(
+            pipeline,
+            scale,
+            FeatureSpec.from_dict(meta["spec"]),
+            CostMatrix.from_dict(meta["costs"]),
+            name=str(meta.get("name", "ticket-priority")),
+            version=str(meta.get("version", "local")),
+            run_id=meta.get("run_id"),
+            trained_at=meta.get("trained_at"),
+            metrics=meta.get("metrics", {}),
+        )
+        model._sha256 = actual
+        return model
+
+
+def read_sidecar(directory: Path) -> dict[str, Any]:
+    """Parse and check `model.json` (required keys present) without touching the joblib."""
+    path = Path(directory) / SIDECAR_FILE
+    if not path.is_file():
+        raise ModelIntegrityError(
+            f"{path}: sidecar is missing; save the model with PriorityModel.save"
+        )
+    try:
+        meta = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ModelIntegrityError(f"{path}: sidecar is not valid JSON ({exc})") from exc
+    if not isinstance(meta, dict):
+        raise ModelIntegrityError(f"{path}: sidecar must be a JSON object")
+    required = ("sha256", "levels", "default_level", "spec", "costs")
+    absent = [key for key in required if key not in meta]
+    if absent:
+        raise ModelIntegrityError(f"{path}: sidecar lacks {absent}; re-save the model")
+    return meta
+
+
+def file_sha256(path: Path) -> str:
+    """Hex SHA-256 of a file, read in 1 MiB blocks."""
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

@@ -1,0 +1,291 @@
+"""The feature pipeline, the candidate family, selection by cross-validation, calibration.
+
+Text gets word 1-2 gram and char_wb 2-5 gram TF-IDF per column (no stop words, Unicode word
+pattern: works for any language), categories are one-hot encoded (unknown values ignored,
+missing is its own value), numbers are log-compressed, imputed and scaled. The TF-IDF is
+fitted once; the candidates (class-balanced linear SVMs with a few C values and a logistic
+regression) are compared by stratified CV macro-F1 on those features, and the winner is
+refitted on all rows with probabilities calibrated on its out-of-fold scores.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+from sklearn.base import clone
+from sklearn.compose import ColumnTransformer
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.impute import SimpleImputer
+from sklearn.linear_model import LogisticRegression, SGDClassifier
+from sklearn.metrics import f1_score
+from sklearn.model_selection import StratifiedKFold
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
+from sklearn.svm import LinearSVC
+
+from classifier.calibration import OutOfFoldCalibrated, decision_scores
+from classifier.costs import CostMatrix
+from classifier.errors import InvalidTicket
+from classifier.features import (
+    FeatureSpec,
+    category_block,
+    coerce_frame,
+    signed_log1p,
+    text_column,
+)
+from classifier.levels import PriorityScale
+from classifier.model import PriorityModel
+
+Progress = Callable[[str, float], None]
+
+OUT_OF_CORE_THRESHOLD = 300_000
+"""Rows above which `train_model` switches to hashing features and incremental learning."""
+
+# Vocabulary caps keep the artifact small and single predictions fast; beyond these sizes
+# extra rare n-grams added nothing measurable in benchmarks/accuracy.py.
+WORD_MAX_FEATURES = 60_000
+CHAR_MAX_FEATURES = 80_000
+SHORT_TEXT_SHARE = 0.3  # subject-like columns get this share of the caps
+
+CANDIDATES: tuple[tuple[str, dict[str, Any]], ...] = (
+    ("linear_svm", {"C": 0.05}),
+    ("linear_svm", {"C": 0.15}),
+    ("linear_svm", {"C": 0.5}),
+    ("logreg", {"C": 4.0}),
+)
+
+
+@dataclass
+class TrainResult:
+    """What `train_model` produced.
+
+    Attributes:
+        model: the fitted, calibrated model.
+        params: the winning estimator's name and settings plus feature settings.
+        candidates: one dict per candidate: name, params, cv_macro_f1_mean, cv_macro_f1_std,
+            fit_seconds.
+        out_of_core: whether the hashing + partial_fit path was used.
+    """
+
+    model: PriorityModel
+    params: dict[str, Any]
+    candidates: list[dict[str, Any]] = field(default_factory=list)
+    out_of_core: bool = False
+
+
+def make_estimator(estimator: str = "linear_svm", **params: Any) -> Any:
+    """An unfitted class-balanced linear classifier by family name.
+
+    Args:
+        estimator: "linear_svm", "logreg" or "sgd".
+        **params: overrides of the estimator's parameters (e.g. C=0.1).
+    """
+    if estimator == "linear_svm":
+        return LinearSVC(**({"class_weight": "balanced", "C": 0.15} | params))
+    if estimator == "logreg":
+        defaults = {"class_weight": "balanced", "C": 4.0, "solver": "saga", "max_iter": 200,
+                    "tol": 1e-3}  # fmt: skip
+        return LogisticRegression(**(defaults | params))
+    if estimator == "sgd":
+        defaults = {"loss": "log_loss", "alpha": 1e-6, "class_weight": "balanced"}
+        return SGDClassifier(**(defaults | params))
+    raise InvalidTicket(
+        "estimator", f"unknown estimator {estimator!r}; use linear_svm, logreg or sgd"
+    )
+
+
+def build_features(
+    spec: FeatureSpec,
+    *,
+    word_max_features: int = WORD_MAX_FEATURES,
+    char_max_features: int = CHAR_MAX_FEATURES,
+    min_df: int = 2,
+    short_text: Sequence[str] = ("subject", "title", "summary"),
+) -> ColumnTransformer:
+    """The unfitted feature step: TF-IDF per text column, one-hot, scaled numbers.
+
+    Args:
+        spec: which columns are text, categories and numbers.
+        word_max_features: vocabulary cap of each long text column's word TF-IDF.
+        char_max_features: vocabulary cap of each long text column's char_wb TF-IDF.
+        min_df: an n-gram must occur in at least this many tickets.
+        short_text: column names treated as short (smaller vocabulary caps).
+    """
+    parts: list[tuple[str, Any, Any]] = []
+    for column in spec.text_columns:
+        share = SHORT_TEXT_SHARE if column.lower() in short_text else 1.0
+        parts.append((f"word:{column}", _text_step(TfidfVectorizer(
+            ngram_range=(1, 2), min_df=min_df, max_df=0.9, sublinear_tf=True,
+            max_features=int(word_max_features * share), dtype=np.float32,
+        )), column))  # fmt: skip
+        parts.append((f"char:{column}", _text_step(TfidfVectorizer(
+            analyzer="char_wb", ngram_range=(2, 5), min_df=min_df, max_df=0.9, sublinear_tf=True,
+            strip_accents="unicode", max_features=int(char_max_features * share),
+            dtype=np.float32,
+        )), column))  # fmt: skip
+    if spec.category_columns:
+        parts.append(("categories", Pipeline([
+            ("clean", FunctionTransformer(category_block, feature_names_out="one-to-one")),
+            ("onehot", OneHotEncoder(handle_unknown="ignore", dtype=np.float32)),
+        ]), list(spec.category_columns)))  # fmt: skip
+    if spec.numeric_columns:
+        parts.append(("numbers", Pipeline([
+            ("log", FunctionTransformer(signed_log1p, feature_names_out="one-to-one")),
+            ("impute", SimpleImputer(strategy="median", add_indicator=True,
+                                     keep_empty_features=True)),
+            ("scale", StandardScaler()),
+        ]), list(spec.numeric_columns)))  # fmt: skip
+    return ColumnTransformer(parts, sparse_threshold=1.0, n_jobs=None)
+
+
+def _text_step(vectorizer: TfidfVectorizer) -> Pipeline:
+    return Pipeline([("clean", FunctionTransformer(text_column)), ("tfidf", vectorizer)])
+
+
+def build_pipeline(spec: FeatureSpec, estimator: str = "logreg", **params: Any) -> Pipeline:
+    """One unfitted Pipeline (steps "features", "classifier") for training and serving.
+
+    Args:
+        spec: the input columns.
+        estimator: "logreg", "linear_svm" (calibrated on out-of-fold scores) or "sgd".
+        **params: estimator parameters (e.g. C=1.0).
+    """
+    classifier = make_estimator(estimator, **params)
+    if estimator == "linear_svm":
+        classifier = OutOfFoldCalibrated(classifier, cv=3)
+    return Pipeline([("features", build_features(spec)), ("classifier", classifier)])
+
+
+def train_model(
+    frame: pd.DataFrame,
+    labels: Sequence[str],
+    spec: FeatureSpec,
+    scale: PriorityScale,
+    *,
+    costs: CostMatrix | None = None,
+    cv: int = 3,
+    sample_weight: Sequence[float] | None = None,
+    random_state: int = 0,
+    progress: Progress | None = None,
+) -> TrainResult:
+    """Select, fit and calibrate a model on a training frame.
+
+    Above `OUT_OF_CORE_THRESHOLD` rows this delegates to the out-of-core trainer.
+
+    Args:
+        frame: training rows; spec columns it lacks are treated as missing values.
+        labels: one level name (or alias) per row.
+        spec: the input columns.
+        scale: the priority levels; labels are parsed onto it.
+        costs: cost matrix for the suggestion (default: too low costs 2x too high).
+        cv: folds for candidate selection (>= 2).
+        sample_weight: optional per-row weights.
+        random_state: seed for fold splits and estimators.
+        progress: callback(stage description, fraction done in [0, 1]).
+
+    Raises:
+        InvalidTicket: too few rows, a single level, or labels that do not match.
+    """
+    report = progress or (lambda _stage, _fraction: None)
+    y = _parse_labels(labels, scale, len(frame))
+    if len(frame) > OUT_OF_CORE_THRESHOLD:
+        from training.outofcore import train_frame_out_of_core
+
+        return train_frame_out_of_core(
+            frame, y.tolist(), spec, scale, costs=costs, sample_weight=sample_weight,
+            random_state=random_state, progress=report,
+        )  # fmt: skip
+    weights = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+    folds = _folds(y, cv)
+    report("building features", 0.0)
+    clean = coerce_frame(frame, spec)
+    features = build_features(spec)
+    matrix = features.fit_transform(clean).tocsr()
+    candidates: list[dict[str, Any]] = []
+    oof_by_candidate: list[npt.NDArray[np.float64]] = []
+    for number, (family, params) in enumerate(CANDIDATES):
+        report(f"cross-validating {family} {params}", 0.2 + 0.6 * number / len(CANDIDATES))
+        started = time.perf_counter()
+        estimator = make_estimator(family, random_state=random_state, **params)
+        scores, oof = _cross_validate(estimator, matrix, y, folds, weights, random_state)
+        candidates.append({
+            "name": family, "params": dict(params),
+            "cv_macro_f1_mean": float(np.mean(scores)), "cv_macro_f1_std": float(np.std(scores)),
+            "fit_seconds": round(time.perf_counter() - started, 2),
+        })  # fmt: skip
+        oof_by_candidate.append(oof)
+    best = int(np.argmax([c["cv_macro_f1_mean"] for c in candidates]))
+    family, params = CANDIDATES[best]
+    report(f"fitting {family} {params} on all rows", 0.85)
+    classifier = OutOfFoldCalibrated(
+        make_estimator(family, random_state=random_state, **params), cv=len(folds)
+    ).fit_from_oof(matrix, y, oof_by_candidate[best], weights)
+    pipeline = Pipeline([("features", features), ("classifier", classifier)])
+    model = PriorityModel(
+        pipeline, scale, spec, costs,
+        metrics={"cv_macro_f1": candidates[best]["cv_macro_f1_mean"],
+                 "cv_macro_f1_std": candidates[best]["cv_macro_f1_std"]},
+    )  # fmt: skip
+    report("done", 1.0)
+    chosen = {
+        "estimator": family,
+        **params,
+        "cv_folds": len(folds),
+        "word_max_features": WORD_MAX_FEATURES,
+        "char_max_features": CHAR_MAX_FEATURES,
+        "n_features": int(matrix.shape[1]),
+        "calibration": "oof_multinomial_logistic",
+    }
+    return TrainResult(model, chosen, candidates, out_of_core=False)
+
+
+def _parse_labels(labels: Sequence[str], scale: PriorityScale, rows: int) -> npt.NDArray[Any]:
+    if len(labels) != rows:
+        raise InvalidTicket("labels", f"got {len(labels)} labels for {rows} rows")
+    y = np.asarray([scale.parse(str(label)) for label in labels], dtype=object)
+    present = set(y.tolist())
+    if len(present) < 2:
+        raise InvalidTicket(
+            "labels", f"training needs at least 2 levels, found only {sorted(present)}"
+        )
+    return y
+
+
+def _folds(y: npt.NDArray[Any], cv: int) -> list[tuple[npt.NDArray[np.int64], ...]]:
+    if cv < 2:
+        raise InvalidTicket("cv", f"cross-validation needs at least 2 folds, got {cv}")
+    _, counts = np.unique(y, return_counts=True)
+    folds = min(cv, int(counts.min()))
+    if folds < 2:
+        rare = [str(v) for v, c in zip(*np.unique(y, return_counts=True), strict=True) if c < 2]
+        raise InvalidTicket(
+            "labels", f"levels {rare} have fewer than 2 rows; add examples or drop the level"
+        )
+    splitter = StratifiedKFold(folds, shuffle=True, random_state=0)
+    return [tuple(split) for split in splitter.split(np.zeros(len(y)), y)]
+
+
+def _cross_validate(  # noqa: PLR0917 - private helper, all arguments required
+    estimator: Any,
+    matrix: Any,
+    y: npt.NDArray[Any],
+    folds: Sequence[tuple[npt.NDArray[np.int64], ...]],
+    weights: npt.NDArray[np.float64] | None,
+    random_state: int,
+) -> tuple[list[float], npt.NDArray[np.float64]]:
+    classes = np.unique(y)
+    oof = np.zeros((len(y), 1 if len(classes) == 2 else len(classes)))
+    scores = []
+    for train, test in folds:
+        model = clone(estimator)
+        fit_weights = None if weights is None else weights[train]
+        model.fit(matrix[train], y[train], sample_weight=fit_weights)
+        oof[test] = decision_scores(model, matrix[test])
+        scores.append(float(f1_score(y[test], model.predict(matrix[test]), average="macro")))
+    return scores, oof
