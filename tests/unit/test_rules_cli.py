@@ -1,0 +1,144 @@
+"""The `rules` and `sla` commands, through typer's CliRunner on a small app."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import typer
+import yaml
+from typer.testing import CliRunner
+
+from classifier.cli import register
+from classifier.rules import default_rules_path
+from tests.rules_fixtures import BASE
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def app() -> typer.Typer:
+    root = typer.Typer()
+    register(root)
+    return root
+
+
+@pytest.fixture
+def rules_file(tmp_path: Path) -> Path:
+    data = {
+        **BASE,
+        "rules": [
+            {"id": "vip", "when": {"customer.vip": True}, "then": {"at_least": "high"}},
+            {"id": "breach", "when": {"text_matches": {"da": ["sikkerhedsbrud"]}},
+             "then": {"at_least": "urgent", "tags": ["security"]}},
+            {"id": "unsure", "when": {"model.confidence_below": 0.5},
+             "then": {"require_review": True}},
+        ],
+    }  # fmt: skip
+    path = tmp_path / "rules.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def test_rules_check_summarises_a_valid_file(app: typer.Typer, rules_file: Path) -> None:
+    result = runner.invoke(app, ["rules", "check", str(rules_file)])
+    assert result.exit_code == 0, result.output
+    for text in ("OK", "low < medium < high < urgent", "standard", "office", "vip", "breach"):
+        assert text in result.output
+
+
+def test_rules_check_accepts_the_packaged_sample(app: typer.Typer) -> None:
+    result = runner.invoke(app, ["rules", "check", str(default_rules_path())])
+    assert result.exit_code == 0, result.output
+    assert "security-breach" in result.output
+
+
+def test_rules_check_fails_with_the_rule_and_field(app: typer.Typer, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("rules:\n  - id: x\n    when: {customer.vipp: true}\n    then: {set: low}\n")
+    result = runner.invoke(app, ["rules", "check", str(bad)])
+    assert result.exit_code == 1
+    assert "rule 'x'" in result.output
+    assert "customer.vipp" in result.output
+
+
+def test_rules_explain_shows_each_rule_the_decision_and_sla(
+    app: typer.Typer, rules_file: Path, tmp_path: Path
+) -> None:
+    ticket = {
+        "subject": "Sikkerhedsbrud",
+        "body": "Vi har opdaget et sikkerhedsbrud",
+        "customer": {"tier": "premium", "vip": False},
+        "created_at": "2026-11-20T10:00:00+01:00",
+        "model": {"priority": "low", "confidence": 0.9},
+    }
+    path = tmp_path / "ticket.json"
+    path.write_text(json.dumps(ticket), encoding="utf-8")
+    result = runner.invoke(app, ["rules", "explain", str(rules_file), "--ticket", str(path)])
+    assert result.exit_code == 0, result.output
+    out = " ".join(result.output.split())
+    assert "'sikkerhedsbrud'" in out  # the matched phrase is the reason
+    assert "no match" in out
+    assert "urgent from rule (breach)" in out
+    assert "tags added: security" in out
+    assert "first response due 2026-11-20T10:00:00+00:00" in out
+
+
+def test_rules_explain_reports_an_unreadable_ticket(
+    app: typer.Typer, rules_file: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "ticket.json"
+    path.write_text("{not json", encoding="utf-8")
+    result = runner.invoke(app, ["rules", "explain", str(rules_file), "--ticket", str(path)])
+    assert result.exit_code == 1
+    assert "cannot read" in result.output
+
+
+def test_sla_due_prints_utc_and_local_due_times(app: typer.Typer, rules_file: Path) -> None:
+    args = [
+        "sla",
+        "due",
+        "high",
+        "--start",
+        "2026-11-20T16:30:00+01:00",
+        "--rules",
+        str(rules_file),
+    ]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    # Friday 16:30 Copenhagen: 30 minutes left, then 3.5h from Monday 08:00.
+    assert "2026-11-23T11:30:00+01:00" in result.output
+    assert "2026-11-23T10:30:00+00:00" in result.output
+
+
+def test_sla_due_rejects_an_unknown_level(app: typer.Typer, rules_file: Path) -> None:
+    result = runner.invoke(app, ["sla", "due", "asap", "--rules", str(rules_file)])
+    assert result.exit_code == 1
+    assert "'asap' is not a priority level" in " ".join(result.output.split())
+
+
+def test_sla_remaining_reads_a_status_history(
+    app: typer.Typer, rules_file: Path, tmp_path: Path
+) -> None:
+    history = [
+        {"at": "2026-11-23T09:00:00+01:00", "status": "New", "priority": "medium"},
+        {"at": "2026-11-23T10:00:00+01:00", "status": "Answered"},
+        {"at": "2026-11-24T09:00:00+01:00", "status": "Open", "priority": "high"},
+        {"at": "2026-11-24T11:00:00+01:00", "status": "Postponed"},
+    ]
+    path = tmp_path / "history.json"
+    path.write_text(json.dumps(history), encoding="utf-8")
+    args = ["sla", "remaining", str(path), "--now", "2026-11-25T09:00:00+01:00"]
+    result = runner.invoke(app, [*args, "--rules", str(rules_file)])
+    assert result.exit_code == 0, result.output
+    assert "paused" in result.output
+    assert "3:00:00" in result.output  # business time used on the resolution clock
+    assert "6:00:00" in result.output  # remaining of the 9h high target
+
+
+def test_help_texts_carry_examples(app: typer.Typer) -> None:
+    for command in (["rules", "check"], ["rules", "explain"], ["sla", "due"], ["sla", "remaining"]):
+        result = runner.invoke(app, [*command, "--help"])
+        assert result.exit_code == 0
+        assert "Example" in result.output
