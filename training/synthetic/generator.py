@@ -38,6 +38,7 @@ URGENT_CUE_P = {True: 0.25, False: 0.08}
 CALM_CUE_P = {True: 0.0, False: 0.15}
 AFFECTED_CUE_P = 0.6
 DAY = 86_400
+CHUNK = 50_000
 
 
 @dataclass(frozen=True)
@@ -131,12 +132,6 @@ def _tags(
     ]
 
 
-def _affected_cue(pick: int, bank: LanguageBank, severe: bool) -> int:
-    """Pick an "N users affected" sentence; "N people cannot work" only for severe kinds."""
-    index = int(pick) % len(bank.affected_cues)
-    return 0 if index == 1 and not severe else index
-
-
 def _slots(bank: LanguageBank, product: str, value: float, draw: Sequence[int]) -> dict[str, str]:
     code_i, path_i, feat_i, typo_i, minutes, clock, browser_i, count, invoice, name_i = draw
     wrong, right = bank.typos[typo_i % len(bank.typos)]
@@ -155,6 +150,78 @@ def _slots(bank: LanguageBank, product: str, value: float, draw: Sequence[int]) 
         "count": str(count),
         "name": bank.names[name_i % len(bank.names)],
     }
+
+
+@dataclass(frozen=True)
+class _TextRows:
+    """Per-row facts a ticket's text is written from (all arrays of the same length)."""
+
+    lang: npt.NDArray[np.int64]
+    kind: npt.NDArray[np.int64]
+    channel: npt.NDArray[np.int64]
+    product: npt.NDArray[np.int64]
+    value: npt.NDArray[np.float64]
+    affected: npt.NDArray[np.int64]
+    severe: npt.NDArray[np.bool_]
+    urgent: npt.NDArray[np.bool_]
+    calm: npt.NDArray[np.bool_]
+
+
+def _cue_indices(
+    banks: Sequence[LanguageBank], facts: _TextRows, rng: np.random.Generator
+) -> npt.NDArray[np.int64]:
+    """Per row: which urgent, calm and "N users affected" sentence to add (NO_CUE for none)."""
+    lang, severe, affected = facts.lang, facts.severe, facts.affected
+    rows = lang.shape[0]
+    sizes = np.array([
+        [len(b.urgent_cues), len(b.calm_cues), len(b.affected_cues)] for b in banks
+    ])[lang]  # fmt: skip
+    chosen = rng.integers(0, 2**20, size=(rows, 3)) % sizes
+    # "N people cannot work" (sentence 1) reads wrong for a slow page or a typo.
+    chosen[:, 2] = np.where((chosen[:, 2] == 1) & ~severe, 0, chosen[:, 2])
+    shows_affected = (affected > 1) & (rng.random(rows) < AFFECTED_CUE_P)
+    shown = np.column_stack([facts.urgent, facts.calm, shows_affected])
+    return np.where(shown, chosen, NO_CUE).astype(np.int64)
+
+
+def _write_texts(
+    banks: Sequence[LanguageBank],
+    facts: _TextRows,
+    cues: npt.NDArray[np.int64],
+    rng: np.random.Generator,
+) -> tuple[list[str], list[str]]:
+    """Subjects and bodies, rendered in chunks so 1M rows stay within modest memory."""
+    rows = int(facts.lang.shape[0])
+    draws = np.column_stack([
+        rng.integers(0, 840, size=(rows, 4)),  # code, path, feature, typo
+        rng.integers(5, 91, size=rows),  # minutes / seconds
+        rng.integers(0, 24 * 60, size=rows),  # clock
+        rng.integers(0, 840, size=rows),  # browser
+        rng.integers(5, 2000, size=rows),  # count
+        rng.integers(1, 99_999, size=rows),  # invoice number
+        rng.integers(0, 840, size=rows),  # name
+    ]).astype(np.int32)  # fmt: skip
+    picks: npt.NDArray[np.int64] = rng.integers(0, 2**31, size=rows)
+    subjects: list[str] = []
+    bodies: list[str] = []
+    for lo in range(0, rows, CHUNK):
+        part = slice(lo, lo + CHUNK)
+        ints: list[list[int]] = np.column_stack([
+            facts.lang[part], facts.kind[part], facts.channel[part], facts.product[part],
+            facts.affected[part], picks[part], cues[part], draws[part],
+        ]).tolist()  # fmt: skip
+        values: list[float] = facts.value[part].tolist()
+        for row, val in zip(ints, values, strict=True):
+            lg, kd, ch, pr, aff, pick = row[:6]
+            cue, draw = row[6:9], row[9:]
+            bank = banks[lg]
+            subject, body = compose(
+                bank, KINDS[kd], CHANNELS[ch], _slots(bank, PRODUCTS[pr], val, draw), pick,
+                urgent_cue=cue[0], calm_cue=cue[1], affected_cue=cue[2], affected=aff,
+            )  # fmt: skip
+            subjects.append(subject)
+            bodies.append(body)
+    return subjects, bodies
 
 
 def generate_with_truth(
@@ -199,38 +266,12 @@ def generate_with_truth(
     recent, open_now = _history_counts(cust, seconds, rng)
     tags = _tags(kind, channel, people.product[cust], rng)
 
-    cue_pick = rng.integers(0, 12, size=(rows, 3))
-    shows_affected = (affected > 1) & (rng.random(rows) < AFFECTED_CUE_P)
-    draws = np.column_stack(
-        [
-            rng.integers(0, 840, size=(rows, 4)),  # code, path, feature, typo
-            rng.integers(5, 91, size=rows),  # minutes / seconds
-            rng.integers(0, 24 * 60, size=rows),  # clock
-            rng.integers(0, 840, size=rows),  # browser
-            rng.integers(5, 2000, size=rows),  # count
-            rng.integers(1, 99_999, size=rows),  # invoice number
-            rng.integers(0, 840, size=rows),  # name
-        ]
-    ).tolist()
-    picks = rng.integers(0, 2**31, size=rows).tolist()
-    subjects: list[str] = []
-    bodies: list[str] = []
     banks = [BANKS[code] for code in langs]
-    for i in range(rows):
-        c = int(cust[i])
-        bank = banks[lang[i]]
-        slots = _slots(bank, PRODUCTS[people.product[c]], float(people.monthly_value[c]), draws[i])
-        subject, body = compose(
-            bank, KINDS[kind[i]], CHANNELS[channel[i]], slots, picks[i],
-            urgent_cue=int(cue_pick[i, 0]) % len(bank.urgent_cues) if urgent[i] else NO_CUE,
-            calm_cue=int(cue_pick[i, 1]) % len(bank.calm_cues) if calm[i] else NO_CUE,
-            affected_cue=(
-                _affected_cue(cue_pick[i, 2], bank, severe[i]) if shows_affected[i] else NO_CUE
-            ),
-            affected=int(affected[i]),
-        )  # fmt: skip
-        subjects.append(subject)
-        bodies.append(body)
+    facts = _TextRows(
+        lang, kind, channel, people.product[cust], people.monthly_value[cust], affected, severe,
+        urgent, calm,
+    )  # fmt: skip
+    subjects, bodies = _write_texts(banks, facts, _cue_indices(banks, facts, rng), rng)
 
     stamps = np.datetime64(origin.replace(tzinfo=None), "s") + seconds.astype("timedelta64[s]")
     age = people.signup_days[cust] + seconds // DAY
