@@ -267,3 +267,14 @@ def test_example_ticket_rejects_unknown_names_with_the_allowed_values() -> None:
         example_ticket("outage", "en", colour="red")
     with pytest.raises(ValueError, match="tier: 'gold'"):
         example_ticket("outage", "en", tier="gold")
+
+
+def test_numbers_in_slovenian_count_phrases_suit_the_plural_the_template_uses(
+    tickets: pd.DataFrame,
+) -> None:
+    slovenian = tickets.loc[tickets["language"] == "sl", "body"]
+    counted = slovenian.str.extractall(r"(\d+) (?:uporabnikov|ljudi|zapisov|zaposlenih)")[0]
+    numbers = counted.astype(int)
+    assert len(numbers) > 50
+    assert numbers.min() >= 5
+    assert not numbers.mod(100).between(1, 4).any()

@@ -12,7 +12,7 @@ from training.synthetic.customers import AFFECTED_SCALE, MEDIAN_VALUE, PRODUCTS
 from training.synthetic.generator import COLUMNS
 from training.synthetic.kinds import KINDS, PROFILES
 from training.synthetic.languages import BANKS
-from training.synthetic.render import NO_CUE, compose, slug
+from training.synthetic.render import MIN_MENTIONED, NO_CUE, compose, slug
 
 _FIXED_DRAW = (0, 0, 0, 0, 30, 9 * 60 + 40, 0, 250, 4812, 0)
 _COMPUTED = frozenset({"priority"})
@@ -66,7 +66,7 @@ def example_ticket(kind: str, language: str, **attrs: Any) -> dict[str, Any]:
     product = PRODUCTS[0]
     subject, body = compose(
         bank, kind, channel, _slots(bank, product, value, _FIXED_DRAW), 0,
-        affected_cue=0 if affected > 1 else NO_CUE, affected=affected,
+        affected_cue=0 if affected >= MIN_MENTIONED else NO_CUE, affected=affected,
     )  # fmt: skip
     sev = labels.severity(
         np.array([profile.severity]), np.array([False]), np.array([False]), np.array([affected])

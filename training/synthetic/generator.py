@@ -17,7 +17,16 @@ from training.synthetic.bank import LanguageBank
 from training.synthetic.customers import AFFECTED_SCALE, PRODUCTS, make_customers
 from training.synthetic.kinds import KINDS, PROFILES
 from training.synthetic.languages import BANKS, LANGUAGES
-from training.synthetic.render import BROWSERS, CODES, NO_CUE, PATHS, compose, slug
+from training.synthetic.render import (
+    BROWSERS,
+    CODES,
+    MIN_MENTIONED,
+    NO_CUE,
+    PATHS,
+    about,
+    compose,
+    slug,
+)
 
 COLUMNS: tuple[str, ...] = (
     "ticket_id", "created_at", "language", "subject", "body", "channel", "customer_id", "tier",
@@ -147,7 +156,7 @@ def _slots(bank: LanguageBank, product: str, value: float, draw: Sequence[int]) 
         "minutes": str(minutes),
         "clock": f"{clock // 60}{bank.clock_sep}{clock % 60:02d}",
         "browser": BROWSERS[browser_i % len(BROWSERS)],
-        "count": str(count),
+        "count": str(about(count)),
         "name": bank.names[name_i % len(bank.names)],
     }
 
@@ -179,7 +188,7 @@ def _cue_indices(
     chosen = rng.integers(0, 2**20, size=(rows, 3)) % sizes
     # "N people cannot work" (sentence 1) reads wrong for a slow page or a typo.
     chosen[:, 2] = np.where((chosen[:, 2] == 1) & ~severe, 0, chosen[:, 2])
-    shows_affected = (affected > 1) & (rng.random(rows) < AFFECTED_CUE_P)
+    shows_affected = (affected >= MIN_MENTIONED) & (rng.random(rows) < AFFECTED_CUE_P)
     shown = np.column_stack([facts.urgent, facts.calm, shows_affected])
     return np.where(shown, chosen, NO_CUE).astype(np.int64)
 

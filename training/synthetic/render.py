@@ -18,7 +18,20 @@ BROWSERS: tuple[str, ...] = ("Chrome", "Firefox", "Safari", "Edge")
 # E-mail and web-form tickets are letters; chat, phone notes and social posts are terse.
 LETTER_CHANNELS = frozenset({"email", "web"})
 NO_CUE = -1
+MIN_MENTIONED = 5  # the "N users"/"N seats" templates are written for five or more
 FREE_MIX_KINDS = frozenset({"outage", "feature_request"})
+
+
+def about(n: int) -> int:
+    """A number as people write an estimate: two significant digits from 100 up.
+
+    Besides reading naturally ("about 480 users"), this keeps numbers ending in 01-04, which
+    Slovenian declines differently, out of templates written for "5 or more".
+    """
+    if n < 100:
+        return n
+    magnitude = int(10 ** (len(str(n)) - 2))
+    return round(n / magnitude) * magnitude
 
 
 def slug(product: str) -> str:
@@ -49,7 +62,7 @@ def compose(
         urgent_cue: index of an urgent sentence to add, or NO_CUE.
         calm_cue: index of a calming sentence to add, or NO_CUE.
         affected_cue: index of an "N users affected" sentence to add, or NO_CUE.
-        affected: the number of affected users the affected cue names.
+        affected: the number of affected users; the cue names it rounded by `about`.
 
     Returns:
         (subject, body).
@@ -63,7 +76,7 @@ def compose(
     subject = subjects[which].format_map(slots)
     parts = [bodies[body_at].format_map(slots)]
     if affected_cue != NO_CUE:
-        parts.append(bank.affected_cues[affected_cue].format(n=affected))
+        parts.append(bank.affected_cues[affected_cue].format(n=about(affected)))
     if urgent_cue != NO_CUE:
         parts.append(bank.urgent_cues[urgent_cue])
     if calm_cue != NO_CUE:
