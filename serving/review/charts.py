@@ -33,6 +33,10 @@ def _pct(value: float | None) -> str:
     return "–" if value is None else f"{value * 100:.0f}%"
 
 
+def _version_label(version: str) -> str:
+    return "rules only" if version == "rules-only" else f"model {version}"
+
+
 def line_chart(chart_id: str, title: str, points: Sequence[TimePoint]) -> Markup:
     """Acceptance rate per day, one line per model version."""
     width, height, left, right, top, bottom = 640, 260, 44, 150, 16, 36
@@ -79,7 +83,7 @@ def line_chart(chart_id: str, title: str, points: Sequence[TimePoint]) -> Markup
         parts.append(
             f'<rect x="{width - right + 12}" y="{ly - 9}" width="10" height="10" '
             f'fill="{color}"/><text x="{width - right + 28}" y="{ly}" fill="{INK}">'
-            f"model {escape(version)}</text>"
+            f"{escape(_version_label(version))}</text>"
         )
     if not points:
         parts.append(

@@ -34,6 +34,7 @@ from serving.review.session import (
     encode,
     new_session,
 )
+from serving.storage.extract import parse_time
 from serving.storage.records import (
     AlreadyReviewed,
     InvalidReview,
@@ -73,11 +74,8 @@ def pct(value: float | None) -> str:
 
 def when(value: datetime | str | None) -> str:
     """A UTC time for people: `2026-03-02 13:00 UTC`."""
-    if value is None:
-        return "–"
-    if isinstance(value, str):
-        return value
-    return value.strftime("%Y-%m-%d %H:%M UTC")
+    moment = parse_time(value)
+    return "–" if moment is None else moment.strftime("%Y-%m-%d %H:%M UTC")
 
 
 def render(template: str, status: int = 200, cookies: list[Cookie] | None = None,

@@ -1,0 +1,114 @@
+"""A reviewer signs in with a browser and works the queue with the keyboard only."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.e2e.review_live import (
+    ARTIFACTS,
+    CHROMIUM_ARGS,
+    Keys,
+    ensure_chromium,
+    running,
+    seed,
+    server_env,
+)
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.timeout(240)]
+
+TICKETS = [
+    {"subject": "Sikkerhedsbrud: data leak", "body": "Vi har et sikkerhedsbrud.", "language": "da",
+     "external_id": "ZD-101", "customer": {"tier": "enterprise"}},
+    {"subject": "Kysymys laskusta", "body": "Laskussa on virhe.", "language": "fi",
+     "external_id": "ZD-102"},
+    {"subject": "Vraag over levering", "body": "Wanneer komt mijn pakket?", "language": "nl",
+     "external_id": "ZD-103"},
+    {"subject": "Vprašanje o računu", "body": "Prosim za pomoč.", "language": "sl",
+     "external_id": "ZD-104"},
+]  # fmt: skip
+
+
+def test_reviewer_accepts_overrides_and_skips_with_the_keyboard(tmp_path: Path) -> None:
+    chromium = ensure_chromium()
+    from playwright.sync_api import expect, sync_playwright
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    keys = Keys.new()
+    with running(tmp_path, server_env(tmp_path, keys)) as server:
+        seed(server, keys, TICKETS)
+        review_headers = {"Authorization": f"Bearer {keys.review}"}
+        queue = httpx.get(f"{server.base_url}/v1/reviews/queue", headers=review_headers).json()
+        order = [(item["prediction_id"], item["priority"]) for item in queue["items"]]
+        assert len(order) == 4
+        levels = ["low", "medium", "high", "urgent"]
+        second_level = order[1][1]
+        override_to = "low" if second_level != "low" else "urgent"
+        override_key = str(levels.index(override_to) + 1)
+
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.set_default_timeout(15_000)
+
+            page.goto(f"{server.base_url}/review/login")
+            expect(page.locator("#key")).to_be_focused()
+            page.screenshot(path=str(ARTIFACTS / "1-login.png"), full_page=True)
+            page.keyboard.type(keys.review)
+            page.keyboard.press("Enter")
+            page.wait_for_url(re.compile(r"/review/queue$"))
+            expect(page.locator("h1")).to_contain_text("4 pending")
+            page.screenshot(path=str(ARTIFACTS / "2-queue.png"), full_page=True)
+
+            page.keyboard.press("?")
+            expect(page.locator("#help")).to_be_visible()
+            page.keyboard.press("Escape")
+            expect(page.locator("#help")).to_be_hidden()
+
+            page.keyboard.press("j")
+            expect(page.locator("a.queue-link").first).to_be_focused()
+            page.keyboard.press("Enter")
+            page.wait_for_url(re.compile(rf"/review/p/{order[0][0]}$"))
+            page.screenshot(path=str(ARTIFACTS / "3-detail.png"), full_page=True)
+
+            page.keyboard.press("a")  # accept the first suggestion
+            page.wait_for_url(re.compile(rf"/review/p/{order[1][0]}\?saved=accept"))
+            expect(page.locator("#status")).to_contain_text("Accepted")
+
+            page.keyboard.press(override_key)  # choose a level ...
+            expect(page.locator(f'.level-button[value="{override_to}"]')).to_have_attribute(
+                "aria-pressed", "true"
+            )
+            page.keyboard.press("ArrowDown")  # ... the second reason ...
+            page.keyboard.press("Enter")  # ... and save
+            page.wait_for_url(re.compile(rf"/review/p/{order[2][0]}\?saved=override"))
+            page.screenshot(path=str(ARTIFACTS / "4-after-override.png"), full_page=True)
+
+            page.keyboard.press("j")  # skip the third without reviewing
+            page.wait_for_url(re.compile(rf"/review/p/{order[3][0]}$"))
+
+            page.goto(f"{server.base_url}/review/dashboard")
+            expect(page.locator("#kpi-reviews")).to_have_text("2")
+            expect(page.locator("#kpi-rate")).to_have_text("50%")
+            expect(page.locator("#kpi-pending")).to_have_text("2")
+            cell = page.locator(f'[data-cell="{second_level}-{override_to}"]')
+            expect(cell).to_have_text("1")
+            page.screenshot(path=str(ARTIFACTS / "5-dashboard.png"), full_page=True)
+            browser.close()
+
+    with sqlite3.connect(tmp_path / "reviews.db") as db:
+        rows = db.execute(
+            "SELECT prediction_id, agent, action, suggested_level, final_level, reason_code "
+            "FROM reviews ORDER BY id"
+        ).fetchall()
+    assert rows == [
+        (order[0][0], "agent-1", "accept", order[0][1], order[0][1], None),
+        (order[1][0], "agent-1", "override", second_level, override_to, "impact_overestimated"),
+    ]
+    assert all(
+        (ARTIFACTS / name).stat().st_size > 1000 for name in ("2-queue.png", "5-dashboard.png")
+    )
