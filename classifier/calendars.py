@@ -70,7 +70,11 @@ class BusinessCalendar:
     business_day: timedelta | None = None
     _tz: ZoneInfo = field(init=False, repr=False, compare=False)
     _holidays: tuple[Any, ...] = field(init=False, repr=False, compare=False)
-    _days: dict[date, tuple[Window, ...]] = field(init=False, repr=False, compare=False)
+    # Per local day (proleptic ordinal): working intervals in epoch microseconds, and their sum.
+    _days: dict[int, tuple[tuple[Window, ...], int]] = field(
+        init=False, repr=False, compare=False
+    )
+    _plain: bool = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         try:
@@ -99,6 +103,8 @@ class BusinessCalendar:
         object.__setattr__(self, "_tz", tz)
         object.__setattr__(self, "_holidays", tuple(regions))
         object.__setattr__(self, "_days", {})
+        plain = self.always and not self.holiday_regions and not self.closed
+        object.__setattr__(self, "_plain", plain)
         if self.business_day is None:
             longest = max(sum(e - s for s, e in day) for day in self.windows)
             object.__setattr__(self, "business_day", timedelta(minutes=longest))
@@ -111,17 +117,18 @@ class BusinessCalendar:
     @property
     def is_always_open(self) -> bool:
         """True for 24/7 without holidays, where business time equals elapsed time."""
-        return self.always and not self.holiday_regions and not self.closed
+        return self._plain
 
     def is_holiday(self, day: date) -> bool:
         """Whether the calendar is closed all day for a public holiday or an explicit date."""
         return day in self.closed or any(day in region for region in self._holidays)
 
-    def _intervals(self, day: date) -> tuple[Window, ...]:
-        """Working intervals of one local date as (start_us, end_us) pairs, cached."""
-        hit = self._days.get(day)
+    def _intervals(self, ordinal: int) -> tuple[tuple[Window, ...], int]:
+        """Working intervals of one local day as (start_us, end_us) pairs and their total."""
+        hit = self._days.get(ordinal)
         if hit is not None:
             return hit
+        day = date.fromordinal(ordinal)
         spans: list[Window] = []
         if not self.is_holiday(day):
             for start, end in self.windows[day.weekday()]:
@@ -131,8 +138,8 @@ class BusinessCalendar:
                     spans.append((s, e))
         if len(self._days) > _CACHE_LIMIT:
             self._days.clear()
-        result = tuple(spans)
-        self._days[day] = result
+        result = (tuple(spans), sum(e - s for s, e in spans))
+        self._days[ordinal] = result
         return result
 
     def _local(self, day: date, minute: int) -> datetime:
@@ -140,13 +147,15 @@ class BusinessCalendar:
             return datetime.combine(day + timedelta(days=1), time(0), self._tz)
         return datetime.combine(day, time(minute // 60, minute % 60), self._tz)
 
-    def _local_date(self, us: int) -> date:
-        return from_us(us).astimezone(self._tz).date()
+    def _local_day(self, us: int) -> int:
+        # Whole seconds round down, so this never lands on a later day than the true one.
+        return datetime.fromtimestamp(us // 1_000_000, self._tz).toordinal()
 
     def is_open(self, moment: datetime) -> bool:
         """Whether the moment falls inside a working window."""
         us = to_us(moment)
-        return any(s <= us < e for s, e in self._intervals(self._local_date(us)))
+        day = self._local_day(us)
+        return any(s <= us < e for d in (day, day + 1) for s, e in self._intervals(d)[0])
 
     def add(self, start: datetime, amount: timedelta) -> datetime:
         """The moment when `amount` of business time has passed after `start` (UTC).
@@ -170,10 +179,16 @@ class BusinessCalendar:
         pending = iter(wanted)
         goal, slot = next(pending)
         used = 0  # business time consumed so far
-        day = self._local_date(t)
-        one = timedelta(days=1)
+        day = self._local_day(t)
+        days = self._days
         for _ in range(_MAX_DAYS):
-            for s, e in self._intervals(day):
+            hit = days.get(day)
+            spans, total = hit if hit is not None else self._intervals(day)
+            if spans and spans[0][0] >= t and goal - used > total:
+                used += total  # the whole day is used up: skip its windows
+                day += 1
+                continue
+            for s, e in spans:
                 if e <= t:
                     continue
                 begin = max(s, t)
@@ -184,7 +199,7 @@ class BusinessCalendar:
                         return tuple(out)
                     goal, slot = nxt
                 used += e - begin
-            day += one
+            day += 1
         raise CalendarError(
             f"calendar {self.name!r}: {max(amounts)} of business time does not fit in "
             f"{_MAX_DAYS} days; check its hours and holidays"
@@ -198,14 +213,13 @@ class BusinessCalendar:
         if self.is_always_open:
             return timedelta(microseconds=b - a)
         total = 0
-        day, last = self._local_date(a), self._local_date(b)
-        one = timedelta(days=1)
+        day, last = self._local_day(a), self._local_day(b) + 1
         while day <= last:
-            for s, e in self._intervals(day):
+            for s, e in self._intervals(day)[0]:
                 lo, hi = max(s, a), min(e, b)
                 if hi > lo:
                     total += hi - lo
-            day += one
+            day += 1
         return timedelta(microseconds=total)
 
 

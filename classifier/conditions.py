@@ -16,13 +16,13 @@ from datetime import datetime
 from classifier.calendars import BusinessCalendar
 from classifier.decision import ModelOutput
 from classifier.schema import Ticket
-from classifier.text import Doc, Phrase, PhraseIndex
+from classifier.text import Doc, Phrase, PhraseIndex, guess_language
 
 
 class Facts:
     """What conditions may look at for one decision, computed on first use."""
 
-    __slots__ = ("_doc", "created", "index", "model", "ticket")
+    __slots__ = ("_doc", "_language", "created", "index", "model", "ticket")
 
     def __init__(
         self, ticket: Ticket, model: ModelOutput | None, index: PhraseIndex, created: datetime
@@ -33,6 +33,15 @@ class Facts:
         self.index = index
         self.created = created
         self._doc: Doc | None = None
+        self._language: str | None = ""
+
+    @property
+    def language(self) -> str | None:
+        """The ticket's language as given, else detected from its function words."""
+        if self._language == "":
+            given = self.ticket.language
+            self._language = given if given else guess_language(self.doc.words())
+        return self._language
 
     @property
     def doc(self) -> Doc:
@@ -78,23 +87,29 @@ class PhraseCond(Condition):
     cost = 3
 
     def __post_init__(self) -> None:
-        keys = frozenset(p.key for p in self.phrases if p.kind == "words")
-        object.__setattr__(self, "_keys", keys)
-        object.__setattr__(self, "_others", tuple(p for p in self.phrases if p.kind != "words"))
+        # For whole-word phrases: key -> (position in the list, reason), first listed wins.
+        first: dict[tuple[str, ...], tuple[int, str]] = {}
+        for i, p in enumerate(self.phrases):
+            if p.kind == "words":
+                first.setdefault(p.key, (i, f"{self.part} matches {p.original!r}"))
+        object.__setattr__(self, "_first", first)
+        object.__setattr__(self, "_keys", frozenset(first))
+        others = tuple((p, f"{self.part} matches {p.original!r}") for p in self.phrases
+                       if p.kind != "words")  # fmt: skip
+        object.__setattr__(self, "_others", others)
 
     def test(self, facts: Facts) -> str | None:
         """The first listed phrase found, e.g. "text matches 'nedbrud'"."""
         doc, index = facts.doc, facts.index
         keys: frozenset[tuple[str, ...]] = self._keys  # type: ignore[attr-defined]
         if keys:
-            found = doc.found(index, self.part)
-            if found and not keys.isdisjoint(found):
-                for phrase in self.phrases:
-                    if phrase.key in found:
-                        return f"{self.part} matches {phrase.original!r}"
-        for phrase in self._others:  # type: ignore[attr-defined]
+            hits = keys.intersection(doc.found(index, self.part))
+            if hits:
+                first = self._first  # type: ignore[attr-defined]
+                return min(first[k] for k in hits)[1]  # type: ignore[no-any-return]
+        for phrase, reason in self._others:  # type: ignore[attr-defined]
             if phrase.matches(doc, index, self.part):
-                return f"{self.part} matches {phrase.original!r}"
+                return reason  # type: ignore[no-any-return]
         return None
 
     def describe(self) -> str:
@@ -165,6 +180,20 @@ class InCond(Condition):
     def describe(self) -> str:
         """Describe."""
         return f"{self.fact} in {sorted(self.values)}"
+
+
+@dataclass(frozen=True)
+class LanguageCond(InCond):
+    """The ticket's language (given, or detected when not given) is one of the values."""
+
+    cost = 2
+
+    def test(self, facts: Facts) -> str | None:
+        """E.g. "language = 'da' (detected)"."""
+        reason = super().test(facts)
+        if reason is not None and not facts.ticket.language:
+            return reason + " (detected)"
+        return reason
 
 
 @dataclass(frozen=True)

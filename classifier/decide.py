@@ -22,7 +22,7 @@ Semantics (deterministic; rules run in file order):
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import cast
@@ -54,7 +54,7 @@ class _Outcome:
         "policy", "rank", "review", "tags",
     )  # fmt: skip
 
-    def __init__(self, start: str, rank: dict[str, int]) -> None:
+    def __init__(self, start: str, rank: Mapping[str, int]) -> None:
         self.rank = rank
         self.level, self.level_rule = start, cast(str | None, None)
         self.floor = self.ceiling = self.floor_rule = self.ceiling_rule = cast(str | None, None)
@@ -158,7 +158,7 @@ def decide(
         start_level = scale.default
     created = _start(ticket, now)
     facts = Facts(ticket, model, ruleset.index, created)
-    outcome = _Outcome(start_level, {name: i for i, name in enumerate(scale.levels)})
+    outcome = _Outcome(start_level, ruleset.rank)
     found: frozenset[tuple[str, ...]] | None = None
     for gate, test, rule in ruleset.plan:
         if gate is not None:

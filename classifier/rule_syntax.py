@@ -23,6 +23,7 @@ from classifier.conditions import (
     ConfidenceBelow,
     Facts,
     InCond,
+    LanguageCond,
     ModelLevelCond,
     NotCond,
     NumCond,
@@ -40,7 +41,7 @@ Getter = Callable[[Facts], object]
 
 CATEGORY_FACTS: dict[str, Getter] = {
     "channel": lambda f: f.ticket.channel,
-    "language": lambda f: f.ticket.language,
+    "language": lambda f: f.language,
     "stated_urgency": lambda f: f.ticket.stated_urgency,
     "customer.tier": lambda f: f.ticket.customer.tier,
     "customer.id": lambda f: f.ticket.customer.customer_id,
@@ -124,7 +125,8 @@ def _parse_fact(key: str, value: Any, ctx: Context, where: str) -> Condition:  #
         for v in values:
             if known is not None and v.casefold() not in known:
                 raise ctx.fail(where, f"{v!r} is not a known value; use one of {list(known)}")
-        return InCond(key, CATEGORY_FACTS[key], frozenset(v.casefold() for v in values))
+        kind = LanguageCond if key == "language" else InCond
+        return kind(key, CATEGORY_FACTS[key], frozenset(v.casefold() for v in values))
     if key in BOOL_FACTS:
         return BoolCond(key, BOOL_FACTS[key], _bool(value, ctx, where))
     if key in NUMERIC_FACTS:

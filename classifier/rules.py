@@ -83,9 +83,12 @@ class RuleSet:
         tuple[frozenset[tuple[str, ...]] | None, Callable[[Facts], str | None], Rule], ...
     ] = field(init=False, repr=False, compare=False)
 
+    rank: Mapping[str, int] = field(init=False, repr=False, compare=False)
+
     def __post_init__(self) -> None:
         # (gate, test, rule) triples: the hot loop in decide() does no attribute lookups.
         object.__setattr__(self, "plan", tuple((r.gate, r.when.test, r) for r in self.rules))
+        object.__setattr__(self, "rank", {name: i for i, name in enumerate(self.scale.levels)})
 
 
 def default_rules_path() -> Path:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from classifier.calendars import BusinessCalendar, CalendarError
@@ -73,6 +73,17 @@ class SlaTarget:
     first_response: Duration
     resolution: Duration
     calendar: str
+    _on: dict[str, tuple[timedelta, timedelta]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+
+    def on(self, calendar: BusinessCalendar) -> tuple[timedelta, timedelta]:
+        """(first response, resolution) as business time on a calendar, memoised per calendar."""
+        hit = self._on.get(calendar.name)
+        if hit is None:
+            hit = (self.first_response.on(calendar), self.resolution.on(calendar))
+            self._on[calendar.name] = hit
+        return hit
 
 
 @dataclass(frozen=True)
@@ -130,9 +141,7 @@ def due_times(
     calendar = resolve_calendar(calendars, target, calendar_override)
     if start.tzinfo is None:
         start = start.replace(tzinfo=UTC)
-    first, resolution = calendar.add_many(
-        start, (target.first_response.on(calendar), target.resolution.on(calendar))
-    )
+    first, resolution = calendar.add_many(start, target.on(calendar))
     return SlaDue(policy.name, level, first, resolution, calendar.name)
 
 

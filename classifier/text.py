@@ -242,3 +242,38 @@ class PhraseMatcher:
             if phrase.matches(doc, self.index, part):
                 return phrase.original
         return None
+
+
+# Frequent function words per language: enough to tell the helpdesk languages apart in a
+# ticket of a sentence or more; ties go to the language listed first.
+def _wordset(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+STOPWORDS: dict[str, frozenset[str]] = {
+    "en": _wordset("the and is are was have has with this that for you not please our"),
+    "de": _wordset("der die das und ist nicht ich wir sie mit bitte haben auf ein eine zu"),
+    "da": _wordset("og ikke jeg vi det er har med til af en et pa som venligst kan"),
+    "fi": _wordset("ja ei on se ole etta mutta kun han me te ovat oli voi kanssa"),
+    "nl": _wordset("de het een en is niet ik wij we met voor zijn dat van op graag"),
+    "sl": _wordset("in je ni da se na za sem smo z pri kot lahko prosim tudi"),
+    "sv": _wordset("och inte jag vi det ar har med till av som kan ett pa"),
+    "fr": _wordset("le la les et est pas je nous avec pour une des que sur"),
+    "es": _wordset("el la los y es no yo con para una que por las del"),
+}
+
+
+def guess_language(present: Iterable[str], minimum: int = 2) -> str | None:
+    """The language whose function words occur most among `present` words, or None.
+
+    Args:
+        present: words of normalised text (accents folded, so "på" is "pa").
+        minimum: how many distinct function words must occur before guessing at all.
+    """
+    seen = present if isinstance(present, frozenset) else frozenset(present)
+    best, best_count = None, minimum - 1
+    for lang, words_ in STOPWORDS.items():
+        count = len(words_ & seen)
+        if count > best_count:
+            best, best_count = lang, count
+    return best

@@ -166,3 +166,31 @@ def test_reasons_carry_the_value_that_met_the_condition() -> None:
     reason = decide(t, None, rs).rules_fired[0].reason
     assert "customer.monthly_value = 1500 >= 1000" in reason
     assert "customer.tier = 'enterprise'" in reason
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("Serveren er nede og vi kan ikke logge ind", "da"),
+        ("Palvelin ei toimi ja se on kiireellinen", "fi"),
+        ("De server werkt niet, graag snel een oplossing", "nl"),
+        ("Strežnik ne deluje in je nujno, prosim pomagajte", "sl"),
+        ("Der Server ist nicht erreichbar, bitte helfen Sie uns", "de"),
+        ("The server is down and we have a problem", "en"),
+    ],
+)
+def test_language_conditions_detect_the_language_when_none_is_given(
+    text: str, language: str
+) -> None:
+    rs = one_rule({"language": [language]})
+    decision = decide(ticket("", text), None, rs)
+    assert decision.priority == "urgent"
+    assert decision.rules_fired[0].reason == f"language = '{language}' (detected)"
+    other = one_rule({"language": ["xx"]})
+    assert decide(ticket("", text), None, other).priority == "medium"
+
+
+def test_a_given_language_wins_over_detection() -> None:
+    rs = one_rule({"language": ["fi"]})
+    t = ticket("", "Serveren er nede og vi kan ikke logge ind", language="fi")
+    assert decide(t, None, rs).rules_fired[0].reason == "language = 'fi'"
