@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
 from classifier.decision import ModelOutput
-from classifier.rules import RuleSet, parse_ruleset
+from classifier.rules import RuleSet, default_rules_path, load_ruleset, parse_ruleset
 from classifier.schema import Customer, Ticket
 
 # Friday 2026-11-20 10:00 in Copenhagen (09:00 UTC): inside office hours.
@@ -46,6 +47,12 @@ BASE: dict[str, Any] = {
         },
     },
 }
+
+
+@cache
+def sample_rules() -> RuleSet:
+    """The packaged sample rules, loaded once per test process (rule sets are immutable)."""
+    return load_ruleset(default_rules_path())
 
 
 def ruleset(rules: list[Mapping[str, Any]], **top: Any) -> RuleSet:

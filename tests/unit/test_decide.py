@@ -8,9 +8,8 @@ import pytest
 
 from classifier.decide import decide, trace_rules
 from classifier.errors import InvalidTicket
-from classifier.rules import default_rules_path, load_ruleset
 from classifier.schema import Customer
-from tests.rules_fixtures import model, one_rule, ruleset, ticket
+from tests.rules_fixtures import model, one_rule, ruleset, sample_rules, ticket
 
 VIP = Customer(vip=True)
 
@@ -218,6 +217,5 @@ def test_a_model_label_given_as_an_alias_is_mapped_onto_the_scale() -> None:
 def test_the_sample_rules_cover_six_languages(
     subject: str, body: str, customer: Customer, expected: str, rule: str
 ) -> None:
-    rs = load_ruleset(default_rules_path())
-    decision = decide(ticket(subject, body, customer=customer), model("low", 0.9), rs)
+    decision = decide(ticket(subject, body, customer=customer), model("low", 0.9), sample_rules())
     assert (decision.priority, decision.rule_id) == (expected, rule)
