@@ -153,8 +153,6 @@ class ModelStore:
         Raises:
             ModelNotReady: the registry is unreachable or the alias is not set.
         """
-        from mlflow.tracking import MlflowClient
-
         ms = self.settings.mlflow
         missing = _missing_sqlite_file(ms.tracking_uri)
         if missing is not None:
@@ -162,6 +160,8 @@ class ModelStore:
             raise ModelNotReady(
                 f"registry {ms.tracking_uri!r}: database file {missing} does not exist"
             )
+        from mlflow.tracking import MlflowClient
+
         try:
             client = MlflowClient(tracking_uri=ms.tracking_uri, registry_uri=ms.tracking_uri)
             mv = client.get_model_version_by_alias(ms.model_name, ms.champion_alias)

@@ -143,3 +143,28 @@ def test_rules_that_never_loaded_raise_a_rule_config_error(tmp_path: Path) -> No
         store.load()
     with pytest.raises(RuleConfigError):
         _ = store.current
+
+
+def test_a_refused_cached_copy_is_replaced_by_a_fresh_download(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _cache_version(tmp_path, "4")
+    calls: list[str] = []
+
+    class _RefuseFirst(FakeModelLoader):
+        def __call__(self, path: Path, expected_sha256: str | None) -> FakeModel:
+            calls.append(str(path))
+            self.refuse = len(calls) == 1
+            return super().__call__(path, expected_sha256)
+
+    store = ModelStore(ModelSettings(cache_dir=tmp_path), loader=_RefuseFirst())
+    downloaded: list[str] = []
+    rv = RegistryVersion("ticket-priority", "4", "r", "ab" * 32)
+    monkeypatch.setattr(store, "resolve", lambda: rv)
+    monkeypatch.setattr(
+        store, "_download", lambda v: downloaded.append(v.version) or tmp_path / "fresh"
+    )
+    assert store.refresh() is True
+    assert downloaded == ["4"]
+    assert store.current is not None
+    assert store.current.path == tmp_path / "fresh"

@@ -1,0 +1,201 @@
+"""The real service under uvicorn against a SQLite MLflow registry: hot swap, outages, tampering.
+
+One small model is trained once (not through `run_training`: no selection or report) and
+version 2 is registered on the same artifact, so promotion costs no second
+training. The server starts three times; each start imports MLflow. (A corrupted cache with
+the registry up is re-downloaded: covered by the model store's unit tests.)
+"""
+
+from __future__ import annotations
+
+import shutil
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from serving.auth import new_api_key
+from tests.e2e.live_server import LiveServer, live_server
+from tests.e2e.serving_registry import register_model, train_small_model
+from training import registry
+from training.settings import MlflowSettings
+
+pytestmark = pytest.mark.slow
+
+TICKET = {
+    "subject": "Hele platformen er nede",
+    "body": "Ingen af vores brugere kan logge ind siden kl. 9. Det haster.",
+    "language": "da",
+    "channel": "phone",
+    "customer": {"tier": "enterprise", "vip": False},
+}
+
+
+@dataclass
+class World:
+    """A trained champion in a SQLite registry, and how to serve it."""
+
+    workdir: Path
+    settings: MlflowSettings
+    version: str
+    run_id: str
+    key: str
+    env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.key}"}
+
+    @property
+    def cache(self) -> Path:
+        return self.workdir / "models" / self.settings.model_name
+
+    @property
+    def registry_files(self) -> tuple[Path, Path]:
+        return self.workdir / "mlflow.db", self.workdir / "mlartifacts"
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> World:
+    workdir = tmp_path_factory.mktemp("service")
+    settings = MlflowSettings(
+        tracking_uri=f"sqlite:///{workdir / 'mlflow.db'}",
+        artifact_root=str(workdir / "mlartifacts"),
+    )
+    model = train_small_model(workdir / "trained")
+    version, run_id = register_model(settings, workdir / "trained", str(model.sha256))
+    registry.set_champion(settings, version)
+    key, entry = new_api_key(["predict", "admin"], name="e2e")
+    env = {
+        "TP_MLFLOW_TRACKING_URI": settings.tracking_uri,
+        "TP_MLFLOW_ARTIFACT_ROOT": settings.artifact_root,
+        "TP_MODEL_CACHE_DIR": str(workdir / "models"),
+        "TP_MODEL_REFRESH_SECONDS": "0.5",
+        "TP_API_KEYS": entry,
+    }
+    return World(workdir, settings, version, run_id, key, env)
+
+
+def _ready(server: LiveServer) -> dict[str, Any]:
+    result: dict[str, Any] = httpx.get(f"{server.base_url}/health/ready", timeout=10).json()
+    return result
+
+
+def _predict(server: LiveServer, world: World) -> httpx.Response:
+    return httpx.post(
+        f"{server.base_url}/v1/predict", json=TICKET, headers=world.headers, timeout=10
+    )
+
+
+@dataclass
+class Traffic:
+    """Requests sent in a loop from a thread: every status and model version seen."""
+
+    server: LiveServer
+    headers: dict[str, str]
+    results: list[tuple[int, str | None]] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    stop: threading.Event = field(default_factory=threading.Event)
+
+    def run(self) -> None:
+        with httpx.Client(base_url=self.server.base_url, timeout=10) as client:
+            while not self.stop.is_set():
+                try:
+                    r = client.post("/v1/predict", json=TICKET, headers=self.headers)
+                    self.results.append((r.status_code, r.json().get("model_version")))
+                except (httpx.HTTPError, ValueError) as exc:
+                    self.errors.append(repr(exc))
+
+    def versions(self) -> set[str | None]:
+        return {version for _, version in self.results}
+
+
+@pytest.fixture
+def traffic(world: World) -> Iterator[tuple[LiveServer, Traffic]]:
+    with live_server(world.env, world.workdir) as server:
+        flow = Traffic(server, world.headers)
+        thread = threading.Thread(target=flow.run, daemon=True)
+        thread.start()
+        try:
+            yield server, flow
+        finally:
+            flow.stop.set()
+            thread.join(timeout=15)
+
+
+def test_promoting_a_version_while_requests_flow_fails_none(
+    world: World, traffic: tuple[LiveServer, Traffic]
+) -> None:
+    server, flow = traffic
+    assert _ready(server)["model_version"] == world.version == "1"
+    first = registry.get_version(world.settings, "1")
+    new = registry.register_version(
+        world.settings, str(first.source), run_id=world.run_id, sha256=str(first.tags["sha256"])
+    )
+    time.sleep(1.0)  # traffic on version 1 before the promotion
+    registry.set_champion(world.settings, new)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and new not in flow.versions():
+        time.sleep(0.2)
+    time.sleep(0.5)  # and some traffic after the swap
+    flow.stop.set()
+    statuses = {status for status, _ in flow.results}
+    assert flow.errors == []
+    assert statuses == {200}, server.log()[-2000:]
+    assert {"1", new} <= flow.versions()
+    assert len(flow.results) >= 10
+    assert _ready(server)["model_version"] == new
+
+
+def _corrupt_cached_artifact(world: World, version: str) -> Path:
+    joblib_file = world.cache / version / "model.joblib"
+    with joblib_file.open("ab") as handle:
+        handle.write(b"tampered")
+    return joblib_file
+
+
+def test_without_registry_a_corrupted_cache_is_refused_and_rules_answer(world: World) -> None:
+    version = _ready_version_in_cache(world)
+    backup = world.workdir / "cache-backup"
+    shutil.copytree(world.cache, backup, dirs_exist_ok=True)
+    _corrupt_cached_artifact(world, version)
+    db, artifacts = world.registry_files
+    db.rename(db.with_suffix(".away"))
+    artifacts.rename(artifacts.with_name("mlartifacts-away"))
+    try:
+        with live_server(world.env, world.workdir) as server:
+            ready = _ready(server)
+            assert ready["status"] == "degraded"
+            assert ready["model_version"] is None
+            assert "SHA-256" in ready["degraded"]
+            assert "does not exist" in ready["degraded"]
+            answer = _predict(server, world)
+            assert answer.status_code == 200
+            body = answer.json()
+            assert body["model_version"] is None
+            assert body["source"] in {"rule", "default"}
+            assert body["degraded"]
+        shutil.rmtree(world.cache)
+        shutil.copytree(backup, world.cache)
+        with live_server(world.env, world.workdir) as server:
+            ready = _ready(server)
+            assert ready["status"] == "ready"
+            assert ready["model_source"] == "cache"
+            assert ready["model_version"] == version
+            assert any("does not exist" in p for p in ready["problems"])
+            assert _predict(server, world).json()["model_version"] == version
+    finally:
+        db.with_suffix(".away").rename(db)
+        artifacts.with_name("mlartifacts-away").rename(artifacts)
+
+
+def _ready_version_in_cache(world: World) -> str:
+    import json
+
+    pointer = json.loads((world.cache / "current.json").read_text(encoding="utf-8"))
+    return str(pointer["version"])
