@@ -22,7 +22,7 @@ Semantics (deterministic; rules run in file order):
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import cast
@@ -159,13 +159,14 @@ def decide(
     created = _start(ticket, now)
     facts = Facts(ticket, model, ruleset.index, created)
     outcome = _Outcome(start_level, ruleset.rank)
-    found: frozenset[tuple[str, ...]] | None = None
-    for gate, test, rule in ruleset.plan:
-        if gate is not None:
-            if found is None:
-                found = facts.doc.found(ruleset.index)
-            if gate.isdisjoint(found):
-                continue
+    plan = ruleset.plan
+    order: Iterable[int] = range(len(plan))
+    if ruleset.gated_by:
+        gated_by, none = ruleset.gated_by, frozenset[int]()
+        found = facts.doc.found(ruleset.index)
+        order = sorted(ruleset.ungated.union(*[gated_by.get(k, none) for k in found]))
+    for i in order:
+        test, rule = plan[i]
         reason = test(facts)
         if reason is not None:
             outcome.apply(rule, reason)

@@ -79,16 +79,27 @@ class RuleSet:
     business_calendar: str | None = None
     index: PhraseIndex = field(default_factory=lambda: PhraseIndex(()), compare=False)
     disabled: tuple[str, ...] = ()
-    plan: tuple[
-        tuple[frozenset[tuple[str, ...]] | None, Callable[[Facts], str | None], Rule], ...
-    ] = field(init=False, repr=False, compare=False)
-
+    plan: tuple[tuple[Callable[[Facts], str | None], Rule], ...] = field(
+        init=False, repr=False, compare=False
+    )
     rank: Mapping[str, int] = field(init=False, repr=False, compare=False)
+    ungated: frozenset[int] = field(init=False, repr=False, compare=False)
+    gated_by: Mapping[tuple[str, ...], frozenset[int]] = field(
+        init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
-        # (gate, test, rule) triples: the hot loop in decide() does no attribute lookups.
-        object.__setattr__(self, "plan", tuple((r.gate, r.when.test, r) for r in self.rules))
+        # decide() runs only the rules that can fire: those without a phrase gate, plus those
+        # with a gate phrase present in the ticket (found through `gated_by`, phrase -> rules).
+        object.__setattr__(self, "plan", tuple((r.when.test, r) for r in self.rules))
         object.__setattr__(self, "rank", {name: i for i, name in enumerate(self.scale.levels)})
+        ungated = frozenset(i for i, r in enumerate(self.rules) if r.gate is None)
+        gated_by: dict[tuple[str, ...], set[int]] = {}
+        for i, rule in enumerate(self.rules):
+            for key in rule.gate or ():
+                gated_by.setdefault(key, set()).add(i)
+        object.__setattr__(self, "ungated", ungated)
+        object.__setattr__(self, "gated_by", {k: frozenset(v) for k, v in gated_by.items()})
 
 
 def default_rules_path() -> Path:
