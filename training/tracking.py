@@ -25,7 +25,6 @@ from training.settings import MlflowSettings
 
 if TYPE_CHECKING:
     from classifier.model import PriorityModel
-
     from training.data import Dataset
 
 PRIORITY_MODEL_ARTIFACT = "priority_model"
@@ -185,6 +184,10 @@ def log_model(
     import mlflow.sklearn
     from mlflow.models import infer_signature
 
+    # cloudpickle, not MLflow's default skops: skops takes minutes on a TF-IDF vocabulary and
+    # needs every custom type whitelisted. Serving loads `priority_model/` after a SHA-256
+    # check instead; this pickled form is for MLflow tooling on a trusted store.
+    logging.getLogger("mlflow.sklearn").setLevel(logging.ERROR)
     sample = example.head(INPUT_EXAMPLE_ROWS)
     signature = infer_signature(sample, model.pipeline.predict(sample))
     info = mlflow.sklearn.log_model(
@@ -193,6 +196,7 @@ def log_model(
         signature=signature,
         input_example=sample,
         pip_requirements=_requirements(),
+        serialization_format=mlflow.sklearn.SERIALIZATION_FORMAT_CLOUDPICKLE,
     )
     mlflow.log_artifacts(str(saved_dir), artifact_path=PRIORITY_MODEL_ARTIFACT)
     return str(info.model_uri), getattr(info, "model_id", None)

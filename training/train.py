@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,9 +31,9 @@ from training.data import Dataset, load_dataset, write_bad_rows
 from training.settings import MlflowSettings
 
 if TYPE_CHECKING:
-    from classifier.model import PriorityModel
-
     from classifier.features import FeatureSpec
+    from classifier.model import PriorityModel
+    from training.pipeline import TrainResult
 
 DEFAULT_MODELS_DIR = Path("models")
 
@@ -70,6 +70,13 @@ class Split:
     kind: str
 
 
+Update = Callable[[float, str | None], None]
+
+
+def _ignore(_done: float, _detail: str | None = None) -> None:
+    return None
+
+
 @dataclass
 class _Steps:
     """Rich progress for named steps; silent when disabled."""
@@ -79,18 +86,30 @@ class _Steps:
     progress: Progress | None = None
 
     @contextmanager
-    def step(self, name: str, total: float | None = None) -> Iterator[Any]:
-        if not self.enabled or self.progress is None:
-            yield lambda *_a, **_k: None
+    def step(self, name: str, total: float = 1.0) -> Iterator[Update]:
+        """A progress bar for one step; the yielded callable sets (completed, detail)."""
+        bar = self.progress if self.enabled else None
+        if bar is None:
+            yield _ignore
             return
-        task = self.progress.add_task(name, total=total)
+        task = bar.add_task(name, total=total)
 
-        def update(done: float, total_: float | None = None, *_a: Any, **_k: Any) -> None:
-            if self.progress is not None:
-                self.progress.update(task, completed=done, total=total_ or total)
+        def update(done: float, detail: str | None = None) -> None:
+            text = f"{name}: {detail}" if detail else name
+            bar.update(task, completed=done, description=text)
 
         yield update
-        self.progress.update(task, completed=total or 1, total=total or 1)
+        bar.update(task, completed=total, description=name)
+
+
+def default_models_dir(settings: MlflowSettings) -> Path:
+    """`models/` beside a local artifact root (keeps tests in their tmp dir), else ./models."""
+    root = settings.artifact_root
+    if root.startswith("file://"):
+        return Path(root.removeprefix("file://")).parent / "models"
+    if "://" in root:
+        return DEFAULT_MODELS_DIR
+    return Path(root).parent / DEFAULT_MODELS_DIR
 
 
 def split_dataset(dataset: Dataset, test_fraction: float, random_state: int) -> Split:
@@ -143,13 +162,18 @@ def evaluate_model(
 
 
 def _fit(
-    frame: pd.DataFrame, labels: pd.Series, dataset: Dataset, train: TrainConfig, update: Any
-) -> Any:
+    frame: pd.DataFrame, labels: pd.Series, dataset: Dataset, train: TrainConfig,
+    update: Update | None,
+) -> TrainResult:  # fmt: skip
     from training.pipeline import train_model
 
+    def report(stage: str, fraction: float) -> None:
+        if update is not None:
+            update(fraction, stage)
+
     return train_model(
-        frame, labels, feature_spec(dataset), dataset.scale, cv=train.selection_cv,
-        random_state=train.random_state, progress=update,
+        frame, labels.tolist(), feature_spec(dataset), dataset.scale, cv=train.selection_cv,
+        random_state=train.random_state, progress=report,
     )  # fmt: skip
 
 
@@ -166,7 +190,7 @@ def cross_validate(dataset: Dataset, train: TrainConfig, steps: _Steps) -> dict[
                     result.model, dataset.frame.iloc[te], dataset.labels.iloc[te], dataset
                 )
             )
-            update(i + 1, k)
+            update(i + 1, f"fold {i + 1}/{k}")
     return evaluate.aggregate_folds(reports)
 
 
@@ -193,12 +217,30 @@ def gate_against_champion(
             False, f"champion v{version} uses levels {list(champion_levels)}, the new version "
             f"{list(dataset.scale.levels)}: not comparable; promote by hand", new, None, version,
         )  # fmt: skip
-    old = evaluate_model(champion, split.test, split.test_labels, dataset)
+    test = with_model_columns(champion, split.test, dataset)
+    old = evaluate_model(champion, test, split.test_labels, dataset)
     old_metrics = {k: float(old[k]) for k in ("macro_f1", "top_level_recall")}
     return registry.decide_promotion(
         new, old_metrics, f1_tolerance=train.f1_tolerance,
         top_recall_tolerance=train.top_recall_tolerance, champion_version=version,
     )  # fmt: skip
+
+
+def with_model_columns(model: PriorityModel, frame: pd.DataFrame, dataset: Dataset) -> pd.DataFrame:
+    """Add the columns a (champion) model reads that the new mapping left out, from the file.
+
+    Without this a champion trained on columns the new version ignores would be scored with
+    those columns missing, and the gate would compare unfairly.
+    """
+    from training.data import read_table
+
+    wanted = [c for c in model.spec.columns if c not in frame.columns]
+    if not wanted or not dataset.source.is_file():
+        return frame
+    raw = read_table(dataset.source)
+    raw.index = pd.RangeIndex(1, len(raw) + 1)
+    present = [c for c in wanted if c in raw.columns]
+    return frame.join(raw.loc[frame.index, present]) if present else frame
 
 
 def run_training(
@@ -226,6 +268,7 @@ def run_training(
         progress: show rich progress bars on stderr.
         train_config: split, selection and gate settings.
         models_dir: local model store; the model is saved under `<models_dir>/<run_id>`.
+            Default: `models/` beside a local MLflow artifact root, else `./models`.
 
     Returns:
         The outcome: run id, version, gate verdict, report, local model directory.
@@ -279,7 +322,8 @@ def _run(  # noqa: PLR0917 - private continuation of run_training's arguments
             tracking.log_params({"split": split.kind, "train": train.__dict__,
                                  "model": result.params})  # fmt: skip
             tracking.log_dataset(dataset, bad_csv)
-            model_dir = (models_dir or DEFAULT_MODELS_DIR) / run_id
+            model_dir = (models_dir or default_models_dir(settings)) / run_id
+            model.run_id = run_id
             model.save(model_dir)
             with steps.step("log model to MLflow"):
                 example = split.train[list(feature_spec(dataset).columns)].head(3)
