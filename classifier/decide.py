@@ -25,7 +25,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import cast
 
 from classifier.conditions import Facts
 from classifier.decision import Decision, FiredRule, ModelOutput, Source
@@ -33,6 +32,7 @@ from classifier.rules import Rule, RuleSet
 from classifier.schema import Ticket
 from classifier.sla import due_times
 
+_NO_RULES: frozenset[int] = frozenset()
 _FIRED_CACHE_LIMIT = 256  # distinct reasons remembered per rule (numeric values vary)
 
 
@@ -56,8 +56,12 @@ class _Outcome:
 
     def __init__(self, start: str, rank: Mapping[str, int]) -> None:
         self.rank = rank
-        self.level, self.level_rule = start, cast(str | None, None)
-        self.floor = self.ceiling = self.floor_rule = self.ceiling_rule = cast(str | None, None)
+        self.level: str = start
+        self.level_rule: str | None = None
+        self.floor: str | None = None
+        self.ceiling: str | None = None
+        self.floor_rule: str | None = None
+        self.ceiling_rule: str | None = None
         self.policy: str | None = None
         self.review = False
         self.tags: list[str] = []
@@ -162,7 +166,7 @@ def decide(
     plan = ruleset.plan
     order: Iterable[int] = range(len(plan))
     if ruleset.gated_by:
-        gated_by, none = ruleset.gated_by, frozenset[int]()
+        gated_by, none = ruleset.gated_by, _NO_RULES
         found = facts.doc.found(ruleset.index)
         order = sorted(ruleset.ungated.union(*[gated_by.get(k, none) for k in found]))
     for i in order:
