@@ -71,9 +71,7 @@ class BusinessCalendar:
     _tz: ZoneInfo = field(init=False, repr=False, compare=False)
     _holidays: tuple[Any, ...] = field(init=False, repr=False, compare=False)
     # Per local day (proleptic ordinal): working intervals in epoch microseconds, and their sum.
-    _days: dict[int, tuple[tuple[Window, ...], int]] = field(
-        init=False, repr=False, compare=False
-    )
+    _days: dict[int, tuple[tuple[Window, ...], int]] = field(init=False, repr=False, compare=False)
     _plain: bool = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
