@@ -119,7 +119,7 @@ class OutOfFoldCalibrated(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         values = np.asarray(scores, dtype=np.float64).reshape(len(labels), -1)
         # Margins of weakly regularised models can be in the hundreds; one shared scale keeps
         # the calibrator well conditioned and the composed weights linear.
-        self.score_scale_ = float(max(np.std(values), 1e-12))
+        self.score_scale_ = max(float(np.std(values)), 1e-12)
         self.calibrator_ = LogisticRegression(C=10.0, max_iter=1000)
         self.calibrator_.fit(values / self.score_scale_, labels)
 

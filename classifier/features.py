@@ -133,25 +133,63 @@ def missing_columns(frame: pd.DataFrame, spec: FeatureSpec) -> list[str]:
 
 def clean_text(values: Any) -> npt.NDArray[np.object_]:
     """Text as str: missing -> "", literal backslash escapes (\\n, \\t) -> spaces."""
-    series = _as_series(values)
-    text = series.astype(object).where(series.notna(), "").astype(str)
-    return np.asarray(text.str.replace(_ESCAPES, " ", regex=True), dtype=object)
+    return np.asarray([text_value(v) for v in _as_series(values).tolist()], dtype=object)
 
 
 def clean_categories(values: Any) -> npt.NDArray[np.object_]:
     """Categories as lower-case str; booleans as "true"/"false"; missing -> `MISSING`."""
-    series = _as_series(values)
-    result = [_category(v) for v in series.tolist()]
-    return np.asarray(result, dtype=object)
+    return np.asarray([category_value(v) for v in _as_series(values).tolist()], dtype=object)
 
 
 def clean_numbers(values: Any) -> npt.NDArray[np.float64]:
-    """Numbers as float (booleans -> 0/1); unparsable or missing -> NaN."""
-    series = _as_series(values)
-    if series.dtype == bool:
-        return np.asarray(series.astype(np.float64), dtype=np.float64)
-    numbers = pd.to_numeric(series.astype(object).map(_bool_to_number), errors="coerce")
-    return np.asarray(numbers, dtype=np.float64)
+    """Numbers as float (booleans and yes/no words -> 1/0); unparsable or missing -> NaN."""
+    items = _as_series(values).tolist()
+    return np.fromiter((number_value(v) for v in items), dtype=np.float64, count=len(items))
+
+
+def text_value(value: Any) -> str:
+    """One text cell as the model reads it."""
+    if value is None or (not isinstance(value, str) and _is_missing(value)):
+        return ""
+    return _ESCAPES.sub(" ", str(value))
+
+
+def category_value(value: Any) -> str:
+    """One category cell as the model reads it (lower case, single spaces, or `MISSING`)."""
+    if value is None or _is_missing(value):
+        return MISSING
+    if isinstance(value, bool | np.bool_):
+        return "true" if value else "false"
+    if isinstance(value, float | np.floating) and float(value).is_integer():
+        return str(int(value))
+    text = " ".join(str(value).strip().lower().split())
+    return text or MISSING
+
+
+def number_value(value: Any) -> float:
+    """One numeric cell as the model reads it; NaN when missing or not a number."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return float("nan")
+    if isinstance(value, bool | np.bool_):
+        return float(value)
+    if isinstance(value, str):
+        key = value.strip().lower()
+        if key in _TRUE:
+            return 1.0
+        if key in _FALSE:
+            return 0.0
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return float("nan")
+    return number if np.isfinite(number) else float("nan")
+
+
+def _is_missing(value: Any) -> bool:
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):  # array-likes have no single truth value
+        return False
 
 
 def text_column(values: Any) -> npt.NDArray[np.object_]:
@@ -195,26 +233,3 @@ def _as_2d(values: Any) -> npt.NDArray[np.object_]:
     array = values.to_numpy(dtype=object) if isinstance(values, pd.DataFrame) else values
     array = np.asarray(array, dtype=object)
     return array.reshape(-1, 1) if array.ndim == 1 else array
-
-
-def _category(value: Any) -> str:
-    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
-        return MISSING
-    if isinstance(value, bool | np.bool_):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    text = " ".join(str(value).strip().lower().split())
-    return text or MISSING
-
-
-def _bool_to_number(value: Any) -> Any:
-    if isinstance(value, bool | np.bool_):
-        return float(value)
-    if isinstance(value, str):
-        key = value.strip().lower()
-        if key in _TRUE:
-            return 1.0
-        if key in _FALSE:
-            return 0.0
-    return value

@@ -27,6 +27,7 @@ from classifier.costs import CostMatrix, least_cost_levels
 from classifier.decision import ModelOutput
 from classifier.errors import ModelIntegrityError
 from classifier.explain import FeatureNames, centred_weights, feature_names, top_reasons
+from classifier.fastpath import FastFeatures
 from classifier.features import FeatureSpec, to_frame
 from classifier.levels import PriorityScale
 
@@ -79,6 +80,8 @@ class PriorityModel:
         self._names: FeatureNames | None = None
         self._weights: npt.NDArray[np.float64] | None = None
         self._column_order = self._level_columns()
+        self._fast: FastFeatures | None = None
+        self._fast_checked = False
 
     def _level_columns(self) -> npt.NDArray[np.int64]:
         """For each level in scale order, its column in the classifier's output (-1: unseen)."""
@@ -135,8 +138,7 @@ class PriorityModel:
         """
         if not records:
             return []
-        frame = to_frame(records, self.spec)
-        matrix = self.pipeline[:-1].transform(frame)
+        matrix = self.transform_records(records)
         classifier = self.pipeline[-1]
         proba = self._to_scale_order(np.asarray(classifier.predict_proba(matrix), np.float64))
         chosen = least_cost_levels(proba, self.costs)
@@ -158,6 +160,15 @@ class PriorityModel:
                 )
             )
         return outputs
+
+    def transform_records(self, records: Sequence[Mapping[str, Any]]) -> Any:
+        """The feature matrix of records: the fast path when it applies, else the pipeline."""
+        if not self._fast_checked:
+            self._fast = FastFeatures.from_fitted(self.pipeline.named_steps["features"])
+            self._fast_checked = True
+        if self._fast is not None:
+            return self._fast.transform(records)
+        return self.pipeline[:-1].transform(to_frame(records, self.spec))
 
     def _explain(
         self, matrix: Any, chosen: npt.NDArray[np.int64], count: int

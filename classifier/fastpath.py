@@ -1,0 +1,160 @@
+"""A fast path from ticket records to the feature matrix, for serving one ticket at a time.
+
+The fitted ColumnTransformer is the source of truth, but its generic machinery (pandas column
+selection, validation, joblib dispatch) costs milliseconds per call, far more than the maths of
+a single ticket. `FastFeatures` reads the fitted parameters (vocabularies, idf, categories,
+imputation and scaling statistics) once and applies the same arithmetic to plain records.
+tests/unit/test_model_fastpath.py checks that both produce the same matrix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import scipy.sparse as sp
+from sklearn.compose import ColumnTransformer
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.pipeline import Pipeline
+
+from classifier.features import category_value, number_value, text_value
+
+
+@dataclass(frozen=True)
+class _TextBlock:
+    column: str
+    offset: int
+    analyzer: Callable[[str], list[str]]
+    vocabulary: Mapping[str, int]
+    idf: npt.NDArray[np.float64] | None
+    sublinear: bool
+    norm: str | None
+
+    def add(self, record: Mapping[str, Any], indices: list[int], values: list[float]) -> None:
+        counts: dict[int, int] = {}
+        for term in self.analyzer(text_value(record.get(self.column))):
+            index = self.vocabulary.get(term)
+            if index is not None:
+                counts[index] = counts.get(index, 0) + 1
+        if not counts:
+            return
+        keys = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
+        tf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
+        if self.sublinear:
+            tf = np.log(tf) + 1.0
+        if self.idf is not None:
+            tf = tf * self.idf[keys]
+        if self.norm == "l2":
+            tf = tf / np.sqrt(np.sum(tf * tf))
+        elif self.norm == "l1":
+            tf = tf / np.sum(np.abs(tf))
+        indices.extend((keys + self.offset).tolist())
+        values.extend(tf.tolist())
+
+
+@dataclass(frozen=True)
+class _CategoryBlock:
+    columns: tuple[str, ...]
+    lookup: tuple[Mapping[str, int], ...]  # value -> absolute column, per input column
+
+    def add(self, record: Mapping[str, Any], indices: list[int], values: list[float]) -> None:
+        for column, lookup in zip(self.columns, self.lookup, strict=True):
+            index = lookup.get(category_value(record.get(column)))
+            if index is not None:
+                indices.append(index)
+                values.append(1.0)
+
+
+@dataclass(frozen=True)
+class _NumberBlock:
+    columns: tuple[str, ...]
+    offset: int
+    fill: npt.NDArray[np.float64]
+    indicator: npt.NDArray[np.int64]  # input positions that get a "missing" indicator
+    mean: npt.NDArray[np.float64]
+    scale: npt.NDArray[np.float64]
+
+    def add(self, record: Mapping[str, Any], indices: list[int], values: list[float]) -> None:
+        raw = np.asarray([number_value(record.get(c)) for c in self.columns], dtype=np.float64)
+        missing = np.isnan(raw)
+        logged = np.sign(raw) * np.log1p(np.abs(raw))
+        filled = np.where(missing, self.fill, logged)
+        row = np.concatenate([filled, missing[self.indicator].astype(np.float64)])
+        scaled = (row - self.mean) / self.scale
+        nonzero = np.flatnonzero(scaled)
+        indices.extend((nonzero + self.offset).tolist())
+        values.extend(scaled[nonzero].tolist())
+
+
+Block = _TextBlock | _CategoryBlock | _NumberBlock
+
+
+class FastFeatures:
+    """Same output as the fitted feature step's `transform`, computed from records directly."""
+
+    def __init__(self, blocks: Sequence[Block], width: int) -> None:
+        self.blocks = tuple(blocks)
+        self.width = width
+
+    @classmethod
+    def from_fitted(cls, features: ColumnTransformer) -> FastFeatures | None:
+        """Read a fitted feature step; None if it holds a step this fast path does not know."""
+        blocks: list[Block] = []
+        for name, transformer, columns in features.transformers_:
+            block = features.output_indices_.get(name)
+            if transformer == "drop" or block is None or block.stop == block.start:
+                continue
+            made = _block(name, transformer, columns, block.start)
+            if made is None:
+                return None
+            blocks.append(made)
+        width = sum(s.stop - s.start for s in features.output_indices_.values())
+        return cls(blocks, width)
+
+    def transform(self, records: Sequence[Mapping[str, Any]]) -> sp.csr_matrix:
+        """The feature matrix (n_records, width) as CSR."""
+        indptr = [0]
+        indices: list[int] = []
+        values: list[float] = []
+        for record in records:
+            for block in self.blocks:
+                block.add(record, indices, values)
+            indptr.append(len(indices))
+        matrix = sp.csr_matrix(
+            (np.asarray(values, dtype=np.float64), np.asarray(indices, dtype=np.int32), indptr),
+            shape=(len(records), self.width),
+        )
+        matrix.sum_duplicates()
+        return matrix
+
+
+def _block(name: str, transformer: Any, columns: Any, offset: int) -> Block | None:
+    if not isinstance(transformer, Pipeline):
+        return None
+    last = transformer[-1]
+    if isinstance(last, TfidfVectorizer) and isinstance(columns, str):
+        idf = np.asarray(last.idf_, dtype=np.float64) if last.use_idf else None
+        return _TextBlock(
+            columns, offset, last.build_analyzer(), dict(last.vocabulary_), idf,
+            bool(last.sublinear_tf), last.norm,
+        )  # fmt: skip
+    if name == "categories":
+        lookups = []
+        position = offset
+        for values in last.categories_:
+            lookups.append({str(v): position + k for k, v in enumerate(values)})
+            position += len(values)
+        return _CategoryBlock(tuple(columns), tuple(lookups))
+    if name == "numbers":
+        imputer = transformer.named_steps["impute"]
+        scaler = transformer.named_steps["scale"]
+        indicator = getattr(imputer, "indicator_", None)
+        features = np.asarray(indicator.features_ if indicator is not None else [], np.int64)
+        return _NumberBlock(
+            tuple(columns), offset, np.asarray(imputer.statistics_, dtype=np.float64), features,
+            np.asarray(scaler.mean_, dtype=np.float64), np.asarray(scaler.scale_, np.float64),
+        )  # fmt: skip
+    return None
