@@ -49,34 +49,34 @@ def pg_server() -> Iterator[PgServer | None]:
 
 
 @pytest.fixture(scope="session")
-def migrated_templates(
-    pg_server: PgServer | None, tmp_path_factory: pytest.TempPathFactory
-) -> dict[str, str]:
-    """Migrate once per process; each test then gets a copy (SQLite) or an emptied DB (PG)."""
-    sqlite_file = tmp_path_factory.mktemp("template") / "reviews.db"
-    upgrade(f"sqlite:///{sqlite_file}")
-    templates = {"sqlite": str(sqlite_file)}
-    if pg_server is not None:
-        pg_url = pg_server.create_database("tp_reviews")
-        upgrade(pg_url)
-        templates["postgresql"] = pg_url
-    return templates
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file, made once per process; tests get copies (much faster)."""
+    template = tmp_path_factory.mktemp("template") / "reviews.db"
+    upgrade(f"sqlite:///{template}")
+    return template
+
+
+@pytest.fixture(scope="session")
+def pg_database(pg_server: PgServer | None) -> str | None:
+    """A migrated PostgreSQL database for this process (emptied before each test)."""
+    if pg_server is None:
+        return None
+    url = pg_server.create_database("tp_reviews")
+    upgrade(url)
+    return url
 
 
 @pytest.fixture(params=BACKENDS)
-def db_url(
-    request: pytest.FixtureRequest, tmp_path: Path, migrated_templates: dict[str, str]
-) -> str:
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """A freshly migrated, empty database on each backend."""
     if request.param == "sqlite":
         target = tmp_path / "reviews.db"
-        shutil.copyfile(migrated_templates["sqlite"], target)
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), target)
         return f"sqlite:///{target}"
-    server: PgServer | None = request.getfixturevalue("pg_server")
-    if server is None:
+    url: str | None = request.getfixturevalue("pg_database")
+    if url is None:
         pytest.skip("PostgreSQL could not be started here (it is required under CI=true)")
     # One database per process, emptied before each test: CREATE DATABASE costs ~0.3 s.
-    url = migrated_templates["postgresql"]
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("TRUNCATE predictions, prediction_rules, reviews, app_secrets CASCADE")
     return url
@@ -175,8 +175,8 @@ def make_record(
 
 
 @pytest.fixture
-def sqlite_url(tmp_path: Path, migrated_templates: dict[str, str]) -> str:
+def sqlite_url(tmp_path: Path, sqlite_template: Path) -> str:
     """A migrated SQLite database (for API and page tests; storage tests cover PostgreSQL)."""
     target = tmp_path / "reviews.db"
-    shutil.copyfile(migrated_templates["sqlite"], target)
+    shutil.copyfile(sqlite_template, target)
     return f"sqlite:///{target}"

@@ -21,7 +21,7 @@ from classifier.levels import PriorityScale
 from serving.review.context import ReviewContext
 from serving.storage.migrate import upgrade
 from serving.storage.settings import StorageSettings
-from serving.storage.sink import SqlPredictionSink
+from serving.storage.sink import BufferedPredictionSink, SqlPredictionSink
 from serving.storage.store import ReviewStore, utcnow
 
 if TYPE_CHECKING:
@@ -62,13 +62,17 @@ async def _redact_forever(context: ReviewContext) -> None:
         await asyncio.sleep(REDACT_EVERY_SECONDS)
 
 
-def _lifespan(context: ReviewContext) -> Callable[[Litestar], AbstractAsyncContextManager[None]]:
+def _lifespan(
+    context: ReviewContext, sink: BufferedPredictionSink | SqlPredictionSink
+) -> Callable[[Litestar], AbstractAsyncContextManager[None]]:
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         if context.settings.migrate_on_start:
             await to_thread.run_sync(upgrade, context.settings.database_url)
         context.session_secret = (await context.store.secret(SESSION_SECRET_NAME)).encode()
         app.state.review = context
+        if isinstance(sink, BufferedPredictionSink):
+            sink.start()
         task = asyncio.create_task(_redact_forever(context))
         try:
             yield
@@ -76,6 +80,8 @@ def _lifespan(context: ReviewContext) -> Callable[[Litestar], AbstractAsyncConte
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+            if isinstance(sink, BufferedPredictionSink):
+                await sink.close()
             await context.store.dispose()
 
     return lifespan
@@ -91,7 +97,17 @@ def install(parts: AppParts) -> None:
 
     runtime = parts.runtime
     store = ReviewStore.from_url(settings.database_url)
-    context = ReviewContext(store=store, settings=settings, scale=lambda: scale_of(runtime))
-    runtime.sink = SqlPredictionSink(store)
+    sink: BufferedPredictionSink | SqlPredictionSink
+    if settings.prediction_flush_ms > 0:
+        sink = BufferedPredictionSink(store, flush_seconds=settings.prediction_flush_ms / 1000)
+    else:
+        sink = SqlPredictionSink(store)
+    context = ReviewContext(
+        store=store,
+        settings=settings,
+        scale=lambda: scale_of(runtime),
+        flush_predictions=sink.flush,
+    )
+    runtime.sink = sink
     parts.route_handlers.extend([ReviewApi, ReviewPage, static_router()])
-    parts.lifespans.append(_lifespan(context))
+    parts.lifespans.append(_lifespan(context, sink))

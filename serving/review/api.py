@@ -103,6 +103,7 @@ class ReviewApi(Controller):
     ) -> QueueOut:
         """Pending suggestions: earliest SLA first-response due first, then least confident."""
         filters = QueueFilters(level, language, rule, model_version)
+        await review.catch_up()
         items = await review.store.queue(filters, limit=limit, offset=offset)
         pending = await review.store.pending_count(filters)
         return QueueOut(pending=pending, items=[queue_item_out(item) for item in items])
@@ -133,6 +134,7 @@ class ReviewApi(Controller):
         format: FromQuery[Literal["csv", "jsonl"]] = "csv",
     ) -> Stream:
         """Reviewed tickets as training rows (plain schema, `priority` = the final level)."""
+        await review.catch_up()
         rows = export_rows(review.store, since)
 
         async def body() -> AsyncIterator[str]:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from litestar.datastructures import State
 
 from classifier.levels import PriorityScale
-from serving.storage.records import ReviewInput, ReviewResult
+from serving.storage.records import PredictionNotFound, ReviewInput, ReviewResult
 from serving.storage.reviewing import record_review
 from serving.storage.settings import StorageSettings
 from serving.storage.stats import Agreement, agreement
@@ -27,18 +27,34 @@ class ReviewContext:
         scale: returns the priority scale of the rules in force.
         session_secret: signs review-page sessions; loaded from the database at start-up so
             every worker shares it.
+        flush_predictions: writes queued predictions now (the buffered sink's `flush`).
     """
 
     store: ReviewStore
     settings: StorageSettings
     scale: ScaleFn = field(default=PriorityScale.default_scale)
     session_secret: bytes = b""
+    flush_predictions: Callable[[], Awaitable[None]] | None = None
+
+    async def catch_up(self) -> None:
+        """Write this worker's queued predictions, so a read sees what was just answered."""
+        if self.flush_predictions is not None:
+            await self.flush_predictions()
 
     async def review(self, prediction_id: str, review: ReviewInput) -> ReviewResult:
-        """Validate and store a review (see `serving.storage.reviewing.record_review`)."""
-        return await record_review(
-            self.store, prediction_id, review, self.scale(), self.settings.reason_codes
-        )
+        """Validate and store a review (see `serving.storage.reviewing.record_review`).
+
+        A prediction answered moments ago may still sit in this worker's write queue: the
+        queue is flushed and the review retried once before answering 404.
+        """
+        args = (self.store, prediction_id, review, self.scale(), self.settings.reason_codes)
+        try:
+            return await record_review(*args)
+        except PredictionNotFound:
+            if self.flush_predictions is None:
+                raise
+            await self.flush_predictions()
+            return await record_review(*args)
 
     async def agreement(self) -> Agreement:
         """Agreement statistics over every current review."""

@@ -212,6 +212,7 @@ class ReviewPage(Controller):
         if session is None:
             return _to_login()
         filters = QueueFilters(level or None, language or None, rule or None, model_version or None)
+        await review.catch_up()
         items = await review.store.queue(filters, limit=200)
         pending = await review.store.pending_count(filters)
         return render(
@@ -266,6 +267,9 @@ class ReviewPage(Controller):
         if session is None:
             return _to_login()
         found = await review.store.detail(prediction_id)
+        if found is None:
+            await review.catch_up()
+            found = await review.store.detail(prediction_id)
         if found is None:
             return self._not_found(review, session)
         return await self._detail(review, session, found, message=_saved_message(request))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -78,8 +79,14 @@ def _install_sqlite_hooks(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
+def _json(value: Any) -> str:
+    # msgspec encodes the stored request/decision dicts several times faster than json.dumps.
+    return msgspec.json.encode(value).decode()
+
+
 def make_async_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """An async engine for the service (pool sized for a few concurrent writers)."""
+    kwargs.setdefault("json_serializer", _json)
     target = async_url(url)
     if is_sqlite(target):
         engine = create_async_engine(target, **kwargs)
@@ -90,6 +97,7 @@ def make_async_engine(url: str, **kwargs: Any) -> AsyncEngine:
 
 def make_sync_engine(url: str, **kwargs: Any) -> Engine:
     """A sync engine for migrations, the CLI and training."""
+    kwargs.setdefault("json_serializer", _json)
     target = sync_url(url)
     engine = create_engine(target, **kwargs)
     if is_sqlite(target):

@@ -60,6 +60,10 @@ class StorageSettings:
         session_hours: `TP_REVIEW_SESSION_HOURS`, default 12; review page sign-in lifetime.
         secure_cookies: `TP_SECURE_COOKIES`, default false; mark the session cookie `Secure`
             (turn on behind HTTPS).
+        prediction_flush_ms: `TP_PREDICTION_FLUSH_MS`, default 200; predictions are queued
+            and written in batches this often, so predicting never waits for the disk (a
+            crash loses at most this window of predictions, never a review). 0 writes each
+            request's predictions before its response.
     """
 
     database_url: str = "sqlite:///reviews.db"
@@ -68,6 +72,7 @@ class StorageSettings:
     reasons: tuple[tuple[str, str], ...] = DEFAULT_REASONS
     session_hours: int = 12
     secure_cookies: bool = False
+    prediction_flush_ms: int = 200
 
     @property
     def reason_codes(self) -> tuple[str, ...]:
@@ -116,4 +121,5 @@ class StorageSettings:
             reasons=_parse_reasons(reasons_raw) if reasons_raw else d.reasons,
             session_hours=max(1, whole("REVIEW_SESSION_HOURS", d.session_hours)),
             secure_cookies=flag("SECURE_COOKIES", d.secure_cookies),
+            prediction_flush_ms=whole("PREDICTION_FLUSH_MS", d.prediction_flush_ms),
         )

@@ -139,10 +139,11 @@ class ReviewStore:
             for record in records
             for rule_id in extract.fired_rule_ids(record.decision)
         ]
+        # Core inserts (executemany) skip the ORM's per-object bookkeeping.
         async with self.write() as session:
-            await session.execute(insert(Prediction), rows)
+            await session.execute(insert(Prediction.__table__), rows)  # type: ignore[arg-type]
             if rules:
-                await session.execute(insert(PredictionRule), rules)
+                await session.execute(insert(PredictionRule.__table__), rules)  # type: ignore[arg-type]
 
     def _queue_query(self, filters: QueueFilters) -> Select[Prediction]:
         query = select(Prediction).where(Prediction.reviewed_at.is_(None))

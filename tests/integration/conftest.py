@@ -7,8 +7,9 @@ Review store: a migrated database per backend (SQLite file, real PostgreSQL), se
 from tests.review_fixtures import (  # noqa: F401 - re-exported fixtures
     anyio_backend,
     db_url,
-    migrated_templates,
+    pg_database,
     pg_server,
+    sqlite_template,
     sqlite_url,
     store,
 )
