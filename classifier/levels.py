@@ -47,9 +47,7 @@ class PriorityScale:
         if len(set(map(_norm, self.levels))) != len(self.levels):
             raise UnknownLevel(f"levels: names must be unique, got {list(self.levels)}")
         if self.default not in self.levels:
-            raise UnknownLevel(
-                f"default_level: {self.default!r} is not one of {list(self.levels)}"
-            )
+            raise UnknownLevel(f"default_level: {self.default!r} is not one of {list(self.levels)}")
         for alias, target in self.aliases.items():
             if target not in self.levels:
                 raise UnknownLevel(
@@ -63,7 +61,9 @@ class PriorityScale:
 
     @classmethod
     def from_names(
-        cls, levels: Iterable[str], aliases: Mapping[str, str] | None = None,
+        cls,
+        levels: Iterable[str],
+        aliases: Mapping[str, str] | None = None,
         default: str | None = None,
     ) -> PriorityScale:
         """Build a scale; the default level falls back to the middle (lower middle) level."""
