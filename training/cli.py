@@ -157,6 +157,21 @@ def train(  # noqa: PLR0917 - typer maps each CLI option to a parameter
         float, typer.Option(help="Gate: top-level recall may drop by at most this much.")
     ] = 0.0,
     models_dir: Annotated[Path, typer.Option(help="Local model store.")] = Path("models"),
+    feedback_db: Annotated[
+        str | None,
+        typer.Option(
+            help="Review store URL (the service's TP_DATABASE_URL): merge agents' "
+            "reviewed labels into the history.",
+            rich_help_panel="Feedback",
+        ),
+    ] = None,
+    feedback_weight: Annotated[
+        float,
+        typer.Option(
+            help="Sample weight of reviewed rows (export rows weigh 1; must be > 0).",
+            rich_help_panel="Feedback",
+        ),
+    ] = 2.0,
 ) -> None:
     """Train on an export, evaluate on the newest 20%, log to MLflow, register, gate.
 
@@ -173,6 +188,13 @@ def train(  # noqa: PLR0917 - typer maps each CLI option to a parameter
       --levels low,normal,high,urgent --cv 5 --report-json report.json
 
       ticket-priority train --data export.jsonl --config data.yaml --no-register
+
+      ticket-priority train --data tickets.csv --feedback-db sqlite:///reviews.db
+      --feedback-weight 2
+
+    With --feedback-db, each reviewed ticket's final level (newest review per ticket id)
+    replaces the export's label or adds the ticket as a row; reviewed rows always train and
+    the report says how many labels came from reviews and how the model changed on them.
     """
     from training.data import DataError
     from training.train import run_training
@@ -190,11 +212,13 @@ def train(  # noqa: PLR0917 - typer maps each CLI option to a parameter
         outcome = run_training(
             data, config=data_config, mlflow_settings=MlflowSettings.from_env(),
             register=register, report_json=report_json, train_config=train_config,
-            models_dir=models_dir,
+            models_dir=models_dir, feedback_db=feedback_db, feedback_weight=feedback_weight,
         )  # fmt: skip
     except (ConfigError, DataError) as exc:
         raise _fail(str(exc)) from exc
     _print_report(outcome.report)
+    if "feedback" in outcome.report:
+        console.print(f"feedback: {outcome.report['feedback']['sentence']}")
     console.print(f"MLflow run {outcome.run_id}; model saved in {outcome.model_dir}")
     if outcome.version is not None:
         verdict = "[green]champion[/]" if outcome.promoted else "[yellow]challenger[/]"

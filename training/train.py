@@ -25,7 +25,7 @@ from rich.progress import (
 )
 from sklearn.model_selection import StratifiedKFold, train_test_split
 
-from training import evaluate, registry, tracking
+from training import evaluate, feedback, registry, tracking
 from training.config import DataConfig, TrainConfig
 from training.data import Dataset, load_dataset, write_bad_rows
 from training.settings import MlflowSettings
@@ -163,7 +163,7 @@ def evaluate_model(
 
 def _fit(
     frame: pd.DataFrame, labels: pd.Series, dataset: Dataset, train: TrainConfig,
-    update: Update | None,
+    update: Update | None, *, merge: feedback.FeedbackMerge | None = None,
 ) -> TrainResult:  # fmt: skip
     from training.pipeline import train_model
 
@@ -174,17 +174,23 @@ def _fit(
     return train_model(
         frame, labels.tolist(), feature_spec(dataset), dataset.scale, cv=train.selection_cv,
         random_state=train.random_state, progress=report,
+        sample_weight=None if merge is None else merge.weights_for(frame.index),
     )  # fmt: skip
 
 
-def cross_validate(dataset: Dataset, train: TrainConfig, steps: _Steps) -> dict[str, Any]:
+def cross_validate(
+    dataset: Dataset, train: TrainConfig, steps: _Steps,
+    merge: feedback.FeedbackMerge | None = None,
+) -> dict[str, Any]:  # fmt: skip
     """K-fold over the whole file: every metric is the fold mean with its std beside it."""
     k = train.cv or 5
     folds = StratifiedKFold(n_splits=k, shuffle=True, random_state=train.random_state)
     reports = []
     with steps.step(f"cross-validation ({k} folds)", total=k) as update:
         for i, (tr, te) in enumerate(folds.split(dataset.frame, dataset.labels)):
-            result = _fit(dataset.frame.iloc[tr], dataset.labels.iloc[tr], dataset, train, None)
+            result = _fit(
+                dataset.frame.iloc[tr], dataset.labels.iloc[tr], dataset, train, None, merge=merge
+            )
             reports.append(
                 evaluate_model(
                     result.model, dataset.frame.iloc[te], dataset.labels.iloc[te], dataset
@@ -254,6 +260,8 @@ def run_training(
     progress: bool = True,
     train_config: TrainConfig | None = None,
     models_dir: Path | None = None,
+    feedback_db: str | None = None,
+    feedback_weight: float = feedback.DEFAULT_FEEDBACK_WEIGHT,
 ) -> TrainOutcome:
     """Train on an export, evaluate, log one MLflow run, register and gate the new version.
 
@@ -269,37 +277,57 @@ def run_training(
         train_config: split, selection and gate settings.
         models_dir: local model store; the model is saved under `<models_dir>/<run_id>`.
             Default: `models/` beside a local MLflow artifact root, else `./models`.
+        feedback_db: review store URL; its reviewed labels are merged into the export (see
+            `training.feedback`) and the report gets a `feedback` section.
+        feedback_weight: sample weight of reviewed rows (export rows weigh 1).
 
     Returns:
         The outcome: run id, version, gate verdict, report, local model directory.
+
+    Raises:
+        training.feedback.FeedbackError: the review store cannot be read.
     """
     settings = mlflow_settings or MlflowSettings.from_env()
     train = train_config or TrainConfig()
     if cv is not None:
         train = TrainConfig(**{**train.__dict__, "cv": cv})
+    source = feedback.FeedbackSource(feedback_db, feedback_weight) if feedback_db else None
     steps = _Steps(progress)
     columns = [SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
                TaskProgressColumn(), TimeElapsedColumn()]  # fmt: skip
     with Progress(*columns, console=steps.console, disable=not progress) as bar:
         steps.progress = bar
-        return _run(data, config, settings, register, train, report_json, models_dir, steps)
+        return _run(data, config, settings, register, train, report_json, models_dir, steps, source)
+
+
+def _split_with_feedback(
+    dataset: Dataset, source: feedback.FeedbackSource | None, train: TrainConfig, steps: _Steps
+) -> tuple[Dataset, Split, feedback.FeedbackMerge | None]:
+    """Merge reviewed labels (if asked) and split; reviewed rows always go into training."""
+    if source is None:
+        return dataset, split_dataset(dataset, train.test_fraction, train.random_state), None
+    with steps.step("merge reviewed labels"):
+        merge = feedback.merge_feedback(dataset, feedback.load_feedback(source.url), source)
+    split = split_dataset(merge.unreviewed(), train.test_fraction, train.random_state)
+    return merge.dataset, merge.pin_to_train(split), merge
 
 
 def _run(  # noqa: PLR0917 - private continuation of run_training's arguments
     data: Path, config: DataConfig | None, settings: MlflowSettings, register: bool,
     train: TrainConfig, report_json: Path | None, models_dir: Path | None, steps: _Steps,
+    source: feedback.FeedbackSource | None = None,
 ) -> TrainOutcome:  # fmt: skip
     with steps.step("validate export"):
         dataset = load_dataset(data, config)
-    split = split_dataset(dataset, train.test_fraction, train.random_state)
+    dataset, split, merge = _split_with_feedback(dataset, source, train, steps)
     with steps.step(f"train on {len(split.train):,} rows") as update:
-        result = _fit(split.train, split.train_labels, dataset, train, update)
+        result = _fit(split.train, split.train_labels, dataset, train, update, merge=merge)
     model = result.model
     with steps.step(f"evaluate on {len(split.test):,} rows"):
         holdout = evaluate_model(model, split.test, split.test_labels, dataset)
     report: dict[str, Any] = dict(holdout)
     if train.cv:
-        report = cross_validate(dataset, train, steps)
+        report = cross_validate(dataset, train, steps, merge)
         report["holdout"] = holdout
     report.update(
         n_train=len(split.train), n_test_holdout=len(split.test), split=split.kind,
@@ -313,6 +341,9 @@ def _run(  # noqa: PLR0917 - private continuation of run_training's arguments
     )  # fmt: skip
     if not train.cv:
         report["n_test"] = len(split.test)
+    if merge is not None:
+        with steps.step("score reviewed tickets"):
+            report["feedback"] = feedback.score_reviewed(merge, model, settings).to_dict()
 
     with tempfile.TemporaryDirectory(prefix="train-run-") as tmp:
         out = Path(tmp)
@@ -322,6 +353,7 @@ def _run(  # noqa: PLR0917 - private continuation of run_training's arguments
             tracking.log_params({"split": split.kind, "train": train.__dict__,
                                  "model": result.params})  # fmt: skip
             tracking.log_dataset(dataset, bad_csv)
+            feedback.log_to_mlflow(merge)
             model_dir = (models_dir or default_models_dir(settings)) / run_id
             model.run_id = run_id
             model.save(model_dir)

@@ -1,7 +1,8 @@
 """Reviewed tickets as training rows: the plain schema plus the human's final label.
 
-The rows stream from the database in pages, so an export of a year of reviews never sits in
-memory; `rows_to_csv` / `rows_to_jsonl` turn them into bytes chunks for a streaming response.
+The rows stream from the database in pages (async for the API, sync for training), so an
+export of a year of reviews never sits in memory; `csv_chunks` / `jsonl_line` turn them into
+text chunks for a streaming response.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Engine, Select, select
+from sqlalchemy.orm import Session
 
 from serving.storage import extract
 from serving.storage.models import Prediction, Review
@@ -69,28 +71,53 @@ def training_row(prediction: Prediction, review: Review) -> dict[str, Any]:
     return row
 
 
+def export_query(
+    since: datetime | None = None, after: tuple[datetime, int] | None = None
+) -> Select[Prediction, Review]:
+    """One page of current reviews with their predictions, oldest first.
+
+    Args:
+        since: only reviews created at or after this time.
+        after: keyset cursor, the (created_at, id) of the last review of the previous page.
+    """
+    query = (
+        select(Prediction, Review)
+        .join(Review, Review.prediction_id == Prediction.id)
+        .where(Review.is_current)
+        .order_by(Review.created_at, Review.id)
+        .limit(_PAGE)
+    )
+    if since is not None:
+        query = query.where(Review.created_at >= since)
+    if after is not None:
+        query = query.where(
+            (Review.created_at > after[0])
+            | ((Review.created_at == after[0]) & (Review.id > after[1]))
+        )
+    return query
+
+
 async def export_rows(
     store: ReviewStore, since: datetime | None = None
 ) -> AsyncIterator[dict[str, Any]]:
     """Current reviews (one per prediction) reviewed at or after `since`, oldest first."""
     last: tuple[datetime, int] | None = None
     while True:
-        query = (
-            select(Prediction, Review)
-            .join(Review, Review.prediction_id == Prediction.id)
-            .where(Review.is_current)
-            .order_by(Review.created_at, Review.id)
-            .limit(_PAGE)
-        )
-        if since is not None:
-            query = query.where(Review.created_at >= since)
-        if last is not None:
-            query = query.where(
-                (Review.created_at > last[0])
-                | ((Review.created_at == last[0]) & (Review.id > last[1]))
-            )
         async with store.read() as session:
-            page = list((await session.execute(query)).all())
+            page = list((await session.execute(export_query(since, last))).all())
+        for prediction, review in page:
+            yield training_row(prediction, review)
+        if len(page) < _PAGE:
+            return
+        last = (page[-1][1].created_at, page[-1][1].id)
+
+
+def export_rows_sync(engine: Engine, since: datetime | None = None) -> Iterator[dict[str, Any]]:
+    """`export_rows` on a sync engine (training reads the store without an event loop)."""
+    last: tuple[datetime, int] | None = None
+    while True:
+        with Session(engine) as session:
+            page = list(session.execute(export_query(since, last)).all())
         for prediction, review in page:
             yield training_row(prediction, review)
         if len(page) < _PAGE:
