@@ -1,0 +1,545 @@
+"""This service vs `mlflow models serve` on the same registered champion, side by side.
+
+Each server runs one worker pinned to CPU 0 (taskset); the load generator (a minimal
+keep-alive HTTP/1.1 client on asyncio) runs pinned to CPU 1; everything is on loopback and
+every phase is bounded by a duration. Every phase is repeated (`--repeats`) and the table shows
+medians: sequential p50/p99, throughput and p50/p99 at 16 connections, server CPU per request
+(utime + stime from /proc), resident memory, the batch endpoint's tickets/s (1,000 per
+request), and the raw in-process `predict_proba` cost of the same model for one ticket and per
+ticket in a batch of 1,000. Then the goals of issue 5 as PASS/FAIL lines.
+
+This service (`ticket-priority serve`, production settings) answers with the full Decision
+(rules, SLA due times, reasons) and stores every prediction in the review store (SQLite here);
+MLflow serves the pyfunc flavour of the same registered version and answers with bare labels.
+Both get the same tickets: the model's columns for MLflow, the ticket JSON for this service.
+
+By default a small champion is trained with `training.train.run_training` on synthetic
+tickets into a temporary SQLite MLflow store. `--features word` (default) keeps only the word
+TF-IDF blocks plus the customer attributes (the model the issue's anchors were measured on);
+`--features full` trains the production feature set (word + char n-grams).
+
+Usage:
+    .venv/bin/python benchmarks/serving.py                     # ~3 minutes
+    .venv/bin/python benchmarks/serving.py --seconds 3 --repeats 1
+    .venv/bin/python benchmarks/serving.py --tracking-uri sqlite:///mlflow.db   # demo's model
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import math
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+BIN = Path(sys.executable).parent
+SERVER_CPU = 0
+CLIENT_CPU = 1
+BATCH = 1_000
+MODEL_URI = "models:/ticket-priority@champion"
+
+
+# ---------------------------------------------------------------- load generator
+
+
+@dataclass
+class Phase:
+    """Latencies (seconds), wall time and failures of one bounded load phase."""
+
+    latencies: list[float] = field(default_factory=list)
+    seconds: float = 0.0
+    failures: int = 0
+
+    @property
+    def rps(self) -> float:
+        """Completed requests per second."""
+        return len(self.latencies) / self.seconds if self.seconds else 0.0
+
+    def pct(self, q: float) -> float:
+        """The q-quantile latency in ms (nearest rank)."""
+        if not self.latencies:
+            return math.nan
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
+
+
+def http_post(port: int, path: str, body: bytes, headers: dict[str, str]) -> bytes:
+    """The bytes of one keep-alive HTTP/1.1 POST with a JSON body."""
+    extra = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+    head = (
+        f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\n{extra}\r\n"
+    )
+    return head.encode() + body
+
+
+async def _read_response(reader: asyncio.StreamReader) -> int:
+    head = await reader.readuntil(b"\r\n\r\n")
+    status = int(head[9:12])
+    length, chunked = 0, False
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        lname = name.strip().lower()
+        if lname == b"content-length":
+            length = int(value.strip())
+        elif lname == b"transfer-encoding" and b"chunked" in value.lower():
+            chunked = True
+    if not chunked:
+        await reader.readexactly(length)
+        return status
+    while True:
+        size = int((await reader.readuntil(b"\r\n")).strip(), 16)
+        await reader.readexactly(size + 2)
+        if size == 0:
+            return status
+
+
+async def _connection(
+    port: int, requests: Sequence[bytes], stop: Callable[[int], bool], offset: int, out: Phase
+) -> None:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    i = offset
+    try:
+        while not stop(len(out.latencies)):
+            payload = requests[i % len(requests)]
+            i += 1
+            start = time.perf_counter()
+            writer.write(payload)
+            if await _read_response(reader) != 200:
+                out.failures += 1
+            out.latencies.append(time.perf_counter() - start)
+    finally:
+        writer.close()
+
+
+async def _drive(
+    port: int, requests: Sequence[bytes], connections: int, seconds: float, count: int
+) -> Phase:
+    out = Phase()
+    start = time.perf_counter()
+    deadline = start + seconds
+
+    def stop(done: int) -> bool:
+        return time.perf_counter() >= deadline or (count > 0 and done >= count)
+
+    await asyncio.gather(
+        *(_connection(port, requests, stop, c * 7, out) for c in range(connections))
+    )
+    out.seconds = time.perf_counter() - start
+    return out
+
+
+def drive(
+    port: int, requests: Sequence[bytes], connections: int, seconds: float, count: int = 0
+) -> Phase:
+    """Send requests over `connections` keep-alive connections for `seconds` (or `count`)."""
+    return asyncio.run(_drive(port, requests, connections, seconds, count))
+
+
+# ---------------------------------------------------------------- processes
+
+
+def free_port() -> int:
+    """A free TCP port on loopback."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def process_tree(pid: int) -> list[int]:
+    """The pid and all its descendants."""
+    found = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True, check=False)
+    pids = [pid]
+    for child in found.stdout.split():
+        pids.extend(process_tree(int(child)))
+    return pids
+
+
+def cpu_seconds(pids: Sequence[int]) -> float:
+    """User + system CPU seconds of the processes (fields 14 and 15 of /proc/<pid>/stat)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+def rss_mb(pids: Sequence[int]) -> list[float]:
+    """Resident memory of each process in MB."""
+    sizes = []
+    for pid in pids:
+        try:
+            lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+        except OSError:
+            continue
+        sizes += [int(line.split()[1]) / 1024 for line in lines if line.startswith("VmRSS:")]
+    return sizes
+
+
+@contextmanager
+def server(cmd: list[str], env: dict[str, str], port: int, log: Path, ready: str) -> Iterator[int]:
+    """Start a server pinned to SERVER_CPU; yield its pid once GET `ready` answers 200."""
+    import httpx
+
+    with log.open("wb") as handle:
+        proc = subprocess.Popen(
+            ["taskset", "-c", str(SERVER_CPU), *cmd], env={**os.environ, **env},
+            stdout=handle, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 240
+        while True:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"{cmd[0]} did not start:\n{log.read_text()[-3000:]}")
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}{ready}", timeout=5).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.5)
+        yield proc.pid
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+# ---------------------------------------------------------------- model and data
+
+
+def _word_only_features(original: Callable[..., Any]) -> Callable[..., Any]:
+    def build(spec: Any, **kwargs: Any) -> Any:
+        features = original(spec, **kwargs)
+        features.transformers = [t for t in features.transformers if not t[0].startswith("char:")]
+        return features
+
+    return build
+
+
+def train_champion(workdir: Path, rows: int, features: str) -> str:
+    """Train, register and promote a champion with `run_training`; return the tracking URI."""
+    import training.pipeline
+    from training.settings import MlflowSettings
+    from training.synthetic import generate_tickets
+    from training.train import run_training
+
+    csv = workdir / "train.csv"
+    generate_tickets(rows=rows, seed=3).to_csv(csv, index=False)
+    uri = f"sqlite:///{workdir / 'mlflow.db'}"
+    settings = MlflowSettings(tracking_uri=uri, artifact_root=str(workdir / "mlartifacts"))
+    if features == "word":
+        training.pipeline.build_features = _word_only_features(training.pipeline.build_features)
+    outcome = run_training(
+        csv, mlflow_settings=settings, progress=False, models_dir=workdir / "models"
+    )
+    if not outcome.promoted:
+        raise RuntimeError(f"the trained model was not promoted: {outcome.gate_reason}")
+    return uri
+
+
+def load_champion(uri: str) -> tuple[Any, str]:
+    """The registered champion's PriorityModel (SHA-256 checked) and its version."""
+    from training.registry import load_version
+    from training.settings import MlflowSettings
+
+    model, version = load_version(MlflowSettings(tracking_uri=uri), "@champion")
+    return model, str(version.version)
+
+
+def _timed(fn: Callable[[], object], repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def raw_costs(model: Any, records: Sequence[dict[str, Any]]) -> dict[str, float]:
+    """Median in-process `predict_proba` cost in ms: one ticket, and per ticket in 1,000.
+
+    `frame`: PriorityModel.predict_proba on a pandas frame (the sklearn path MLflow runs);
+    `fast`: the classifier on the matrix of `PriorityModel.transform_records` (the fast path).
+    """
+    from classifier.features import to_frame
+
+    one = list(records[:200])
+    frames = [to_frame([r], model.spec) for r in one]
+    classifier = model.pipeline[-1]
+    batch = list(records[:BATCH])
+    big = to_frame(batch, model.spec)
+    for r, f in zip(one[:20], frames[:20], strict=False):
+        model.predict_proba(f)
+        classifier.predict_proba(model.transform_records([r]))
+
+    def singles(fn: Callable[[int], object]) -> float:
+        return _timed(lambda: [fn(i) for i in range(len(one))], 3) / len(one) * 1000
+
+    return {
+        "frame_one": singles(lambda i: model.predict_proba(frames[i])),
+        "fast_one": singles(lambda i: classifier.predict_proba(model.transform_records([one[i]]))),
+        "frame_batch": _timed(lambda: model.predict_proba(big), 3) / len(batch) * 1000,
+        "fast_batch": _timed(
+            lambda: classifier.predict_proba(model.transform_records(batch)), 3
+        ) / len(batch) * 1000,
+    }  # fmt: skip
+
+
+def _plain(value: Any) -> Any:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return value.item() if hasattr(value, "item") else value
+
+
+def query_records(count: int) -> list[dict[str, Any]]:
+    """Synthetic tickets the model was not trained on, as plain Python values."""
+    from training.synthetic import generate_tickets
+
+    frame = generate_tickets(rows=count, seed=11)
+    return [{k: _plain(v) for k, v in row.items()} for row in frame.to_dict(orient="records")]
+
+
+CUSTOMER = ("customer_id", "tier", "vip", "account_age_days", "monthly_value", "open_tickets",
+            "tickets_last_90d")  # fmt: skip
+TICKET = ("subject", "body", "language", "channel", "stated_urgency", "affected_users",
+          "created_at")  # fmt: skip
+
+
+def as_ticket(record: dict[str, Any]) -> dict[str, Any]:
+    """A POST /v1/predict body: the ticket as a helpdesk sends it."""
+    body = {k: record[k] for k in TICKET if record.get(k) is not None}
+    body["external_id"] = record["ticket_id"]
+    body["tags"] = [t for t in str(record.get("tags") or "").split(",") if t]
+    body["customer"] = {k: record[k] for k in CUSTOMER if record.get(k) is not None}
+    return body
+
+
+def as_mlflow(record: dict[str, Any], columns: Sequence[str]) -> dict[str, Any]:
+    """A POST /invocations body: one row of the model's input columns."""
+    return {"dataframe_records": [{c: record.get(c) for c in columns}]}
+
+
+# ---------------------------------------------------------------- measuring
+
+
+def measure(
+    port: int, pid: int, requests: list[bytes], seconds: float, repeats: int
+) -> dict[str, float]:
+    """Medians over `repeats` of a sequential phase and a 16-connection phase."""
+    drive(port, requests, 4, min(2.0, seconds))  # warm-up
+    runs: list[dict[str, float]] = []
+    for _ in range(repeats):
+        seq = drive(port, requests, 1, seconds)
+        pids = process_tree(pid)
+        cpu0 = cpu_seconds(pids)
+        conc = drive(port, requests, 16, seconds)
+        cpu = cpu_seconds(pids) - cpu0
+        runs.append({
+            "seq_p50": seq.pct(0.5), "seq_p99": seq.pct(0.99), "c16_rps": conc.rps,
+            "c16_p50": conc.pct(0.5), "c16_p99": conc.pct(0.99),
+            "cpu_ms": cpu / max(1, len(conc.latencies)) * 1000,
+            "failures": float(seq.failures + conc.failures),
+        })  # fmt: skip
+    result = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+    result["failures"] = sum(r["failures"] for r in runs)
+    sizes = rss_mb(process_tree(pid))
+    result["rss_mb"], result["rss_total"] = max(sizes), sum(sizes)
+    result["processes"] = float(len(sizes))
+    return result
+
+
+def batch_rate(port: int, headers: dict[str, str], tickets: list[dict[str, Any]],
+               seconds: float, repeats: int) -> tuple[float, int]:  # fmt: skip
+    """Median tickets/s through POST /v1/predict/batch, 1,000 tickets per request."""
+    body = json.dumps({"tickets": tickets[:BATCH]}).encode()
+    request = [http_post(port, "/v1/predict/batch", body, headers)]
+    drive(port, request, 1, 10.0, count=2)
+    rates, failures = [], 0
+    for _ in range(repeats):
+        phase = drive(port, request, 1, seconds)
+        rates.append(BATCH * len(phase.latencies) / phase.seconds)
+        failures += phase.failures
+    return statistics.median(rates), failures
+
+
+def check_same_model(
+    ours: list[dict[str, Any]], theirs: list[Any], version: str, levels: Sequence[str]
+) -> str:
+    """Both servers score the champion: same version, MLflow's label = our most probable level."""
+    served = {d["model_version"] for d in ours}
+    if served != {version}:
+        raise RuntimeError(f"this service served versions {served}, the champion is {version}")
+    agree = sum(
+        max(levels, key=lambda lv: d["probabilities"][lv]) == str(label)
+        for d, label in zip(ours, theirs, strict=True)
+    )
+    if agree < 0.98 * len(ours):
+        raise RuntimeError(f"MLflow's labels match our most probable level on {agree}/{len(ours)}")
+    return f"MLflow's label = this service's most probable level on {agree}/{len(ours)} tickets"
+
+
+# ---------------------------------------------------------------- main
+
+
+def main() -> None:
+    """Parse arguments, prepare the champion, measure both servers, print the table."""
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n", 1)[0])
+    parser.add_argument("--seconds", type=float, default=8.0, help="length of each load phase")
+    parser.add_argument("--repeats", type=int, default=3, help="repeats of each phase (median)")
+    parser.add_argument("--rows", type=int, default=3000, help="training rows of the champion")
+    parser.add_argument("--features", choices=("word", "full"), default="word",
+                        help="word: word TF-IDF + attributes; full: plus char n-grams")  # fmt: skip
+    parser.add_argument("--tracking-uri", default=None, help="serve this registry's champion")
+    parser.add_argument("--skip-mlflow", action="store_true", help="measure only this service")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    args = parser.parse_args()
+    os.sched_setaffinity(0, {CLIENT_CPU})
+    workdir = Path(tempfile.mkdtemp(prefix="tp-bench-"))
+    try:
+        run(args, workdir)
+    finally:
+        if args.keep:
+            print(f"kept {workdir}", file=sys.stderr)
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+def say(text: str) -> None:
+    """Progress on stderr (the table goes to stdout)."""
+    print(text, file=sys.stderr, flush=True)
+
+
+def run(args: argparse.Namespace, workdir: Path) -> None:
+    """Measure this service, then MLflow's server, on the same champion and tickets."""
+    import httpx
+
+    from serving.auth import new_api_key
+
+    uri = args.tracking_uri
+    if uri is None:
+        say(f"training a {args.features} champion on {args.rows:,} rows in {workdir} ...")
+        uri = train_champion(workdir, args.rows, args.features)
+    model, version = load_champion(uri)
+    records = query_records(BATCH)
+    say("raw predict_proba ...")
+    raw = raw_costs(model, records)
+    key, entry = new_api_key(["predict"], name="bench")
+    headers = {"Authorization": f"Bearer {key}"}
+    tickets = [as_ticket(r) for r in records]
+    sample = range(50)
+    results: dict[str, dict[str, float]] = {}
+
+    port = free_port()
+    env = {
+        "TP_MLFLOW_TRACKING_URI": uri, "TP_MODEL_CACHE_DIR": str(workdir / "cache"),
+        "TP_API_KEYS": entry, "TP_DATABASE_URL": f"sqlite:///{workdir / 'reviews.db'}",
+    }  # fmt: skip
+    cmd = [str(BIN / "ticket-priority"), "serve", "--port", str(port), "--workers", "1"]
+    ours = [http_post(port, "/v1/predict", json.dumps(t).encode(), headers) for t in tickets]
+    say("measuring this service ...")
+    with server(cmd, env, port, workdir / "ours.log", "/health/ready") as pid:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers=headers) as client:
+            decisions = [client.post("/v1/predict", json=tickets[i]).json() for i in sample]
+        results["this service"] = measure(port, pid, ours, args.seconds, args.repeats)
+        tps, failed = batch_rate(port, headers, tickets, args.seconds, args.repeats)
+        results["this service"]["batch_tps"] = tps
+        results["this service"]["failures"] += failed
+    same = "MLflow skipped"
+    if not args.skip_mlflow:
+        port = free_port()
+        mcmd = [str(BIN / "mlflow"), "models", "serve", "-m", MODEL_URI, "-p", str(port),
+                "-h", "127.0.0.1", "-w", "1", "--env-manager", "local"]  # fmt: skip
+        columns = list(model.spec.columns)
+        bodies = [json.dumps(as_mlflow(r, columns)).encode() for r in records]
+        theirs = [http_post(port, "/invocations", b, {}) for b in bodies]
+        # MLflow execs `uvicorn` from PATH: make it this virtualenv's.
+        mlflow_env = {"MLFLOW_TRACKING_URI": uri, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
+        say("measuring mlflow models serve ...")
+        with server(mcmd, mlflow_env, port, workdir / "mlflow.log", "/ping") as pid:
+            labels = [
+                httpx.post(f"http://127.0.0.1:{port}/invocations", content=bodies[i],
+                           headers={"Content-Type": "application/json"}).json()["predictions"][0]
+                for i in sample
+            ]  # fmt: skip
+            results["mlflow serve"] = measure(port, pid, theirs, args.seconds, args.repeats)
+        same = check_same_model(decisions, labels, version, model.levels)
+    report(results, raw, args, f"champion v{version} ({uri}); {same}")
+
+
+ROWS = (
+    ("sequential p50 (ms)", "seq_p50"), ("sequential p99 (ms)", "seq_p99"),
+    ("16 conns: requests/s", "c16_rps"), ("16 conns: p50 (ms)", "c16_p50"),
+    ("16 conns: p99 (ms)", "c16_p99"), ("server CPU per request (ms)", "cpu_ms"),
+    ("RSS, largest process (MB)", "rss_mb"), ("RSS, all processes (MB)", "rss_total"),
+    ("server processes", "processes"), ("batch endpoint tickets/s", "batch_tps"),
+    ("failed requests", "failures"),
+)  # fmt: skip
+
+
+def goals(ours: dict[str, float], mlflow: dict[str, float] | None, raw_one: float) -> list[str]:
+    """The issue's goals as PASS/FAIL lines."""
+    checks = [
+        (f"server CPU per request {ours['cpu_ms']:.3f} ms <= raw single predict "
+         f"{raw_one:.3f} + 0.3 ms", ours["cpu_ms"] <= raw_one + 0.3),
+        (f"batch {ours['batch_tps']:,.0f} tickets/s >= 5,000", ours["batch_tps"] >= 5000),
+        (f"p99 at 16 conns {ours['c16_p99']:.1f} ms <= 2.5 x p50 {ours['c16_p50']:.1f} ms",
+         ours["c16_p99"] <= 2.5 * ours["c16_p50"]),
+        (f"RSS {ours['rss_mb']:.0f} MB <= 250 MB per worker", ours["rss_mb"] <= 250),
+        (f"no failed requests ({ours['failures']:.0f})", ours["failures"] == 0),
+    ]  # fmt: skip
+    if mlflow is not None:
+        checks[:0] = [
+            (f"throughput at 16 conns {ours['c16_rps']:,.0f}/s >= 1.5 x MLflow's "
+             f"{mlflow['c16_rps']:,.0f}/s", ours["c16_rps"] >= 1.5 * mlflow["c16_rps"]),
+            (f"p99 at 16 conns {ours['c16_p99']:.1f} ms <= 1/3 of MLflow's "
+             f"{mlflow['c16_p99']:.1f} ms", ours["c16_p99"] <= mlflow["c16_p99"] / 3),
+        ]  # fmt: skip
+    return [f"{'PASS' if ok else 'FAIL'}  {text}" for text, ok in checks]
+
+
+def report(results: dict[str, dict[str, float]], raw: dict[str, float],
+           args: argparse.Namespace, model: str) -> None:  # fmt: skip
+    """Print the side-by-side table, the raw model costs and the goal checks."""
+    names = list(results)
+    print(f"\n{'':30}" + "".join(f"{n:>16}" for n in names))
+    for label, key in ROWS:
+        cells = "".join(
+            f"{results[n][key]:>16,.2f}" if key in results[n] else f"{'-':>16}" for n in names
+        )
+        print(f"{label:30}{cells}")
+    print(f"\nraw predict_proba, one ticket:   {raw['fast_one']:.3f} ms fast path, "
+          f"{raw['frame_one']:.3f} ms pandas frame")  # fmt: skip
+    print(f"raw predict_proba, per ticket in {BATCH:,}: {raw['fast_batch'] * 1000:.1f} us "
+          f"fast path, {raw['frame_batch'] * 1000:.1f} us pandas frame")  # fmt: skip
+    raw_one = min(raw["fast_one"], raw["frame_one"])
+    print()
+    for line in goals(results["this service"], results.get("mlflow serve"), raw_one):
+        print(line)
+    print(f"\n{model}")
+    load = os.getloadavg()[0]
+    print(f"medians of {args.repeats} x {args.seconds:g} s phases; servers on CPU {SERVER_CPU}, "
+          f"load generator on CPU {CLIENT_CPU}; load average {load:.2f} at the end")  # fmt: skip
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    main()
