@@ -1,7 +1,8 @@
 """Review API: the queue, one review per prediction, the training export, agreement stats.
 
 Every route needs a key with the `review` scope. Errors use the service's `ErrorOut` body:
-404 unknown prediction, 409 already reviewed (send `force`), 422 unknown level or reason.
+404 unknown prediction, 409 already reviewed (send `force`), 422 unknown level or reason and
+any query parameter or body field that does not validate (named in `field`), 400 malformed JSON.
 """
 
 from __future__ import annotations
@@ -12,17 +13,19 @@ from typing import Annotated, Any, Literal
 
 from litestar import Controller, MediaType, Request, Response, get, post
 from litestar.di import NamedDependency, Provide
+from litestar.exceptions import ValidationException
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.response import Stream
 from litestar.status_codes import (
     HTTP_201_CREATED,
+    HTTP_400_BAD_REQUEST,
     HTTP_404_NOT_FOUND,
     HTTP_409_CONFLICT,
     HTTP_422_UNPROCESSABLE_ENTITY,
 )
 
 from serving.auth import require
-from serving.errors import error_body
+from serving.errors import classify_decode_error, error_body
 from serving.review.context import ReviewContext, provide_review
 from serving.review.schemas import (
     AgreementOut,
@@ -62,6 +65,34 @@ def review_error_response(_: Request[Any, Any, Any], exc: ReviewError) -> Respon
     return Response(content=body, status_code=body.status, media_type=MediaType.JSON)
 
 
+def review_validation_response(
+    _: Request[Any, Any, Any], exc: ValidationException
+) -> Response[ErrorOut]:
+    """Parameter and body problems of review routes: 422 naming the parameter or field.
+
+    A review field that is too long is an invalid value here (422), not an oversized request.
+    """
+    items = [i for i in exc.extra if isinstance(i, dict)] if isinstance(exc.extra, list) else []
+    message = str(items[0].get("message") or exc.detail) if items else str(exc.detail)
+    key = str(items[0].get("key") or "") if items else ""
+    source = items[0].get("source") if items else None
+    source = str(getattr(source, "value", source) or "body")
+    if key and source != "body":
+        body = error_body(
+            HTTP_422_UNPROCESSABLE_ENTITY, f"{source} parameter {key!r}: {message}", key,
+            "invalid_parameter",
+        )  # fmt: skip
+    else:
+        if key and key != "data" and "at `$" not in message:
+            message = f"{message} - at `$.{key}`"
+        body = classify_decode_error(message)
+        if body.status != HTTP_400_BAD_REQUEST:
+            body = error_body(
+                HTTP_422_UNPROCESSABLE_ENTITY, body.detail, body.field, "invalid_field"
+            )
+    return Response(content=body, status_code=body.status, media_type=MediaType.JSON)
+
+
 def to_review_input(data: ReviewIn, key_id: str | None) -> ReviewInput:
     """The store's input from the wire body; the action follows from `level` when omitted."""
     action = data.action or ("override" if data.level is not None else "accept")
@@ -86,7 +117,10 @@ class ReviewApi(Controller):
     path = "/v1"
     tags = ("review",)
     guards = (require("review"),)
-    exception_handlers = {ReviewError: review_error_response}  # noqa: RUF012 - Litestar API
+    exception_handlers = {  # noqa: RUF012 - Litestar API
+        ReviewError: review_error_response,
+        ValidationException: review_validation_response,
+    }
     dependencies = {"review": Provide(provide_review, sync_to_thread=False)}  # noqa: RUF012
 
     @get("/reviews/queue", operation_id="reviewQueue")

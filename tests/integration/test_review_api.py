@@ -143,10 +143,10 @@ def test_invalid_reviews_are_422_naming_the_field(
 ) -> None:
     ids = predict_all(client)
     response = review(client, ids["ZD-3"], **body)
-    assert response.status_code in (400, 422), response.text
-    assert response.status_code == 422 or field is None
-    if field is not None:
-        assert response.json()["field"] == field
+    assert response.status_code == 422, response.text
+    assert response.json().get("field") == field
+    if field is None:
+        assert "unknown field `colour`" in response.json()["detail"]
     assert client.get("/v1/reviews/queue", headers=REVIEW).json()["pending"] == 3
 
 
@@ -203,3 +203,60 @@ def test_agreement_reports_rates_and_the_override_matrix(client: TestClient[Any]
 def test_reason_codes_are_listed(client: TestClient[Any]) -> None:
     reasons = client.get("/v1/reviews/reasons", headers=REVIEW).json()
     assert {"code": "vip", "label": "VIP customer"} in reasons
+
+
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [
+        ("/v1/reviews/queue?limit=0", "limit"),
+        ("/v1/reviews/queue?offset=-1", "offset"),
+        ("/v1/reviews/export?format=xml", "format"),
+        ("/v1/reviews/export?since=yesterday", "since"),
+        ("/v1/stats/agreement?until=not-a-time", "until"),
+    ],
+)
+def test_bad_query_parameters_are_422_naming_the_parameter(
+    client: TestClient[Any], path: str, field: str
+) -> None:
+    response = client.get(path, headers=REVIEW)
+    assert response.status_code == 422, response.text
+    body = response.json()
+    assert (body["error"], body["field"]) == ("invalid_parameter", field)
+    assert f"query parameter {field!r}" in body["detail"]
+
+
+def test_a_note_over_the_limit_is_422_naming_the_note(client: TestClient[Any]) -> None:
+    ids = predict_all(client)
+    response = review(client, ids["ZD-1"], action="accept", note="x" * 4001)
+    assert response.status_code == 422
+    assert response.json()["field"] == "note"
+    assert "4000" in response.json()["detail"]
+
+
+def test_malformed_json_is_400_and_stores_nothing(client: TestClient[Any]) -> None:
+    ids = predict_all(client)
+    response = client.post(
+        f"/v1/predictions/{ids['ZD-1']}/review",
+        content=b'{"action": "accept"',
+        headers={**REVIEW, "content-type": "application/json"},
+    )
+    assert response.status_code == 400
+    assert response.json()["error"] == "malformed_json"
+    assert client.get("/v1/reviews/queue", headers=REVIEW).json()["pending"] == 3
+
+
+def test_accepting_with_another_level_is_422_pointing_to_override(
+    client: TestClient[Any],
+) -> None:
+    ids = predict_all(client)
+    response = review(client, ids["ZD-1"], action="accept", level="low")
+    assert response.status_code == 422
+    assert response.json()["field"] == "level"
+    assert "action=override" in response.json()["detail"]
+
+
+def test_a_level_alias_is_accepted_and_stored_as_the_level(client: TestClient[Any]) -> None:
+    ids = predict_all(client)
+    response = review(client, ids["ZD-3"], level="P1", reason="vip")
+    assert response.status_code == 201, response.text
+    assert (response.json()["action"], response.json()["final_level"]) == ("override", "urgent")
