@@ -154,11 +154,12 @@ def print_banner(state: DemoState, *, host: str, port: int, console: Console) ->
         f"(alias {state.mlflow.champion_alias})",
         f"Agent key:    {state.keys['agent']}",
         f"Admin key:    {state.keys['admin']}",
-        "",
-        "Try a Danish outage ticket:",
-        curl_command(base, state.keys["agent"]),
-        "",
-        "Open the MLflow UI on the same store:",
-        mlflow_ui,
     ]
     console.print(Panel("\n".join(lines), title="ticket-priority demo", expand=False))
+    # Commands go outside the panel, unwrapped, so they paste as they are.
+    for title, command in (
+        ("Try a Danish outage ticket:", curl_command(base, state.keys["agent"])),
+        ("Open the MLflow UI on the same store:", mlflow_ui),
+    ):
+        console.print(f"\n[bold]{title}[/]")
+        console.print(command, soft_wrap=True, highlight=False, markup=False)
