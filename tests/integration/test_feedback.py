@@ -190,3 +190,20 @@ def test_an_unreachable_postgresql_is_an_error_that_hides_the_password() -> None
         load_feedback("postgresql://agent:s3cret@127.0.0.1:1/reviews?connect_timeout=2")
     assert "s3cret" not in str(caught.value)
     assert "***" in str(caught.value)
+
+
+@pytest.mark.postgres
+def test_load_feedback_reads_the_current_reviews_on_sqlite_and_postgresql(db_url: str) -> None:
+    seed_reviews(db_url, [Verdict(HISTORY[0], "low", "urgent"), Verdict(HISTORY[1], "medium",
+                                                                         "medium")])  # fmt: skip
+    rows = load_feedback(db_url)
+    assert rows[["ticket_id", "priority", "suggested_priority", "review_action"]].to_dict(
+        "records"
+    ) == [
+        {"ticket_id": "T1", "priority": "urgent", "suggested_priority": "low",
+         "review_action": "override"},
+        {"ticket_id": "T2", "priority": "medium", "suggested_priority": "medium",
+         "review_action": "accept"},
+    ]  # fmt: skip
+    assert rows.loc[0, "subject"] == "Emne 1"
+    assert rows.loc[0, "tier"] == "standard"
