@@ -49,7 +49,7 @@ class StorageSettings:
     """The review store.
 
     Attributes:
-        database_url: `TP_DATABASE_URL`, default `sqlite:///reviews.db` (a file in the working
+        database_url: `TP_DATABASE_URL` (or plain `DATABASE_URL`), default `sqlite:///reviews.db` (a file in the working
             folder). PostgreSQL: `postgresql://user:password@host:5432/dbname`.
         migrate_on_start: `TP_DATABASE_MIGRATE`, default true; apply alembic migrations when
             the service starts (`ticket-priority db upgrade` does the same by hand).
@@ -115,7 +115,10 @@ class StorageSettings:
 
         reasons_raw = get("REVIEW_REASONS")
         return cls(
-            database_url=get("DATABASE_URL") or d.database_url,
+            # The conventional unprefixed DATABASE_URL (Heroku, Render, Fly.io, ...) also works.
+            database_url=get("DATABASE_URL")
+            or (source.get("DATABASE_URL") or "").strip()
+            or d.database_url,
             migrate_on_start=flag("DATABASE_MIGRATE", d.migrate_on_start),
             redact_text_after_days=whole("REDACT_TEXT_AFTER_DAYS", d.redact_text_after_days),
             reasons=_parse_reasons(reasons_raw) if reasons_raw else d.reasons,

@@ -75,3 +75,14 @@ def test_settings_are_frozen() -> None:
     s = Settings.from_env({})
     with pytest.raises(AttributeError):
         s.shadow_mode = True  # type: ignore[misc]
+
+
+def test_plain_database_url_is_used_when_tp_database_url_is_unset() -> None:
+    from serving.storage.settings import StorageSettings
+
+    plain = {"DATABASE_URL": "postgresql://tp@127.0.0.1/reviews"}
+    both = {**plain, "TP_DATABASE_URL": "sqlite:///x.db"}
+
+    assert StorageSettings.from_env(plain).database_url == "postgresql://tp@127.0.0.1/reviews"
+    assert StorageSettings.from_env(both).database_url == "sqlite:///x.db"
+    assert StorageSettings.from_env({}).database_url == "sqlite:///reviews.db"
