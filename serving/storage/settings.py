@@ -49,8 +49,8 @@ class StorageSettings:
     """The review store.
 
     Attributes:
-        database_url: `TP_DATABASE_URL` (or plain `DATABASE_URL`), default `sqlite:///reviews.db` (a file in the working
-            folder). PostgreSQL: `postgresql://user:password@host:5432/dbname`.
+        database_url: `TP_DATABASE_URL` (or plain `DATABASE_URL`), default
+            `sqlite:///reviews.db` (a file in the working folder). PostgreSQL: `postgresql://user:password@host:5432/dbname`.
         migrate_on_start: `TP_DATABASE_MIGRATE`, default true; apply alembic migrations when
             the service starts (`ticket-priority db upgrade` does the same by hand).
         redact_text_after_days: `TP_REDACT_TEXT_AFTER_DAYS`, default 90; subject and body of
