@@ -6,6 +6,7 @@ import typer
 
 from classifier import cli as rules_cli
 from serving import serve_cli
+from serving.storage import cli as storage_cli
 from training import cli as training_cli
 
 app = typer.Typer(
@@ -17,6 +18,7 @@ app = typer.Typer(
 training_cli.register(app)
 rules_cli.register(app)
 serve_cli.register(app)
+storage_cli.register(app)
 
 
 def main() -> None:

@@ -1,0 +1,123 @@
+"""`ticket-priority db ...`: migrate and inspect the review store by hand.
+
+The service applies the migrations itself at start-up (`TP_DATABASE_MIGRATE`, default true);
+these commands are for operators who turn that off or want to migrate before a deploy.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+console = Console()
+err = Console(stderr=True)
+
+db_app = typer.Typer(
+    name="db",
+    help="The review store (predictions and reviews): apply and inspect migrations.",
+    no_args_is_help=True,
+)
+
+UrlOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--database-url",
+        help="sqlite:///reviews.db or postgresql://user:password@host:5432/db "
+        "(default: TP_DATABASE_URL, else sqlite:///reviews.db).",
+    ),
+]
+
+
+def _url(database_url: str | None) -> str:
+    from serving.storage.settings import StorageSettings, StorageSettingsError
+
+    if database_url:
+        return database_url
+    try:
+        return StorageSettings.from_env().database_url
+    except StorageSettingsError as exc:
+        err.print(f"[bold red]error:[/] {exc}")
+        raise typer.Exit(2) from exc
+
+
+def _shown(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - an unparsable URL is reported by the command itself
+        return url.rsplit("@", 1)[-1]
+
+
+def _fail(url: str, exc: Exception) -> typer.Exit:
+    detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+    err.print(
+        f"[bold red]error:[/] --database-url {_shown(url)}: {detail}. Use e.g. "
+        "sqlite:///reviews.db or postgresql://user:password@localhost:5432/tickets"
+    )
+    return typer.Exit(2)
+
+
+@db_app.command("upgrade")
+def upgrade(
+    database_url: UrlOpt = None,
+    revision: Annotated[str, typer.Option(help="Target revision.")] = "head",
+) -> None:
+    """Create or update the review store's tables (alembic migrations; safe to repeat).
+
+    Examples:
+
+      ticket-priority db upgrade
+
+      ticket-priority db upgrade --database-url postgresql://tp:secret@db:5432/tickets
+    """
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from serving.storage.engine import DatabaseUrlError
+    from serving.storage.migrate import upgrade as do_upgrade
+
+    url = _url(database_url)
+    try:
+        now = do_upgrade(url, revision)
+    except (DatabaseUrlError, SQLAlchemyError, OSError) as exc:
+        raise _fail(url, exc) from exc
+    console.print(f"{_shown(url)} is at revision {now}")
+
+
+@db_app.command("current")
+def current(database_url: UrlOpt = None) -> None:
+    """Show the store's revision and whether it is the newest this code ships.
+
+    Example: ticket-priority db current --database-url sqlite:///reviews.db
+    """
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from serving.storage.engine import DatabaseUrlError, is_sqlite, sync_url
+    from serving.storage.migrate import current_revision, head_revision
+
+    url = _url(database_url)
+    try:
+        if is_sqlite(url):
+            database = sync_url(url).database or ""
+            if database != ":memory:" and not Path(database).is_file():
+                console.print(f"{_shown(url)}: no database file; run: ticket-priority db upgrade")
+                raise typer.Exit(1)
+        revision = current_revision(url)
+    except (DatabaseUrlError, SQLAlchemyError, OSError) as exc:
+        raise _fail(url, exc) from exc
+    head = head_revision()
+    if revision is None:
+        console.print(f"{_shown(url)} is not migrated; run: ticket-priority db upgrade")
+        raise typer.Exit(1)
+    state = "up to date" if revision == head else f"behind {head}; run: ticket-priority db upgrade"
+    console.print(f"{_shown(url)} is at revision {revision} ({state})")
+    if revision != head:
+        raise typer.Exit(1)
+
+
+def register(app: typer.Typer) -> None:
+    """Attach `db upgrade` and `db current` to the root CLI."""
+    app.add_typer(db_app, name="db")

@@ -1,0 +1,40 @@
+"""`ticket-priority db upgrade/current` on a SQLite file in tmp_path."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from serving.cli import app
+from serving.storage.migrate import current_revision, head_revision
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(app, ["db", *args])
+    return result.exit_code, " ".join(result.output.split())
+
+
+def test_db_upgrade_creates_the_schema_and_current_reports_it(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'reviews.db'}"
+    code, output = run("current", "--database-url", url)
+    assert code == 1
+    assert "ticket-priority db upgrade" in output
+    assert not (tmp_path / "reviews.db").exists()
+
+    code, output = run("upgrade", "--database-url", url)
+    assert code == 0, output
+    assert f"at revision {head_revision()}" in output
+    assert current_revision(url) == head_revision()
+
+    assert run("upgrade", "--database-url", url)[0] == 0  # repeating is a no-op
+    code, output = run("current", "--database-url", url)
+    assert (code, "up to date" in output) == (0, True)
+
+
+def test_db_upgrade_with_a_bad_url_names_the_option_and_hides_the_password() -> None:
+    code, output = run("upgrade", "--database-url", "mysql://agent:s3cret@db/reviews")
+    assert code == 2
+    assert "--database-url" in output
+    assert "sqlite and postgresql" in output
+    assert "s3cret" not in output
