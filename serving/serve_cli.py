@@ -16,10 +16,14 @@ DEMO_ROWS = 20_000
 
 
 def serve(
-    host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
-    workers: Annotated[int, typer.Option(help="uvicorn worker processes.")] = 1,
-    log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "warning",
+    host: Annotated[
+        str | None, typer.Option(help="Interface to bind [default: TP_HOST or 127.0.0.1].")
+    ] = None,
+    port: Annotated[int | None, typer.Option(help="TCP port [default: TP_PORT or 8000].")] = None,
+    workers: Annotated[
+        int | None, typer.Option(help="uvicorn worker processes [default: TP_WORKERS or 1].")
+    ] = None,
+    log_level: Annotated[str, typer.Option(help="uvicorn's own log level.")] = "warning",
 ) -> None:
     """Run the prediction service under uvicorn; configuration comes from TP_* variables.
 
@@ -27,15 +31,43 @@ def serve(
     """
     import uvicorn
 
+    from serving.settings import ServerSettings
+
+    server = ServerSettings.from_env(os.environ)
     uvicorn.run(
         "serving.app:create_app",
         factory=True,
-        host=host,
-        port=port,
-        workers=workers,
+        host=host or server.host,
+        port=port or server.port,
+        workers=workers or server.workers,
         log_level=log_level,
         access_log=False,
     )
+
+
+def new_key(
+    scopes: Annotated[
+        str, typer.Option(help="Comma-separated scopes: predict, review, admin.")
+    ] = "predict",
+    name: Annotated[
+        str | None, typer.Option(help="Key id shown in logs (random when omitted).")
+    ] = None,
+) -> None:
+    """Create an API key: the key for the client, and the hashed entry for TP_API_KEYS.
+
+    The service stores only the entry (a SHA-256 of the key); show the key to its owner once.
+
+    Example: ticket-priority new-key --scopes predict,review --name zendesk
+    """
+    from serving.auth import AuthConfigError, new_api_key
+
+    try:
+        plaintext, entry = new_api_key(scopes.split(","), name=name)
+    except AuthConfigError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--scopes/--name") from None
+    console.print(f"key (give to the client):   {plaintext}", soft_wrap=True, highlight=False)
+    console.print(f"entry (append to TP_API_KEYS, comma-separated): {entry}", soft_wrap=True,
+                  highlight=False)  # fmt: skip
 
 
 def demo(
@@ -64,6 +96,7 @@ def demo(
 
 
 def register(app: typer.Typer) -> None:
-    """Attach `serve` and `demo` to the root CLI."""
+    """Attach `serve`, `demo` and `new-key` to the root CLI."""
     app.command("serve")(serve)
     app.command("demo")(demo)
+    app.command("new-key")(new_key)
