@@ -134,3 +134,10 @@ def test_the_keyboard_script_and_styles_are_served_locally(client: TestClient[An
     assert script.status_code == 200
     assert "requestSubmit" in script.text
     assert client.get("/review/static/review.css").status_code == 200
+
+
+def test_sign_out_without_the_csrf_token_keeps_the_session(client: TestClient[Any]) -> None:
+    # A cross-site form cannot sign a reviewer out.
+    sign_in(client, KEYS["review"][0])
+    client.post("/review/logout", data={"csrf": "forged"}, follow_redirects=False)
+    assert client.get("/review/queue", follow_redirects=False).status_code == 200
