@@ -8,7 +8,7 @@ they repeat what the word features say in fragments a person cannot read.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -38,6 +38,14 @@ class FeatureNames:
 
     names: tuple[str, ...]
     kinds: tuple[str, ...]
+    visible: npt.NDArray[np.bool_] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # Per-column "may be shown" mask, built once rather than on every explanation.
+        mask = np.fromiter(
+            (kind != HIDDEN for kind in self.kinds), dtype=bool, count=len(self.kinds)
+        )
+        object.__setattr__(self, "visible", mask)
 
 
 def feature_names(features: ColumnTransformer) -> FeatureNames:
@@ -131,7 +139,7 @@ def top_reasons(
     if count <= 0:
         return [() for _ in range(rows)]
     csr = sp.csr_matrix(matrix)
-    visible = np.asarray([kind != HIDDEN for kind in names.kinds], dtype=bool)
+    visible = names.visible
     result: list[tuple[Reason, ...]] = []
     for row in range(rows):
         start, stop = csr.indptr[row], csr.indptr[row + 1]

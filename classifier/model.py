@@ -27,7 +27,7 @@ from classifier.costs import CostMatrix, least_cost_levels
 from classifier.decision import ModelOutput
 from classifier.errors import ModelIntegrityError
 from classifier.explain import FeatureNames, centred_weights, feature_names, top_reasons
-from classifier.fastpath import FastFeatures
+from classifier.fastpath import FastFeatures, FastLinear
 from classifier.features import FeatureSpec, to_frame
 from classifier.levels import PriorityScale
 
@@ -81,6 +81,7 @@ class PriorityModel:
         self._weights: npt.NDArray[np.float64] | None = None
         self._column_order = self._level_columns()
         self._fast: FastFeatures | None = None
+        self._fast_linear: FastLinear | None = None
         self._fast_checked = False
 
     def _level_columns(self) -> npt.NDArray[np.int64]:
@@ -139,8 +140,7 @@ class PriorityModel:
         if not records:
             return []
         matrix = self.transform_records(records)
-        classifier = self.pipeline[-1]
-        proba = self._to_scale_order(np.asarray(classifier.predict_proba(matrix), np.float64))
+        proba = self._to_scale_order(self._classifier_proba(matrix))
         chosen = least_cost_levels(proba, self.costs)
         explanations = self._explain(matrix, chosen, reasons)
         outputs = []
@@ -165,10 +165,17 @@ class PriorityModel:
         """The feature matrix of records: the fast path when it applies, else the pipeline."""
         if not self._fast_checked:
             self._fast = FastFeatures.from_fitted(self.pipeline.named_steps["features"])
+            self._fast_linear = FastLinear.from_fitted(self.pipeline[-1])
             self._fast_checked = True
         if self._fast is not None:
             return self._fast.transform(records)
         return self.pipeline[:-1].transform(to_frame(records, self.spec))
+
+    def _classifier_proba(self, matrix: Any) -> npt.NDArray[np.float64]:
+        """The classifier's probabilities on a feature matrix (columns in `classes_` order)."""
+        if self._fast_linear is not None:
+            return self._fast_linear.predict_proba(matrix)
+        return np.asarray(self.pipeline[-1].predict_proba(matrix), np.float64)
 
     def _explain(
         self, matrix: Any, chosen: npt.NDArray[np.int64], count: int

@@ -144,7 +144,8 @@ def require(scope: Scope) -> Guard:
     The keyring is read from `app.state.keyring`, set by `create_app`.
     """
 
-    def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:  # type: ignore[type-arg]
+    # async: Litestar runs a sync guard in its thread pool, a thread hop on every request.
+    async def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:  # type: ignore[type-arg]
         keyring: Keyring = connection.app.state.keyring
         key = keyring.authorize(connection.headers.get("authorization"), scope)
         if key is not None:

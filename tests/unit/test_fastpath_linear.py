@@ -1,0 +1,47 @@
+"""FastLinear (serving's classifier step) returns exactly the fitted classifier's probabilities."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn.linear_model import LogisticRegression
+from sklearn.svm import LinearSVC
+
+from classifier.calibration import OutOfFoldCalibrated
+from classifier.fastpath import FastLinear
+
+
+def _data(classes: int, rows: int = 240) -> tuple[sp.csr_matrix, np.ndarray]:
+    rng = np.random.default_rng(5)
+    x = sp.random(rows, 40, density=0.2, format="csr", random_state=5, dtype=np.float64)
+    labels = np.array(["low", "medium", "high", "urgent"][:classes])
+    y = labels[rng.integers(0, classes, rows)]
+    return x, y
+
+
+@pytest.mark.parametrize("classes", [2, 4])
+def test_fast_linear_matches_a_calibrated_linear_svm(classes: int) -> None:
+    x, y = _data(classes)
+    model = OutOfFoldCalibrated(LinearSVC(C=0.5), cv=3).fit(x, y)
+    fast = FastLinear.from_fitted(model)
+    assert fast is not None
+    np.testing.assert_allclose(fast.predict_proba(x), model.predict_proba(x), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(
+        fast.predict_proba(x[3:4]), model.predict_proba(x[3:4]), rtol=0, atol=1e-12
+    )
+
+
+@pytest.mark.parametrize("classes", [2, 4])
+def test_fast_linear_matches_a_logistic_regression(classes: int) -> None:
+    x, y = _data(classes)
+    model = LogisticRegression(C=2.0, max_iter=500).fit(x, y)
+    fast = FastLinear.from_fitted(model)
+    assert fast is not None
+    np.testing.assert_allclose(fast.predict_proba(x), model.predict_proba(x), rtol=0, atol=1e-12)
+
+
+def test_fast_linear_declines_classifiers_it_does_not_know() -> None:
+    x, y = _data(3)
+    assert FastLinear.from_fitted(LinearSVC().fit(x, y)) is None
+    assert FastLinear.from_fitted(object()) is None
