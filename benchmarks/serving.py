@@ -243,7 +243,13 @@ def train_champion(workdir: Path, rows: int, features: str) -> str:
     from training.train import run_training
 
     csv = workdir / "train.csv"
-    generate_tickets(rows=rows, seed=3).to_csv(csv, index=False)
+    frame = generate_tickets(rows=rows, seed=3)  # oldest first
+    # MLflow infers the registered signature from the input example, the 3 oldest training
+    # rows; a column empty in all 3 is typed double and `mlflow models serve` then rejects
+    # every ticket that fills it. Start the history at the third ticket with every field set.
+    complete = (frame.notna() & (frame != "")).all(axis=1)
+    frame = frame[complete | (frame.index > frame.index[complete][2])]
+    frame.to_csv(csv, index=False)
     uri = f"sqlite:///{workdir / 'mlflow.db'}"
     settings = MlflowSettings(tracking_uri=uri, artifact_root=str(workdir / "mlartifacts"))
     if features == "word":
@@ -397,6 +403,19 @@ def check_same_model(
     return f"MLflow's label = this service's most probable level on {agree}/{len(ours)} tickets"
 
 
+def mlflow_label(port: int, body: bytes) -> Any:
+    """MLflow's answer for one ticket; its error message if it refuses the input."""
+    import httpx
+
+    answer = httpx.post(
+        f"http://127.0.0.1:{port}/invocations", content=body,
+        headers={"Content-Type": "application/json"}, timeout=30,
+    )  # fmt: skip
+    if answer.status_code != 200:
+        raise RuntimeError(f"mlflow refused a ticket ({answer.status_code}): {answer.text[:500]}")
+    return answer.json()["predictions"][0]
+
+
 # ---------------------------------------------------------------- main
 
 
@@ -475,11 +494,7 @@ def run(args: argparse.Namespace, workdir: Path) -> None:
         mlflow_env = {"MLFLOW_TRACKING_URI": uri, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
         say("measuring mlflow models serve ...")
         with server(mcmd, mlflow_env, port, workdir / "mlflow.log", "/ping") as pid:
-            labels = [
-                httpx.post(f"http://127.0.0.1:{port}/invocations", content=bodies[i],
-                           headers={"Content-Type": "application/json"}).json()["predictions"][0]
-                for i in sample
-            ]  # fmt: skip
+            labels = [mlflow_label(port, bodies[i]) for i in sample]
             results["mlflow serve"] = measure(port, pid, theirs, args.seconds, args.repeats)
         same = check_same_model(decisions, labels, version, model.levels)
     report(results, raw, args, f"champion v{version} ({uri}); {same}")

@@ -138,7 +138,7 @@ def top_reasons(
     rows = matrix.shape[0]
     if count <= 0:
         return [() for _ in range(rows)]
-    csr = sp.csr_matrix(matrix)
+    csr = matrix if sp.isspmatrix_csr(matrix) else sp.csr_matrix(matrix)
     visible = names.visible
     result: list[tuple[Reason, ...]] = []
     for row in range(rows):
