@@ -47,6 +47,10 @@ class PriorityModel:
         name / version / run_id: registry name, version ("local" if unregistered), MLflow run.
         trained_at: ISO-8601 UTC time of training.
         metrics: evaluation figures recorded with the model (e.g. {"cv_macro_f1": 0.71}).
+        level_prior: share of each level (scale order) in the training rows, or None. When
+            given, the suggestion weighs every level as equally likely a priori (the class
+            balancing of training, which macro-F1 rewards) before applying the costs; the
+            reported probabilities stay the calibrated ones.
     """
 
     def __init__(
@@ -61,6 +65,7 @@ class PriorityModel:
         run_id: str | None = None,
         trained_at: str | None = None,
         metrics: Mapping[str, float] | None = None,
+        level_prior: Sequence[float] | None = None,
     ) -> None:
         self.pipeline = pipeline
         self.scale = scale
@@ -76,6 +81,12 @@ class PriorityModel:
         self.run_id = run_id
         self.trained_at = trained_at or datetime.now(UTC).isoformat(timespec="seconds")
         self.metrics: dict[str, float] = dict(metrics or {})
+        self.level_prior = None if level_prior is None else tuple(float(v) for v in level_prior)
+        if self.level_prior is not None and len(self.level_prior) != len(scale.levels):
+            raise ModelIntegrityError(
+                f"level_prior: got {len(self.level_prior)} shares for {len(scale.levels)} levels "
+                f"{list(scale.levels)}; give one share per level or none"
+            )
         self._sha256: str | None = None
         self._names: FeatureNames | None = None
         self._weights: npt.NDArray[np.float64] | None = None
@@ -125,8 +136,25 @@ class PriorityModel:
 
     def predict_levels(self, frame: pd.DataFrame) -> list[str]:
         """The least-expected-cost level of each row."""
-        chosen = least_cost_levels(self.predict_proba(frame), self.costs)
+        chosen = self.decide(self.predict_proba(frame))
         return [self.scale.levels[i] for i in chosen]
+
+    def decide(self, proba: npt.NDArray[np.float64]) -> npt.NDArray[np.int64]:
+        """Level indices with the least expected cost, levels weighed equally a priori.
+
+        Args:
+            proba: calibrated probabilities (n, len(levels)) in scale order.
+        """
+        if self.level_prior is None:
+            return least_cost_levels(proba, self.costs)
+        prior = np.asarray(self.level_prior, dtype=np.float64)
+        weights = np.where(prior > 0, 1.0 / np.where(prior > 0, prior, 1.0), 1.0)
+        balanced = np.asarray(proba, dtype=np.float64) * weights
+        totals = balanced.sum(axis=1, keepdims=True)
+        balanced = np.divide(
+            balanced, totals, out=np.array(proba, dtype=np.float64), where=totals > 0
+        )
+        return least_cost_levels(balanced, self.costs)
 
     def predict(
         self, records: Sequence[Mapping[str, Any]], *, reasons: int = 5
@@ -141,7 +169,7 @@ class PriorityModel:
             return []
         matrix = self.transform_records(records)
         proba = self._to_scale_order(self._classifier_proba(matrix))
-        chosen = least_cost_levels(proba, self.costs)
+        chosen = self.decide(proba)
         explanations = self._explain(matrix, chosen, reasons)
         outputs = []
         for row, level_index in enumerate(chosen):
@@ -214,6 +242,7 @@ class PriorityModel:
             "spec": self.spec.to_dict(),
             "costs": self.costs.to_dict(),
             "metrics": {k: float(v) for k, v in self.metrics.items()},
+            "level_prior": None if self.level_prior is None else list(self.level_prior),
             "model_file": MODEL_FILE,
         }
 
@@ -281,6 +310,7 @@ class PriorityModel:
             run_id=meta.get("run_id"),
             trained_at=meta.get("trained_at"),
             metrics=meta.get("metrics", {}),
+            level_prior=meta.get("level_prior"),
         )
         model._sha256 = actual
         return model

@@ -148,6 +148,7 @@ def train_model_chunks(
     held_frames: list[pd.DataFrame] = []
     held_labels: list[npt.NDArray[Any]] = []
     seen = 0
+    counts: dict[str, int] = {}
     started = time.perf_counter()
     stream = iter(chunks)
     first = next(stream, None)
@@ -157,6 +158,8 @@ def train_model_chunks(
     classifier: SGDClassifier | None = None
     for frame, labels in _chain(first, stream):
         y = np.asarray([scale.parse(str(label)) for label in labels], dtype=object)
+        for level in y.tolist():
+            counts[level] = counts.get(level, 0) + 1
         clean = coerce_frame(frame, spec)
         hold = rng.random(len(y)) < holdout_share
         held_frames.append(clean[hold])
@@ -176,7 +179,8 @@ def train_model_chunks(
         raise InvalidTicket("data", "no rows to train on")
     calibrated = _calibrate(features, classifier, held_frames, held_labels)
     pipeline = Pipeline([("features", features), ("classifier", calibrated)])
-    model = PriorityModel(pipeline, scale, spec, costs)
+    shares = [float(counts.get(level, 0)) / max(seen, 1) for level in scale.levels]
+    model = PriorityModel(pipeline, scale, spec, costs, level_prior=shares)
     report("done", 1.0)
     params = {
         "estimator": "sgd_log_loss_out_of_core", "alpha": SGD_ALPHA,

@@ -239,6 +239,7 @@ def train_model(
         pipeline, scale, spec, costs,
         metrics={"cv_macro_f1": candidates[best]["cv_macro_f1_mean"],
                  "cv_macro_f1_std": candidates[best]["cv_macro_f1_std"]},
+        level_prior=level_shares(y, scale),
     )  # fmt: skip
     report("done", 1.0)
     chosen = {
@@ -251,6 +252,13 @@ def train_model(
         "calibration": "oof_multinomial_logistic",
     }
     return TrainResult(model, chosen, candidates, out_of_core=False)
+
+
+def level_shares(y: npt.ArrayLike, scale: PriorityScale) -> list[float]:
+    """Share of each level (scale order) among training labels, for the balanced decision."""
+    values = np.asarray(y, dtype=object)
+    total = max(len(values), 1)
+    return [float(np.sum(values == level)) / total for level in scale.levels]
 
 
 def _parse_labels(labels: Sequence[str], scale: PriorityScale, rows: int) -> npt.NDArray[Any]:

@@ -121,3 +121,24 @@ def test_a_missing_or_broken_sidecar_is_refused(tmp_path: Path) -> None:
     sidecar.unlink()
     with pytest.raises(ModelIntegrityError, match="sidecar is missing"):
         PriorityModel.load(tmp_path)
+
+
+def test_level_prior_balances_the_decision_but_not_the_reported_probabilities(
+    tmp_path: Path,
+) -> None:
+    base = tiny_model()
+    skewed = PriorityModel(base.pipeline, SCALE, SPEC, level_prior=(0.7, 0.1, 0.1, 0.1))
+    proba = np.array([[0.5, 0.2, 0.2, 0.1]])
+    # Balanced: 0.5/0.7 = 0.71 against 0.2/0.1 = 2 -> low is no longer the most likely level.
+    assert base.decide(proba).tolist() == [1]  # default costs on the raw probabilities
+    assert skewed.decide(proba).tolist() == [2]
+    assert np.array_equal(proba, np.array([[0.5, 0.2, 0.2, 0.1]]))  # input left untouched
+    loaded = PriorityModel.load(skewed.save(tmp_path / "m"))
+    assert loaded.level_prior == (0.7, 0.1, 0.1, 0.1)
+    frame = to_frame(RECORDS, SPEC)
+    assert np.allclose(loaded.predict_proba(frame), base.predict_proba(frame))
+
+
+def test_a_level_prior_of_the_wrong_length_is_refused() -> None:
+    with pytest.raises(ModelIntegrityError, match="level_prior"):
+        PriorityModel(tiny_model().pipeline, SCALE, SPEC, level_prior=(0.5, 0.5))
