@@ -47,10 +47,10 @@ class PriorityModel:
         name / version / run_id: registry name, version ("local" if unregistered), MLflow run.
         trained_at: ISO-8601 UTC time of training.
         metrics: evaluation figures recorded with the model (e.g. {"cv_macro_f1": 0.71}).
-        level_prior: share of each level (scale order) in the training rows, or None. When
-            given, the suggestion weighs every level as equally likely a priori (the class
-            balancing of training, which macro-F1 rewards) before applying the costs; the
-            reported probabilities stay the calibrated ones.
+        level_prior: a prior over the levels (scale order) that the suggestion divides out
+            before applying the costs, or None. Training sets it to the training shares raised
+            to an exponent chosen on unseen rows (0: none, 1: every level equally likely, the
+            class balancing macro-F1 rewards); the reported probabilities stay calibrated.
     """
 
     def __init__(

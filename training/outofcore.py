@@ -34,7 +34,7 @@ from classifier.features import (
 )
 from classifier.levels import PriorityScale
 from classifier.model import PriorityModel
-from training.pipeline import TrainResult
+from training.pipeline import TrainResult, choose_prior_exponent
 
 Progress = Callable[[str, float], None]
 Chunk = tuple[pd.DataFrame, Sequence[str]]
@@ -177,10 +177,12 @@ def train_model_chunks(
         report(f"learned {seen:,} rows in {time.perf_counter() - started:.0f}s", 0.95 * fraction)
     if features is None or classifier is None:
         raise InvalidTicket("data", "no rows to train on")
-    calibrated = _calibrate(features, classifier, held_frames, held_labels)
+    calibrated, held_proba, held_y = _calibrate(features, classifier, held_frames, held_labels)
     pipeline = Pipeline([("features", features), ("classifier", calibrated)])
     shares = [float(counts.get(level, 0)) / max(seen, 1) for level in scale.levels]
     model = PriorityModel(pipeline, scale, spec, costs, level_prior=shares)
+    if held_proba is not None:
+        choose_prior_exponent(model, held_proba, held_y, shares)
     report("done", 1.0)
     params = {
         "estimator": "sgd_log_loss_out_of_core", "alpha": SGD_ALPHA,
@@ -210,12 +212,15 @@ def _calibrate(
     classifier: SGDClassifier,
     frames: list[pd.DataFrame],
     labels: list[npt.NDArray[Any]],
-) -> Any:
+) -> tuple[Any, Any, npt.NDArray[Any]]:
+    """The calibrated classifier, its probabilities on the held-out rows and their labels."""
     held = pd.concat(frames) if frames else None
     y = np.concatenate(labels) if labels else np.asarray([])
     trained = set(np.asarray(classifier.classes_).tolist())
     if held is None or len(held) == 0 or set(y.tolist()) != trained:
         # Too few held-out rows to cover every level: keep the SGD's own probabilities.
-        return classifier
+        return classifier, None, y
     scores = decision_scores(classifier, features.transform(held))
-    return OutOfFoldCalibrated.from_fitted(classifier, scores, y)
+    calibrated = OutOfFoldCalibrated.from_fitted(classifier, scores, y)
+    proba = calibrated.calibrator_.predict_proba(scores / calibrated.score_scale_)
+    return calibrated, proba, y

@@ -26,7 +26,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression, SGDClassifier
 from sklearn.metrics import f1_score
-from sklearn.model_selection import StratifiedKFold
+from sklearn.model_selection import StratifiedKFold, train_test_split
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
 from sklearn.svm import LinearSVC
@@ -48,6 +48,17 @@ Progress = Callable[[str, float], None]
 
 OUT_OF_CORE_THRESHOLD = 300_000
 """Rows above which `train_model` switches to hashing features and incremental learning."""
+
+SELECTION_ROWS = 6_000
+"""Candidates are compared by CV on a stratified sample of at most this many rows.
+
+The ranking of a few regularisation settings is stable at this size, and it keeps selection
+time constant: 100k rows would otherwise cost a dozen full-size fits. Larger training sets
+then fit the winner once on all rows but a held-out calibration part (`CALIBRATION_ROWS`),
+with an iteration budget that shrinks as rows grow (the same number of update steps that
+selection validated, spread over more data; more data per pass needs fewer passes)."""
+CALIBRATION_ROWS = 10_000
+PRIOR_EXPONENTS = (0.0, 0.5, 1.0)
 
 # Vocabulary caps keep the artifact small and single predictions fast; beyond these sizes
 # extra rare n-grams added nothing measurable in benchmarks/accuracy.py.
@@ -208,11 +219,16 @@ def train_model(
             random_state=random_state, progress=report,
         )  # fmt: skip
     weights = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
-    folds = _folds(y, cv)
+    _folds(y, cv)  # label checks before the expensive part
     report("building features", 0.0)
     clean = coerce_frame(frame, spec)
     features = build_features(spec)
-    matrix = features.fit_transform(clean).tocsr()
+    full_matrix = features.fit_transform(clean).tocsr()
+    full_y, full_weights = y, weights
+    select = _selection_rows(full_y, random_state)
+    matrix, y = full_matrix[select], full_y[select]
+    weights = None if full_weights is None else full_weights[select]
+    folds = _folds(y, cv)
     candidates: list[dict[str, Any]] = []
     oof_by_candidate: list[npt.NDArray[np.float64]] = []
     for number, (family, params) in enumerate(CANDIDATES):
@@ -229,18 +245,33 @@ def train_model(
     best = int(np.argmax([c["cv_macro_f1_mean"] for c in candidates]))
     family, params = CANDIDATES[best]
     report(f"fitting {family} {params} on all rows", 0.85)
+    calibration = "oof_multinomial_logistic"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        classifier = OutOfFoldCalibrated(
-            make_estimator(family, random_state=random_state, **params), cv=len(folds)
-        ).fit_from_oof(matrix, y, oof_by_candidate[best], weights)
+        if len(select) == len(full_y):
+            classifier = OutOfFoldCalibrated(
+                make_estimator(family, random_state=random_state, **params), cv=len(folds)
+            ).fit_from_oof(matrix, y, oof_by_candidate[best], weights)
+            unseen = classifier.calibrator_.predict_proba(
+                oof_by_candidate[best] / classifier.score_scale_
+            )  # out-of-fold scores: the calibrator's few parameters barely fit them
+            unseen_y = y
+        else:
+            fit_rows = len(y) * (len(folds) - 1) / len(folds)
+            classifier, held = _fit_large(
+                make_estimator(family, random_state=random_state, **params),
+                full_matrix, full_y, full_weights, fit_rows, random_state,
+            )  # fmt: skip
+            unseen, unseen_y = classifier.predict_proba(full_matrix[held]), full_y[held]
+            calibration = "holdout_multinomial_logistic"
+    y, matrix = full_y, full_matrix
     pipeline = Pipeline([("features", features), ("classifier", classifier)])
     model = PriorityModel(
         pipeline, scale, spec, costs,
         metrics={"cv_macro_f1": candidates[best]["cv_macro_f1_mean"],
                  "cv_macro_f1_std": candidates[best]["cv_macro_f1_std"]},
-        level_prior=level_shares(y, scale),
     )  # fmt: skip
+    exponent = choose_prior_exponent(model, unseen, unseen_y, level_shares(y, scale))
     report("done", 1.0)
     chosen = {
         "estimator": family,
@@ -249,9 +280,72 @@ def train_model(
         "word_max_features": WORD_MAX_FEATURES,
         "char_max_features": CHAR_MAX_FEATURES,
         "n_features": int(matrix.shape[1]),
-        "calibration": "oof_multinomial_logistic",
+        "calibration": calibration,
+        "selection_rows": len(select),
+        "decision_prior_exponent": exponent,
     }
     return TrainResult(model, chosen, candidates, out_of_core=False)
+
+
+def _selection_rows(y: npt.NDArray[Any], random_state: int) -> npt.NDArray[np.int64]:
+    """Row indices candidates are compared on: all rows, or a stratified sample."""
+    rows = np.arange(len(y))
+    if len(y) <= SELECTION_ROWS:
+        return rows
+    chosen, _ = train_test_split(
+        rows, train_size=SELECTION_ROWS, stratify=y, random_state=random_state
+    )
+    return np.sort(np.asarray(chosen, dtype=np.int64))
+
+
+def _fit_large(  # noqa: PLR0917 - private helper, all arguments required
+    estimator: Any,
+    matrix: Any,
+    y: npt.NDArray[Any],
+    weights: npt.NDArray[np.float64] | None,
+    validated_rows: float,
+    random_state: int,
+) -> tuple[OutOfFoldCalibrated, npt.NDArray[np.int64]]:
+    """Fit the winner on all rows but a held-out part, and calibrate on that part."""
+    rows = np.arange(len(y))
+    held = min(CALIBRATION_ROWS, len(y) // 5)
+    fit, cal = train_test_split(rows, test_size=held, stratify=y, random_state=random_state)
+    base_iter = int(estimator.get_params()["max_iter"])
+    budget = max(base_iter // 10, round(base_iter * validated_rows / len(fit)))
+    estimator.set_params(max_iter=min(base_iter, budget))
+    estimator.fit(matrix[fit], y[fit], sample_weight=None if weights is None else weights[fit])
+    if set(y[cal].tolist()) != set(estimator.classes_.tolist()):
+        raise InvalidTicket("labels", "a level is too rare to calibrate; add examples of it")
+    scores = decision_scores(estimator, matrix[cal])
+    return OutOfFoldCalibrated.from_fitted(estimator, scores, y[cal]), cal
+
+
+def choose_prior_exponent(
+    model: PriorityModel, unseen_proba: Any, unseen_y: npt.NDArray[Any], shares: Sequence[float]
+) -> float:
+    """Pick how strongly the decision divides out the training prior; sets model.level_prior.
+
+    The suggestion weighs level k by 1 / share_k ** a before applying the costs. a = 0 trusts
+    the calibrated probabilities as they are (best when they are sharp), a = 1 treats every
+    level as equally likely (best when labels are noisy and probabilities flat, where rare
+    levels would otherwise never be suggested). `a` is chosen from PRIOR_EXPONENTS by the
+    macro-F1 of the cost-aware decision on rows the classifier did not see.
+
+    Returns:
+        The chosen exponent.
+    """
+    proba = model._to_scale_order(np.asarray(unseen_proba, dtype=np.float64))
+    truth = np.asarray(unseen_y, dtype=object)
+    prior = np.asarray(shares, dtype=np.float64)
+    best_score, best_exponent = -1.0, 0.0
+    for exponent in PRIOR_EXPONENTS:
+        model.level_prior = tuple((prior**exponent / np.sum(prior**exponent)).tolist())
+        chosen = np.asarray(model.levels, dtype=object)[model.decide(proba)]
+        score = float(f1_score(truth, chosen, average="macro"))
+        if score > best_score + 1e-9:
+            best_score, best_exponent = score, exponent
+    model.level_prior = tuple((prior**best_exponent / np.sum(prior**best_exponent)).tolist())
+    return best_exponent
 
 
 def level_shares(y: npt.ArrayLike, scale: PriorityScale) -> list[float]:
