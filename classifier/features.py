@@ -24,6 +24,9 @@ MISSING = "(missing)"
 
 # Exports often keep line breaks as literal backslash sequences; they would glue words together.
 _ESCAPES = re.compile(r"\\[nrt]")
+# Digits are folded to 0: ticket, invoice and phone numbers or clock times must not sway the
+# suggestion (and are often personal), while a number's length (5 vs 5000 users) still shows.
+_DIGITS = re.compile(r"\d")
 _TRUE = {"true", "yes", "y", "1", "t"}
 _FALSE = {"false", "no", "n", "0", "f"}
 
@@ -148,10 +151,10 @@ def clean_numbers(values: Any) -> npt.NDArray[np.float64]:
 
 
 def text_value(value: Any) -> str:
-    """One text cell as the model reads it."""
+    """One text cell as the model reads it (escapes -> spaces, every digit -> 0)."""
     if value is None or (not isinstance(value, str) and _is_missing(value)):
         return ""
-    return _ESCAPES.sub(" ", str(value))
+    return _DIGITS.sub("0", _ESCAPES.sub(" ", str(value)))
 
 
 def category_value(value: Any) -> str:
