@@ -24,6 +24,8 @@ import pandas as pd
 from training.settings import MlflowSettings
 
 if TYPE_CHECKING:
+    from mlflow.models import ModelSignature
+
     from classifier.model import PriorityModel
     from training.data import Dataset
 
@@ -182,14 +184,13 @@ def log_model(
     """
     import mlflow
     import mlflow.sklearn
-    from mlflow.models import infer_signature
 
     # cloudpickle, not MLflow's default skops: skops takes minutes on a TF-IDF vocabulary and
     # needs every custom type whitelisted. Serving loads `priority_model/` after a SHA-256
     # check instead; this pickled form is for MLflow tooling on a trusted store.
     logging.getLogger("mlflow.sklearn").setLevel(logging.ERROR)
-    sample = example.head(INPUT_EXAMPLE_ROWS)
-    signature = infer_signature(sample, model.pipeline.predict(sample))
+    sample = typed_example(example.head(INPUT_EXAMPLE_ROWS), model)
+    signature = model_signature(model)
     info = mlflow.sklearn.log_model(
         model.pipeline,
         name=LOGGED_MODEL_NAME,
@@ -200,6 +201,37 @@ def log_model(
     )
     mlflow.log_artifacts(str(saved_dir), artifact_path=PRIORITY_MODEL_ARTIFACT)
     return str(info.model_uri), getattr(info, "model_id", None)
+
+
+def model_signature(model: PriorityModel) -> ModelSignature:
+    """The input schema from the model's own columns, every one optional.
+
+    Inferring it from a few example rows would type a column by whatever those rows happen to
+    hold (an all-missing `stated_urgency` becomes a number), and `mlflow models serve` would
+    then refuse every ticket that states an urgency.
+    """
+    from mlflow.models import ModelSignature
+    from mlflow.types.schema import ColSpec, Schema, TensorSpec
+
+    spec = model.spec
+    strings = [*spec.text_columns, *spec.category_columns]
+    inputs: list[ColSpec | TensorSpec] = [ColSpec("string", n, required=False) for n in strings]
+    inputs += [ColSpec("double", name, required=False) for name in spec.numeric_columns]
+    return ModelSignature(inputs=Schema(inputs), outputs=Schema([ColSpec("string")]))
+
+
+def typed_example(frame: pd.DataFrame, model: PriorityModel) -> pd.DataFrame:
+    """Example rows cast to the signature's types: text and categories as str, numbers float."""
+    spec = model.spec
+    typed = pd.DataFrame(index=frame.index)
+    for name in [*spec.text_columns, *spec.category_columns]:
+        column = frame[name] if name in frame else pd.Series(None, index=frame.index)
+        typed[name] = [None if pd.isna(v) else str(v) for v in column.astype(object)]
+        typed[name] = typed[name].astype(object)
+    for name in spec.numeric_columns:
+        column = frame[name] if name in frame else pd.Series(None, index=frame.index)
+        typed[name] = pd.to_numeric(column, errors="coerce").astype("float64")
+    return typed
 
 
 def _requirements() -> list[str]:

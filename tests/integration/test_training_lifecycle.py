@@ -141,3 +141,39 @@ def test_promote_then_rollback_walks_back_through_champions(lifecycle: Lifecycle
         registry.rollback(settings)
     with pytest.raises(RegistryError, match="no such version"):
         registry.promote(settings, "42")
+
+
+def test_mlflow_pyfunc_form_accepts_tickets_with_or_without_optional_fields(
+    lifecycle: Lifecycle,
+) -> None:
+    import mlflow.pyfunc
+    import pandas as pd
+
+    mlflow.set_tracking_uri(lifecycle.settings.tracking_uri)
+    pyfunc = mlflow.pyfunc.load_model(f"models:/{lifecycle.settings.model_name}@champion")
+    inputs = pyfunc.metadata.get_input_schema().inputs
+    columns = [c.name for c in inputs]
+    types = {c.name: c.type.name for c in inputs}
+    # typed from the model's columns, not guessed from example rows that may lack a value
+    assert types["stated_urgency"] == types["tier"] == types["body"] == "string"
+    assert types["affected_users"] == "double"
+    assert not any(c.required for c in inputs)
+    full = {
+        "subject": "Nedbrud", "body": "Alt er nede, ingen kan logge ind", "language": "da",
+        "channel": "phone", "tier": "enterprise", "vip": "true", "stated_urgency": "critical",
+        "affected_users": 40.0, "monthly_value": 4200.0,
+    }  # fmt: skip
+    rows = pd.DataFrame(
+        [
+            {c: full.get(c) for c in columns},  # every field the ticket has, urgency stated
+            {c: full.get(c) if c in {"subject", "body"} else None for c in columns},  # text only
+        ]
+    )
+    for column in columns:  # MLflow's schema: strings as object, numbers as float
+        if rows[column].isna().all():
+            rows[column] = rows[column].astype(object)
+
+    levels = pyfunc.predict(rows)
+
+    assert len(levels) == 2
+    assert set(map(str, levels)) <= {"low", "medium", "high", "urgent"}
