@@ -6,7 +6,7 @@ files plus `registry.json` (version, run id and the SHA-256 the registry recorde
 unreachable the service starts from `current.json`; an artifact whose hash differs from the
 recorded one is refused, never unpickled.
 
-Every method here blocks (MLflow, disk, unpickling): the app runs them in a worker thread and
+Every method here blocks (registry, disk, unpickling): the app runs them in a worker thread and
 then swaps `current` in one assignment, so a request sees either the old or the new model.
 """
 
@@ -15,9 +15,13 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sqlite3
+import subprocess
+import sys
 import tempfile
 import threading
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,6 +38,8 @@ log = structlog.get_logger("serving.model_store")
 ARTIFACT_PATH = "priority_model"
 REGISTRY_FILE = "registry.json"
 CURRENT_FILE = "current.json"
+# The child process imports MLflow (~2 s) before it resolves or downloads anything.
+REGISTRY_TIMEOUT = 300.0
 
 
 class ServableModel(Protocol):
@@ -122,6 +128,72 @@ def _write_json(path: Path, payload: Mapping[str, Any]) -> None:
     os.replace(tmp, path)
 
 
+def _sqlite_path(uri: str) -> Path | None:
+    """The database file of a `sqlite:///` URI, else None."""
+    prefix = "sqlite:///"
+    if not uri.startswith(prefix) or uri[len(prefix) :] in ("", ":memory:"):
+        return None
+    return Path(uri[len(prefix) :])
+
+
+_ALIAS_SQL = (
+    "SELECT a.version, v.run_id FROM registered_model_aliases a JOIN model_versions v "
+    "ON v.name = a.name AND v.version = a.version WHERE a.name = ? AND a.alias = ?"
+)
+_TAGS_SQL = "SELECT key, value FROM model_version_tags WHERE name = ? AND version = ?"
+
+
+def _resolve_sqlite(path: Path, name: str, alias: str) -> RegistryVersion | None:
+    """The alias's version read from MLflow's SQLite tables; None when the alias is unset.
+
+    Raises:
+        sqlite3.Error: unreadable file or unknown schema (the caller then asks MLflow).
+    """
+    uri = path.resolve().as_uri() + "?mode=ro"
+    with closing(sqlite3.connect(uri, uri=True, timeout=5.0)) as db:
+        rows = db.execute(_ALIAS_SQL, (name, alias)).fetchall()
+        if not rows:
+            return None
+        if len(rows) > 1:  # several MLflow workspaces share the name: let MLflow decide
+            raise sqlite3.OperationalError(f"{len(rows)} rows for {name}@{alias}")
+        version, run_id = rows[0]
+        tags = dict(db.execute(_TAGS_SQL, (name, version)).fetchall())
+    return RegistryVersion(
+        name=name,
+        version=str(version),
+        run_id=str(tags.get("run_id") or run_id),
+        sha256=tags.get("sha256"),
+    )
+
+
+def _child(*args: str, timeout: float, where: str) -> dict[str, Any]:
+    """Run `python -m serving.fetch_model *args` and return its JSON answer.
+
+    Raises:
+        ModelNotReady: the child failed, timed out or answered nothing readable.
+    """
+    cmd = [sys.executable, "-m", "serving.fetch_model", *args]
+    try:
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise ModelNotReady(f"{where}: {type(exc).__name__}: {exc}") from exc
+    answer: dict[str, Any] | None = None
+    for line in reversed(done.stdout.splitlines()):
+        try:
+            parsed = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(parsed, dict):
+            answer = parsed
+            break
+    if answer is None:
+        tail = done.stderr.strip().splitlines()[-1:] or ["no output"]
+        raise ModelNotReady(f"{where}: registry helper exited {done.returncode}: {tail[0][:300]}")
+    if "error" in answer:
+        raise ModelNotReady(f"{where}: {answer['error']}")
+    return answer
+
+
 class ModelStore:
     """Holds the served model and knows how to find a newer or cached one.
 
@@ -150,6 +222,10 @@ class ModelStore:
     def resolve(self) -> RegistryVersion:
         """Ask the registry which version the alias points to.
 
+        A SQLite registry is read directly (read-only, stdlib `sqlite3`); any other registry,
+        or a SQLite schema this code does not know, is asked by MLflow in a child process
+        (`serving.fetch_model`), so the worker never imports MLflow.
+
         Raises:
             ModelNotReady: the registry is unreachable or the alias is not set.
         """
@@ -160,38 +236,47 @@ class ModelStore:
             raise ModelNotReady(
                 f"registry {ms.tracking_uri!r}: database file {missing} does not exist"
             )
-        from mlflow.tracking import MlflowClient
-
-        try:
-            client = MlflowClient(tracking_uri=ms.tracking_uri, registry_uri=ms.tracking_uri)
-            mv = client.get_model_version_by_alias(ms.model_name, ms.champion_alias)
-        except Exception as exc:  # MLflow raises many types; all mean "not now"
-            raise ModelNotReady(
-                f"registry {ms.tracking_uri!r}: cannot resolve {ms.model_name}@"
-                f"{ms.champion_alias}: {type(exc).__name__}: {str(exc)[:200]}"
-            ) from exc
-        tags = dict(mv.tags or {})
+        where = f"registry {ms.tracking_uri!r}: cannot resolve {ms.model_name}@{ms.champion_alias}"
+        path = _sqlite_path(ms.tracking_uri)
+        if path is not None:
+            try:
+                found = _resolve_sqlite(path, ms.model_name, ms.champion_alias)
+            except sqlite3.Error as exc:
+                log.info("registry_sqlite_fallback", problem=str(exc)[:200])
+            else:
+                if found is None:
+                    raise ModelNotReady(f"{where}: the alias is not set")
+                return found
+        answer = _child(
+            "resolve",
+            "--tracking-uri", ms.tracking_uri,
+            "--name", ms.model_name,
+            "--alias", ms.champion_alias,
+            timeout=REGISTRY_TIMEOUT, where=where,
+        )  # fmt: skip
         return RegistryVersion(
-            name=ms.model_name,
-            version=str(mv.version),
-            run_id=str(tags.get("run_id") or mv.run_id),
-            sha256=tags.get("sha256"),
+            name=str(answer["name"]),
+            version=str(answer["version"]),
+            run_id=str(answer["run_id"]),
+            sha256=answer.get("sha256"),
         )
 
     def _download(self, rv: RegistryVersion) -> Path:
         """Download the version's artifact folder into the cache (atomic rename)."""
-        import mlflow.artifacts
-
         target = self.model_dir / rv.version
         self.model_dir.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{rv.version}-", dir=self.model_dir))
         try:
-            local = mlflow.artifacts.download_artifacts(
-                artifact_uri=f"runs:/{rv.run_id}/{ARTIFACT_PATH}",
-                dst_path=str(staging),
-                tracking_uri=self.settings.mlflow.tracking_uri,
-            )
-            folder = Path(local)
+            answer = _child(
+                "download",
+                "--tracking-uri", self.settings.mlflow.tracking_uri,
+                "--run-id", rv.run_id,
+                "--artifact-path", ARTIFACT_PATH,
+                "--dst", str(staging),
+                timeout=REGISTRY_TIMEOUT,
+                where=f"download of {rv.name} version {rv.version} (run {rv.run_id})",
+            )  # fmt: skip
+            folder = Path(str(answer["path"]))
             _write_json(folder / REGISTRY_FILE, rv.__dict__)
             if target.exists():
                 shutil.rmtree(target)  # a refused (corrupt) copy; the fresh one replaces it

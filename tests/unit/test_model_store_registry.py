@@ -1,0 +1,52 @@
+"""The worker reads a SQLite MLflow registry directly, without importing MLflow."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from classifier.errors import ModelNotReady
+from serving.model_store import ModelStore, RegistryVersion
+from serving.settings import ModelSettings
+from training.settings import MlflowSettings
+
+SCHEMA = """
+CREATE TABLE registered_model_aliases (alias TEXT, version INTEGER, name TEXT);
+CREATE TABLE model_versions (name TEXT, version INTEGER, run_id TEXT);
+CREATE TABLE model_version_tags (key TEXT, value TEXT, name TEXT, version INTEGER);
+"""
+
+
+def _registry(path: Path, alias_version: int | None) -> None:
+    with sqlite3.connect(path) as db:
+        db.executescript(SCHEMA)
+        db.execute("INSERT INTO model_versions VALUES ('ticket-priority', 1, 'run1')")
+        db.execute("INSERT INTO model_versions VALUES ('ticket-priority', 2, 'run2')")
+        db.execute("INSERT INTO model_version_tags VALUES ('sha256', 'ab12', 'ticket-priority', 2)")
+        if alias_version is not None:
+            db.execute(
+                "INSERT INTO registered_model_aliases VALUES ('champion', ?, 'ticket-priority')",
+                (alias_version,),
+            )
+
+
+def _store(tmp_path: Path, db: Path) -> ModelStore:
+    settings = ModelSettings(
+        mlflow=MlflowSettings(tracking_uri=f"sqlite:///{db}"), cache_dir=tmp_path / "cache"
+    )
+    return ModelStore(settings)
+
+
+def test_the_alias_version_run_and_hash_are_read_from_the_sqlite_tables(tmp_path: Path) -> None:
+    db = tmp_path / "mlflow.db"
+    _registry(db, alias_version=2)
+    assert _store(tmp_path, db).resolve() == RegistryVersion("ticket-priority", "2", "run2", "ab12")
+
+
+def test_an_unset_alias_is_not_ready(tmp_path: Path) -> None:
+    db = tmp_path / "mlflow.db"
+    _registry(db, alias_version=None)
+    with pytest.raises(ModelNotReady, match="alias is not set"):
+        _store(tmp_path, db).resolve()
