@@ -139,26 +139,33 @@ def top_reasons(
     if count <= 0:
         return [() for _ in range(rows)]
     csr = matrix if sp.isspmatrix_csr(matrix) else sp.csr_matrix(matrix)
-    visible = names.visible
-    result: list[tuple[Reason, ...]] = []
-    for row in range(rows):
-        start, stop = csr.indptr[row], csr.indptr[row + 1]
-        index = csr.indices[start:stop]
-        values = csr.data[start:stop]
-        keep = visible[index]
-        index, values = index[keep], values[keep]
-        contrib = values * weights[chosen[row], index]
-        order = np.argsort(-np.abs(contrib), kind="stable")[:count]
-        result.append(
-            tuple(
-                Reason(
-                    _readable(names, int(index[k]), float(values[k])), round(float(contrib[k]), 4)
-                )
-                for k in order
-                if contrib[k] != 0
-            )
+    if not csr.has_sorted_indices:
+        csr = csr.sorted_indices()
+    # All rows at once: each stored entry's contribution to its row's chosen class, hidden
+    # columns and zeros dropped, then rows grouped with the largest |contribution| first
+    # (a stable sort: ties keep column order, as a per-row stable argsort would).
+    row_of = np.repeat(np.arange(rows, dtype=np.int64), np.diff(csr.indptr))
+    index = csr.indices.astype(np.int64, copy=False)
+    contrib = csr.data * weights[np.asarray(chosen, dtype=np.int64)[row_of], index]
+    keep = names.visible[index] & (contrib != 0)
+    row_of, index, contrib = row_of[keep], index[keep], contrib[keep]
+    values = csr.data[keep]
+    order = np.lexsort((-np.abs(contrib), row_of))
+    row_of, index, contrib, values = row_of[order], index[order], contrib[order], values[order]
+    starts = np.searchsorted(row_of, np.arange(rows + 1))
+    rank = np.arange(len(row_of)) - starts[row_of]
+    top = rank < count
+    picked_rows = row_of[top].tolist()
+    reasons = [
+        Reason(_readable(names, i, v), round(c, 4))
+        for i, v, c in zip(
+            index[top].tolist(), values[top].tolist(), contrib[top].tolist(), strict=True
         )
-    return result
+    ]
+    result: list[list[Reason]] = [[] for _ in range(rows)]
+    for row, reason in zip(picked_rows, reasons, strict=True):
+        result[row].append(reason)
+    return [tuple(r) for r in result]
 
 
 def _readable(names: FeatureNames, index: int, value: float) -> str:

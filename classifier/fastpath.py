@@ -9,8 +9,10 @@ tests/unit/test_model_fastpath.py checks that both produce the same matrix.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import repeat
 from typing import Any
 
 import numpy as np
@@ -20,7 +22,27 @@ from sklearn.compose import ColumnTransformer
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import Pipeline
 
-from classifier.features import category_value, number_value, text_value
+from classifier.features import MISSING, category_value, number_value, text_value
+
+# Per block, the non-zero entries of all records: row numbers, absolute columns, values.
+Entries = tuple[list[int], list[int], npt.NDArray[np.float64]]
+
+
+def _category(value: Any) -> str:
+    # `category_value` for the plain JSON types without its pandas missing-value check (which
+    # would import pandas into a serving worker); anything else takes the general path.
+    kind = type(value)
+    if kind is str:
+        return " ".join(value.strip().lower().split()) or MISSING
+    if value is None:
+        return MISSING
+    if kind is bool:
+        return "true" if value else "false"
+    if kind is int:
+        return str(value)
+    if kind is float and not math.isnan(value) and not value.is_integer():
+        return " ".join(str(value).lower().split())
+    return category_value(value)
 
 
 @dataclass(frozen=True)
@@ -33,26 +55,41 @@ class _TextBlock:
     sublinear: bool
     norm: str | None
 
-    def add(self, record: Mapping[str, Any], indices: list[int], values: list[float]) -> None:
-        counts: dict[int, int] = {}
-        for term in self.analyzer(text_value(record.get(self.column))):
-            index = self.vocabulary.get(term)
-            if index is not None:
-                counts[index] = counts.get(index, 0) + 1
-        if not counts:
-            return
-        keys = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
-        tf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
+    def entries(self, records: Sequence[Mapping[str, Any]]) -> Entries:
+        terms: list[str] = []
+        lengths: list[int] = []
+        for record in records:
+            found = self.analyzer(text_value(record.get(self.column)))
+            terms.extend(found)
+            lengths.append(len(found))
+        # Term -> column for every token of the batch in one pass (-1: not in the vocabulary),
+        # then count (row, column) pairs in numpy rather than a dict per record.
+        size = len(self.vocabulary)
+        index = np.fromiter(
+            map(self.vocabulary.get, terms, repeat(-1)), dtype=np.int64, count=len(terms)
+        )
+        row_of = np.repeat(np.arange(len(records), dtype=np.int64), lengths)
+        known = index >= 0
+        pairs, counts = np.unique(row_of[known] * size + index[known], return_counts=True)
+        if not len(pairs):
+            return [], [], np.zeros(0, dtype=np.float64)
+        row_array = pairs // size
+        key_array = pairs % size
+        rows = row_array.tolist()
+        tf = counts.astype(np.float64)
         if self.sublinear:
             tf = np.log(tf) + 1.0
         if self.idf is not None:
-            tf = tf * self.idf[keys]
-        if self.norm == "l2":
-            tf = tf / np.sqrt(np.sum(tf * tf))
-        elif self.norm == "l1":
-            tf = tf / np.sum(np.abs(tf))
-        indices.extend((keys + self.offset).tolist())
-        values.extend(tf.tolist())
+            tf = tf * self.idf[key_array]
+        if self.norm in ("l2", "l1"):
+            starts = np.flatnonzero(np.r_[True, row_array[1:] != row_array[:-1]])
+            sizes = np.diff(np.r_[starts, len(row_array)])
+            part = tf * tf if self.norm == "l2" else np.abs(tf)
+            totals = np.add.reduceat(part, starts)
+            if self.norm == "l2":
+                totals = np.sqrt(totals)
+            tf = tf / np.repeat(totals, sizes)
+        return rows, (key_array + self.offset).tolist(), tf
 
 
 @dataclass(frozen=True)
@@ -60,12 +97,17 @@ class _CategoryBlock:
     columns: tuple[str, ...]
     lookup: tuple[Mapping[str, int], ...]  # value -> absolute column, per input column
 
-    def add(self, record: Mapping[str, Any], indices: list[int], values: list[float]) -> None:
-        for column, lookup in zip(self.columns, self.lookup, strict=True):
-            index = lookup.get(category_value(record.get(column)))
-            if index is not None:
-                indices.append(index)
-                values.append(1.0)
+    def entries(self, records: Sequence[Mapping[str, Any]]) -> Entries:
+        rows: list[int] = []
+        cols: list[int] = []
+        pairs = tuple(zip(self.columns, self.lookup, strict=True))
+        for row, record in enumerate(records):
+            for column, lookup in pairs:
+                index = lookup.get(_category(record.get(column)))
+                if index is not None:
+                    rows.append(row)
+                    cols.append(index)
+        return rows, cols, np.ones(len(cols), dtype=np.float64)
 
 
 @dataclass(frozen=True)
@@ -77,23 +119,29 @@ class _NumberBlock:
     mean: npt.NDArray[np.float64]
     scale: npt.NDArray[np.float64]
 
-    def add(self, record: Mapping[str, Any], indices: list[int], values: list[float]) -> None:
-        raw = np.asarray([number_value(record.get(c)) for c in self.columns], dtype=np.float64)
+    def entries(self, records: Sequence[Mapping[str, Any]]) -> Entries:
+        raw = np.asarray(
+            [[number_value(record.get(c)) for c in self.columns] for record in records],
+            dtype=np.float64,
+        ).reshape(len(records), len(self.columns))
         missing = np.isnan(raw)
         logged = np.sign(raw) * np.log1p(np.abs(raw))
         filled = np.where(missing, self.fill, logged)
-        row = np.concatenate([filled, missing[self.indicator].astype(np.float64)])
-        scaled = (row - self.mean) / self.scale
-        nonzero = np.flatnonzero(scaled)
-        indices.extend((nonzero + self.offset).tolist())
-        values.extend(scaled[nonzero].tolist())
+        matrix = np.concatenate([filled, missing[:, self.indicator].astype(np.float64)], axis=1)
+        scaled = (matrix - self.mean) / self.scale
+        rows, cols = np.nonzero(scaled)
+        return rows.tolist(), (cols + self.offset).tolist(), scaled[rows, cols]
 
 
 Block = _TextBlock | _CategoryBlock | _NumberBlock
 
 
 class FastFeatures:
-    """Same output as the fitted feature step's `transform`, computed from records directly."""
+    """Same output as the fitted feature step's `transform`, computed from records directly.
+
+    Each block handles all records at once: Python only where it must look at strings
+    (tokens, category values), numpy for the arithmetic of the whole batch.
+    """
 
     def __init__(self, blocks: Sequence[Block], width: int) -> None:
         self.blocks = tuple(blocks)
@@ -116,17 +164,19 @@ class FastFeatures:
 
     def transform(self, records: Sequence[Mapping[str, Any]]) -> sp.csr_matrix:
         """The feature matrix (n_records, width) as CSR."""
-        indptr = [0]
-        indices: list[int] = []
-        values: list[float] = []
-        for record in records:
-            for block in self.blocks:
-                block.add(record, indices, values)
-            indptr.append(len(indices))
-        matrix = sp.csr_matrix(
-            (np.asarray(values, dtype=np.float64), np.asarray(indices, dtype=np.int32), indptr),
+        rows: list[int] = []
+        cols: list[int] = []
+        values: list[npt.NDArray[np.float64]] = []
+        for block in self.blocks:
+            r, c, v = block.entries(records)
+            rows.extend(r)
+            cols.extend(c)
+            values.append(v)
+        data = np.concatenate(values) if values else np.zeros(0, dtype=np.float64)
+        matrix = sp.coo_matrix(
+            (data, (np.asarray(rows, dtype=np.int32), np.asarray(cols, dtype=np.int32))),
             shape=(len(records), self.width),
-        )
+        ).tocsr()
         matrix.sum_duplicates()
         return matrix
 

@@ -30,6 +30,7 @@ from litestar.types import ControllerRouterHandler
 
 from serving.auth import Keyring
 from serving.errors import exception_handlers
+from serving.lean import defer_import, limit_malloc_arenas, release_free_memory
 from serving.logging import RequestLogMiddleware, configure_logging
 from serving.metrics import Metrics
 from serving.model_store import ModelStore
@@ -132,6 +133,7 @@ def _lifespan(runtime: Runtime, extra: Sequence[Lifespan]) -> Lifespan:
                 # would stall every request in flight (a p99 spike).
                 gc.collect()
                 gc.freeze()
+                release_free_memory()
                 yield
         finally:
             gc.unfreeze()
@@ -180,6 +182,11 @@ def create_app(
     Returns:
         The Litestar app. Rules and model load when its lifespan starts.
     """
+    if settings is None and runtime is None:
+        # The production factory (uvicorn): keep pandas unloaded unless something needs it
+        # (~65 MB per worker; see serving.lean). Must run before the model is imported.
+        defer_import("pandas")
+        limit_malloc_arenas()
     settings = settings or (runtime.settings if runtime else Settings.from_env())
     configure_logging(settings.log)
     runtime = runtime or build_runtime(settings)
