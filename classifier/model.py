@@ -171,20 +171,19 @@ class PriorityModel:
         proba = self._to_scale_order(self._classifier_proba(matrix))
         chosen = self.decide(proba)
         explanations = self._explain(matrix, chosen, reasons)
-        outputs = []
-        for row, level_index in enumerate(chosen):
-            probabilities = {
-                level: round(float(p), 6)
-                for level, p in zip(self.scale.levels, proba[row], strict=True)
-            }
+        outputs: list[ModelOutput] = []
+        levels = self.scale.levels
+        # Python floats (tolist) round exactly as float(numpy scalar) did, without the boxing.
+        for row, level_index in zip(proba.tolist(), chosen.tolist(), strict=True):
+            probabilities = {level: round(p, 6) for level, p in zip(levels, row, strict=True)}
             outputs.append(
                 ModelOutput(
-                    priority=self.scale.levels[level_index],
+                    priority=levels[level_index],
                     probabilities=probabilities,
-                    confidence=round(float(proba[row, level_index]), 6),
+                    confidence=round(row[level_index], 6),
                     model_name=self.name,
                     model_version=self.version,
-                    reasons=explanations[row],
+                    reasons=explanations[len(outputs)],
                 )
             )
         return outputs

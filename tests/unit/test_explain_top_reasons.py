@@ -41,3 +41,16 @@ def test_equal_contributions_keep_column_order_and_count_zero_gives_nothing() ->
         "users high",
     ]
     assert top_reasons(matrix, np.array([0]), weights, NAMES, 0) == [()]
+
+
+def test_a_large_batch_gets_the_same_reasons_as_rows_explained_one_by_one() -> None:
+    rng = np.random.default_rng(7)
+    dense = rng.normal(size=(40, 5)) * (rng.random(size=(40, 5)) < 0.6)
+    dense[3] = 0.0
+    dense[5, :2] = 1.0  # equal contributions: column order decides
+    matrix = sp.csr_matrix(dense)
+    chosen = rng.integers(0, 2, size=40)
+    together = top_reasons(matrix, chosen, WEIGHTS, NAMES, 2)
+    alone = [top_reasons(matrix[i], chosen[i : i + 1], WEIGHTS, NAMES, 2)[0] for i in range(40)]
+    assert together == alone
+    assert together[3] == ()

@@ -158,3 +158,11 @@ def test_predict_gives_the_probabilities_of_the_pipeline() -> None:
     got = np.asarray([[o.probabilities[level] for level in model.levels] for o in outputs])
     assert np.allclose(got, expected, atol=2e-6)  # predict() rounds to 6 decimals
     assert [o.priority for o in outputs] == model.predict_levels(to_frame(records, SPEC))
+
+
+def test_one_by_one_and_whole_batch_give_the_same_rows() -> None:
+    records = [*_records(generate_tickets(30, seed=5)), {}, _base() | {"body": None}]
+    fast = _fast(_model())
+    together = fast.transform(records).toarray()
+    alone = np.vstack([fast.transform([r]).toarray() for r in records])
+    assert np.allclose(together, alone, rtol=1e-12, atol=1e-12)
