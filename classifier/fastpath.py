@@ -31,6 +31,18 @@ _SMALL = 4
 Entries = tuple[list[int], list[int], npt.NDArray[np.float64]]
 
 
+def _number(value: Any) -> float:
+    # `number_value` for plain JSON numbers and null, the bulk of a batch; else the general path.
+    kind = type(value)
+    if kind is int:
+        return float(value)
+    if kind is float:
+        return value if math.isfinite(value) else math.nan
+    if value is None:
+        return math.nan
+    return number_value(value)
+
+
 def _category(value: Any) -> str:
     # `category_value` for the plain JSON types without its pandas missing-value check (which
     # would import pandas into a serving worker); anything else takes the general path.
@@ -163,7 +175,7 @@ class _NumberBlock:
 
     def entries(self, records: Sequence[Mapping[str, Any]]) -> Entries:
         raw = np.asarray(
-            [[number_value(record.get(c)) for c in self.columns] for record in records],
+            [[_number(record.get(c)) for c in self.columns] for record in records],
             dtype=np.float64,
         ).reshape(len(records), len(self.columns))
         missing = np.isnan(raw)

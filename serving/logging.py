@@ -70,7 +70,9 @@ class RequestLogMiddleware:
     ) -> None:
         self.app = app
         self.metrics = metrics
-        self.log = structlog.get_logger(logger_name)
+        # Bound now (after configure_logging): a lazy proxy would re-bind on every request.
+        self.log = structlog.get_logger(logger_name).bind()
+        self._latency: dict[tuple[str, str, str], Any] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != ScopeType.HTTP:
@@ -96,7 +98,11 @@ class RequestLogMiddleware:
             elapsed = time.perf_counter() - start
             route = str(scope.get("path_template") or _route_of(scope))
             method = scope.get("method", "")
-            self.metrics.request_seconds.labels(route, method, str(status)).observe(elapsed)
+            key = (route, method, str(status))
+            child = self._latency.get(key)
+            if child is None:  # one label lookup per route/method/status, not per request
+                child = self._latency[key] = self.metrics.request_seconds.labels(*key)
+            child.observe(elapsed)
             if route not in ("/health/live", "/health/ready", "/metrics"):
                 self.log.info(
                     "request",

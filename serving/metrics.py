@@ -79,12 +79,20 @@ class Metrics:
 
     def observe_decisions(self, decisions: Iterable[Decision]) -> None:
         """Count decisions, their rule fires and the model's confidence."""
+        # Count per label set first: one label lookup per set, not per ticket of a batch.
+        levels: dict[tuple[str, str], int] = {}
+        rules: dict[str, int] = {}
         for d in decisions:
-            self.decisions.labels(d.priority, d.source).inc()
+            key = (d.priority, d.source)
+            levels[key] = levels.get(key, 0) + 1
             for fired in d.rules_fired:
-                self.rules_fired.labels(fired.rule_id).inc()
+                rules[fired.rule_id] = rules.get(fired.rule_id, 0) + 1
             if d.model is not None:
                 self.confidence.observe(d.model.confidence)
+        for (priority, source), count in levels.items():
+            self.decisions.labels(priority, source).inc(count)
+        for rule_id, count in rules.items():
+            self.rules_fired.labels(rule_id).inc(count)
 
     def set_model(self, name: str | None, version: str | None, run_id: str | None) -> None:
         """Point the model info gauge at the served model (or none)."""

@@ -7,6 +7,7 @@ thread pool was measured to triple p99 latency under load (see README).
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -36,6 +37,21 @@ def default_decide() -> DecideFn:
     from classifier.decide import decide
 
     return decide
+
+
+def prediction_ids(count: int) -> list[str]:
+    """`count` random version-4 UUIDs as 32 hex digits, like `uuid.uuid4().hex`.
+
+    One `os.urandom` call for the whole batch instead of one UUID object per ticket.
+    """
+    if count == 1:
+        return [uuid.uuid4().hex]
+    raw = bytearray(os.urandom(16 * count))
+    for start in range(0, 16 * count, 16):
+        raw[start + 6] = (raw[start + 6] & 0x0F) | 0x40  # version 4
+        raw[start + 8] = (raw[start + 8] & 0x3F) | 0x80  # RFC 4122 variant
+    digits = raw.hex()
+    return [digits[i : i + 32] for i in range(0, 32 * count, 32)]
 
 
 @dataclass
@@ -119,7 +135,10 @@ class Runtime:
         decisions: list[Decision] = []
         results: list[DecisionOut | ClassifierError] = []
         stored: list[tuple[DecisionOut, TicketIn]] = []
-        for ticket, output, item in zip(tickets, model_outputs, wire, strict=True):
+        ids = prediction_ids(len(tickets))
+        for ticket, output, item, prediction_id in zip(
+            tickets, model_outputs, wire, ids, strict=True
+        ):
             try:
                 decision = decide(
                     ticket, output, rules.ruleset, now=now, degraded=degraded, shadow=shadow
@@ -129,7 +148,7 @@ class Runtime:
                 continue
             out = to_decision_out(
                 decision,
-                prediction_id=uuid.uuid4().hex,
+                prediction_id=prediction_id,
                 external_id=ticket.ticket_id,
                 rules_sha256=rules.sha256,
             )
