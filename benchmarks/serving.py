@@ -321,7 +321,7 @@ def query_records(count: int) -> list[dict[str, Any]]:
     from training.synthetic import generate_tickets
 
     frame = generate_tickets(rows=count, seed=11)
-    return [{k: _plain(v) for k, v in row.items()} for row in frame.to_dict(orient="records")]
+    return [{str(k): _plain(v) for k, v in row.items()} for row in frame.to_dict(orient="records")]
 
 
 CUSTOMER = ("customer_id", "tier", "vip", "account_age_days", "monthly_value", "open_tickets",
@@ -481,6 +481,9 @@ def run(args: argparse.Namespace, workdir: Path) -> None:
         results["this service"] = measure(port, pid, ours, args.seconds, args.repeats)
         tps, failed = batch_rate(port, headers, tickets, args.seconds, args.repeats)
         results["this service"]["batch_tps"] = tps
+        # The queue of predictions waiting for the review store grows with batches: report
+        # the memory after them too, and hold the goal against the larger figure.
+        results["this service"]["rss_after_batch"] = max(rss_mb(process_tree(pid)))
         results["this service"]["failures"] += failed
     same = "MLflow skipped"
     if not args.skip_mlflow:
@@ -505,6 +508,7 @@ ROWS = (
     ("16 conns: requests/s", "c16_rps"), ("16 conns: p50 (ms)", "c16_p50"),
     ("16 conns: p99 (ms)", "c16_p99"), ("server CPU per request (ms)", "cpu_ms"),
     ("RSS, largest process (MB)", "rss_mb"), ("RSS, all processes (MB)", "rss_total"),
+    ("RSS after batches (MB)", "rss_after_batch"),
     ("server processes", "processes"), ("batch endpoint tickets/s", "batch_tps"),
     ("failed requests", "failures"),
 )  # fmt: skip
@@ -512,13 +516,14 @@ ROWS = (
 
 def goals(ours: dict[str, float], mlflow: dict[str, float] | None, raw_one: float) -> list[str]:
     """The issue's goals as PASS/FAIL lines."""
+    rss = max(ours["rss_mb"], ours.get("rss_after_batch", 0.0))
     checks = [
         (f"server CPU per request {ours['cpu_ms']:.3f} ms <= raw single predict "
          f"{raw_one:.3f} + 0.3 ms", ours["cpu_ms"] <= raw_one + 0.3),
         (f"batch {ours['batch_tps']:,.0f} tickets/s >= 5,000", ours["batch_tps"] >= 5000),
         (f"p99 at 16 conns {ours['c16_p99']:.1f} ms <= 2.5 x p50 {ours['c16_p50']:.1f} ms",
          ours["c16_p99"] <= 2.5 * ours["c16_p50"]),
-        (f"RSS {ours['rss_mb']:.0f} MB <= 250 MB per worker", ours["rss_mb"] <= 250),
+        (f"RSS {rss:.0f} MB (largest, also after batches) <= 250 MB per worker", rss <= 250),
         (f"no failed requests ({ours['failures']:.0f})", ours["failures"] == 0),
     ]  # fmt: skip
     if mlflow is not None:
