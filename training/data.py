@@ -283,20 +283,24 @@ def _conflicts(frame: pd.DataFrame, labels: pd.Series, cols: ResolvedColumns) ->
         return []
     key = pd.util.hash_pandas_object(frame[list(cols.features)].astype(str), index=False)
     key.index = frame.index
-    per_key = labels.groupby(key).agg(lambda s: sorted(set(s)))
-    clashing = per_key[per_key.map(len) > 1]
+    distinct = labels.groupby(key).nunique()
+    clashing = distinct[distinct > 1].index
     if clashing.empty:
         return []
+    in_clash = key.isin(clashing)
     out: list[BadRow] = []
-    for value, group in key[key.isin(clashing.index)].groupby(key):
+    # Linear in the rows: a million-row export can hold groups of thousands of equal tickets.
+    for _, group in labels[in_clash].astype(str).groupby(key[in_clash]):
         rows = [int(r) for r in group.index]
-        for row in rows:
-            others = [r for r in rows if r != row][:5]
+        values = group.tolist()
+        levels = sorted(set(values))
+        first = rows[:6]
+        for row, value in zip(rows, values, strict=True):
+            others = [r for r in first if r != row][:5]
             out.append(
                 BadRow(
-                    row, "conflicting_label", cols.label, str(labels[row]),
-                    f"same text and attributes as rows {others} with labels "
-                    f"{clashing[value]}",
+                    row, "conflicting_label", cols.label, value,
+                    f"same text and attributes as rows {others} with labels {levels}",
                 )
             )  # fmt: skip
     return out
