@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
+from urllib.parse import unquote, urlparse
 
 import structlog
 
@@ -267,16 +268,13 @@ class ModelStore:
         self.model_dir.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{rv.version}-", dir=self.model_dir))
         try:
-            answer = _child(
-                "download",
-                "--tracking-uri", self.settings.mlflow.tracking_uri,
-                "--run-id", rv.run_id,
-                "--artifact-path", ARTIFACT_PATH,
-                "--dst", str(staging),
-                timeout=REGISTRY_TIMEOUT,
-                where=f"download of {rv.name} version {rv.version} (run {rv.run_id})",
-            )  # fmt: skip
-            folder = Path(str(answer["path"]))
+            local = self._local_artifact(rv)
+            if local is not None:
+                # A file artifact store next to a SQLite registry: a plain copy, no MLflow.
+                folder = staging / ARTIFACT_PATH
+                shutil.copytree(local, folder)
+            else:
+                folder = self._download_in_child(rv, staging)
             _write_json(folder / REGISTRY_FILE, rv.__dict__)
             if target.exists():
                 shutil.rmtree(target)  # a refused (corrupt) copy; the fresh one replaces it
@@ -284,6 +282,42 @@ class ModelStore:
         finally:
             shutil.rmtree(staging, ignore_errors=True)
         return target
+
+    def _local_artifact(self, rv: RegistryVersion) -> Path | None:
+        """The run's artifact folder when the registry is SQLite and artifacts are files."""
+        path = _sqlite_path(self.settings.mlflow.tracking_uri)
+        if path is None:
+            return None
+        try:
+            uri = path.resolve().as_uri() + "?mode=ro"
+            with closing(sqlite3.connect(uri, uri=True, timeout=5.0)) as db:
+                row = db.execute(
+                    "SELECT artifact_uri FROM runs WHERE run_uuid = ?", (rv.run_id,)
+                ).fetchone()
+        except sqlite3.Error as exc:
+            log.info("registry_sqlite_fallback", problem=str(exc)[:200])
+            return None
+        if not row or not isinstance(row[0], str):
+            return None
+        root = row[0]
+        if root.startswith("file://"):
+            root = unquote(urlparse(root).path)
+        elif "://" in root or ":" in root.split("/", 1)[0]:
+            return None  # a remote store (s3:, mlflow-artifacts:, ...): MLflow downloads it
+        folder = Path(root) / ARTIFACT_PATH
+        return folder if folder.is_dir() else None
+
+    def _download_in_child(self, rv: RegistryVersion, staging: Path) -> Path:
+        answer = _child(
+            "download",
+            "--tracking-uri", self.settings.mlflow.tracking_uri,
+            "--run-id", rv.run_id,
+            "--artifact-path", ARTIFACT_PATH,
+            "--dst", str(staging),
+            timeout=REGISTRY_TIMEOUT,
+            where=f"download of {rv.name} version {rv.version} (run {rv.run_id})",
+        )  # fmt: skip
+        return Path(str(answer["path"]))
 
     def _load_dir(self, path: Path, rv: RegistryVersion, source: str) -> LoadedModel:
         model = self.loader(path, rv.sha256)

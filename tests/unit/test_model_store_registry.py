@@ -50,3 +50,19 @@ def test_an_unset_alias_is_not_ready(tmp_path: Path) -> None:
     _registry(db, alias_version=None)
     with pytest.raises(ModelNotReady, match="alias is not set"):
         _store(tmp_path, db).resolve()
+
+
+def test_a_file_artifact_store_is_copied_into_the_cache_without_mlflow(tmp_path: Path) -> None:
+    db = tmp_path / "mlflow.db"
+    _registry(db, alias_version=2)
+    artifacts = tmp_path / "mlartifacts" / "run2" / "artifacts"
+    (artifacts / "priority_model").mkdir(parents=True)
+    (artifacts / "priority_model" / "model.json").write_text("{}", encoding="utf-8")
+    with sqlite3.connect(db) as conn:
+        conn.execute("CREATE TABLE runs (run_uuid TEXT, artifact_uri TEXT)")
+        conn.execute("INSERT INTO runs VALUES ('run2', ?)", (artifacts.as_uri(),))
+    store = _store(tmp_path, db)
+    folder = store._download(store.resolve())
+    assert folder == tmp_path / "cache" / "ticket-priority" / "2"
+    assert (folder / "model.json").read_text(encoding="utf-8") == "{}"
+    assert '"sha256": "ab12"' in (folder / "registry.json").read_text(encoding="utf-8")
