@@ -18,6 +18,9 @@ from classifier.decision import ModelOutput
 from classifier.schema import Ticket
 from classifier.text import Doc, Phrase, PhraseIndex, guess_language
 
+Test = Callable[["Facts"], str | None]
+_NUMBERS = (int, float)
+
 
 class Facts:
     """What conditions may look at for one decision, computed on first use."""
@@ -63,6 +66,10 @@ class Condition:
     def describe(self) -> str:  # pragma: no cover - abstract
         """A short human description, used in `not` reasons and `rules explain`."""
         raise NotImplementedError
+
+    def compile(self) -> Test:
+        """A function equivalent to `test`, built once at load time for decide()'s hot loop."""
+        return self.test
 
 
 @dataclass(frozen=True)
@@ -111,6 +118,26 @@ class PhraseCond(Condition):
             if phrase.matches(doc, index, self.part):
                 return reason  # type: ignore[no-any-return]
         return None
+
+    def compile(self) -> Test:
+        """`test` with its lookups bound once."""
+        keys: frozenset[tuple[str, ...]] = self._keys  # type: ignore[attr-defined]
+        first: dict[tuple[str, ...], tuple[int, str]] = self._first  # type: ignore[attr-defined]
+        others: tuple[tuple[Phrase, str], ...] = self._others  # type: ignore[attr-defined]
+        part = self.part
+
+        def test(facts: Facts) -> str | None:
+            doc = facts.doc
+            if keys:
+                hits = keys.intersection(doc.found(facts.index, part))
+                if hits:
+                    return min([first[k] for k in hits])[1]
+            for phrase, reason in others:
+                if phrase.matches(doc, facts.index, part):
+                    return reason
+            return None
+
+        return test
 
     def describe(self) -> str:
         """Describe."""
@@ -177,6 +204,21 @@ class InCond(Condition):
             return f"{self.fact} = {value!r}"
         return None
 
+    def compile(self) -> Test:
+        """`test` with its lookups bound once."""
+        get, values, fact = self.get, self.values, self.fact
+
+        def test(facts: Facts) -> str | None:
+            value = get(facts)
+            if value is None:
+                return None
+            text = value if type(value) is str else str(value)
+            if text in values or text.casefold() in values:
+                return f"{fact} = {value!r}"
+            return None
+
+        return test
+
     def describe(self) -> str:
         """Describe."""
         return f"{self.fact} in {sorted(self.values)}"
@@ -195,6 +237,10 @@ class LanguageCond(InCond):
             return reason + " (detected)"
         return reason
 
+    def compile(self) -> Test:
+        """The plain `test` (InCond's compiled form would drop "(detected)")."""
+        return self.test
+
 
 @dataclass(frozen=True)
 class BoolCond(Condition):
@@ -208,6 +254,16 @@ class BoolCond(Condition):
         """E.g. "customer.vip = True"."""
         got = self.get(facts)
         return f"{self.fact} = {got}" if got is not None and bool(got) is self.value else None
+
+    def compile(self) -> Test:
+        """`test` with its lookups bound once."""
+        get, value, fact = self.get, self.value, self.fact
+
+        def test(facts: Facts) -> str | None:
+            got = get(facts)
+            return f"{fact} = {got}" if got is not None and bool(got) is value else None
+
+        return test
 
     def describe(self) -> str:
         """Describe."""
@@ -242,6 +298,21 @@ class NumCond(Condition):
         if self.op(value, self.threshold):  # type: ignore[arg-type]
             return f"{self.fact} = {value:g} {self.symbol} {self.threshold:g}"
         return None
+
+    def compile(self) -> Test:
+        """`test` with its lookups bound once."""
+        get, op, threshold, fact, symbol = self.get, self.op, self.threshold, self.fact, self.symbol
+        numbers = _NUMBERS
+
+        def test(facts: Facts) -> str | None:
+            value = get(facts)
+            if type(value) not in numbers:  # None, bools and text never compare
+                return None
+            if op(value, threshold):  # type: ignore[arg-type]
+                return f"{fact} = {value:g} {symbol} {threshold:g}"
+            return None
+
+        return test
 
     def describe(self) -> str:
         """Describe."""
@@ -336,6 +407,32 @@ class AllCond(Condition):
             reasons.append(reason)
         return " and ".join(reasons)
 
+    def compile(self) -> Test:
+        """The children's compiled tests, chained."""
+        kids = tuple(c.compile() for c in self.children)
+        if len(kids) == 2:  # the common case, without a loop
+            a, b = kids
+
+            def test2(facts: Facts) -> str | None:
+                first = a(facts)
+                if first is None:
+                    return None
+                second = b(facts)
+                return None if second is None else f"{first} and {second}"
+
+            return test2
+
+        def test(facts: Facts) -> str | None:
+            reasons: list[str] = []
+            for kid in kids:
+                reason = kid(facts)
+                if reason is None:
+                    return None
+                reasons.append(reason)
+            return " and ".join(reasons)
+
+        return test
+
     def describe(self) -> str:
         """Describe."""
         return " and ".join(_wrap(c) for c in self.children)
@@ -359,6 +456,27 @@ class AnyCond(Condition):
             if reason is not None:
                 return reason
         return None
+
+    def compile(self) -> Test:
+        """The children's compiled tests, first holding one wins."""
+        kids = tuple(c.compile() for c in self.children)
+        if len(kids) == 2:  # the common case, without a loop
+            a, b = kids
+
+            def test2(facts: Facts) -> str | None:
+                reason = a(facts)
+                return b(facts) if reason is None else reason
+
+            return test2
+
+        def test(facts: Facts) -> str | None:
+            for kid in kids:
+                reason = kid(facts)
+                if reason is not None:
+                    return reason
+            return None
+
+        return test
 
     def describe(self) -> str:
         """Describe."""

@@ -91,7 +91,7 @@ class RuleSet:
     def __post_init__(self) -> None:
         # decide() runs only the rules that can fire: those without a phrase gate, plus those
         # with a gate phrase present in the ticket (found through `gated_by`, phrase -> rules).
-        object.__setattr__(self, "plan", tuple((r.when.test, r) for r in self.rules))
+        object.__setattr__(self, "plan", tuple((r.when.compile(), r) for r in self.rules))
         object.__setattr__(self, "rank", {name: i for i, name in enumerate(self.scale.levels)})
         ungated = frozenset(i for i, r in enumerate(self.rules) if r.gate is None)
         gated_by: dict[tuple[str, ...], set[int]] = {}
