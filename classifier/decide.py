@@ -22,13 +22,13 @@ Semantics (deterministic; rules run in file order):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from classifier.conditions import Facts
 from classifier.decision import Decision, FiredRule, ModelOutput, Source
-from classifier.rules import Rule, RuleSet
+from classifier.rules import NO_CEILING, Rule, RuleSet
 from classifier.schema import Ticket
 from classifier.sla import due_times
 
@@ -44,60 +44,6 @@ class RuleTrace:
     fired: bool
     reason: str
     skipped: bool = False  # after a `stop`
-
-
-class _Outcome:
-    """What the fired rules have done so far; `final()` applies the documented semantics."""
-
-    __slots__ = (
-        "ceiling", "ceiling_rule", "fired", "floor", "floor_rule", "level", "level_rule",
-        "policy", "rank", "review", "tags",
-    )  # fmt: skip
-
-    def __init__(self, start: str, rank: Mapping[str, int]) -> None:
-        self.rank = rank
-        self.level: str = start
-        self.level_rule: str | None = None
-        self.floor: str | None = None
-        self.ceiling: str | None = None
-        self.floor_rule: str | None = None
-        self.ceiling_rule: str | None = None
-        self.policy: str | None = None
-        self.review = False
-        self.tags: list[str] = []
-        self.fired: list[FiredRule] = []
-
-    def apply(self, rule: Rule, reason: str) -> None:
-        then, rank = rule.then, self.rank
-        record = rule.fired_cache.get(reason)
-        if record is None:
-            record = FiredRule(rule.id, reason, then.labels)
-            if len(rule.fired_cache) < _FIRED_CACHE_LIMIT:
-                rule.fired_cache[reason] = record
-        self.fired.append(record)
-        if then.set is not None:
-            self.level, self.level_rule = then.set, rule.id
-        if then.at_least is not None and (
-            self.floor is None or rank[then.at_least] > rank[self.floor]
-        ):
-            self.floor, self.floor_rule = then.at_least, rule.id
-        if then.at_most is not None and (
-            self.ceiling is None or rank[then.at_most] < rank[self.ceiling]
-        ):
-            self.ceiling, self.ceiling_rule = then.at_most, rule.id
-        if then.policy is not None:
-            self.policy = then.policy
-        self.review = self.review or then.require_review
-        self.tags.extend(t for t in then.tags if t not in self.tags)
-
-    def final(self) -> tuple[str, str | None]:
-        """The clamped level and the rule that fixed it; a floor beats a lower ceiling."""
-        level, rule, rank = self.level, self.level_rule, self.rank
-        if self.ceiling is not None and rank[level] > rank[self.ceiling]:
-            level, rule = self.ceiling, self.ceiling_rule
-        if self.floor is not None and rank[level] < rank[self.floor]:
-            level, rule = self.floor, self.floor_rule
-        return level, rule
 
 
 def _start(ticket: Ticket, now: datetime | None) -> datetime:
@@ -125,6 +71,81 @@ def trace_rules(
         else:
             stopped = rule.then.stop
             yield RuleTrace(rule, True, reason)
+
+
+def _record(rule: Rule, reason: str) -> FiredRule:
+    """A new FiredRule, remembered on the rule (reasons repeat; the cache is bounded)."""
+    record = FiredRule(rule.id, reason, rule.then.labels)
+    if len(rule.fired_cache) < _FIRED_CACHE_LIMIT:
+        rule.fired_cache[reason] = record
+    return record
+
+
+def _clamp(
+    ruleset: RuleSet,
+    start: tuple[str, str | None],
+    floor_by: tuple[int, str],
+    ceiling_by: tuple[int, str],
+) -> tuple[str, str | None]:
+    """The level clamped into [floor, ceiling] (ranks) and the rule that fixed it.
+
+    A floor beats a lower ceiling.
+    """
+    (level, level_rule), (floor, floor_rule), (ceiling, ceiling_rule) = start, floor_by, ceiling_by
+    rank, names = ruleset.rank, ruleset.scale.levels
+    if ceiling != NO_CEILING and rank[level] > ceiling:
+        level, level_rule = names[ceiling], ceiling_rule
+    if floor >= 0 and rank[level] < floor:
+        level, level_rule = names[floor], floor_rule
+    return level, level_rule
+
+
+_Result = tuple[str, str | None, str | None, bool, list[str], list[FiredRule]]
+
+
+def _run_rules(facts: Facts, ruleset: RuleSet, start_level: str) -> _Result:
+    """Run the rules that can fire, in file order, and clamp the level (module docstring)."""
+    plan = ruleset.plan
+    order: Iterable[int] = range(len(plan))
+    if ruleset.gated_by:
+        gated_by, none = ruleset.gated_by, _NO_RULES
+        found = facts.doc.found(ruleset.index)
+        order = sorted(ruleset.ungated.union(*[gated_by.get(k, none) for k in found]))
+    # The fired rules' effects, kept in locals (see the module docstring for the semantics).
+    # Floors and ceilings are ranks; -1 and NO_CEILING mean "none yet".
+    level, level_rule = start_level, None
+    floor, floor_rule = -1, ""
+    ceiling, ceiling_rule = NO_CEILING, ""
+    policy: str | None = None
+    review = False
+    tags: list[str] = []
+    fired: list[FiredRule] = []
+    for i in order:
+        test, rule, set_level, at_least, at_most, chosen_policy, wants_review, add, stop = plan[i]
+        reason = test(facts)
+        if reason is None:
+            continue
+        record = rule.fired_cache.get(reason)
+        fired.append(record if record is not None else _record(rule, reason))
+        if set_level is not None:
+            level, level_rule = set_level, rule.id
+        if at_least > floor:
+            floor, floor_rule = at_least, rule.id
+        if at_most < ceiling:
+            ceiling, ceiling_rule = at_most, rule.id
+        if chosen_policy is not None:
+            policy = chosen_policy
+        if wants_review:
+            review = True
+        for tag in add:
+            if tag not in tags:
+                tags.append(tag)
+        if stop:
+            break
+    level, level_rule = _clamp(
+        ruleset, (level, level_rule), (floor, floor_rule), (ceiling, ceiling_rule)
+    )
+    return level, level_rule, policy, review, tags, fired
 
 
 def decide(
@@ -162,21 +183,7 @@ def decide(
         start_level = scale.default
     created = _start(ticket, now)
     facts = Facts(ticket, model, ruleset.index, created)
-    outcome = _Outcome(start_level, ruleset.rank)
-    plan = ruleset.plan
-    order: Iterable[int] = range(len(plan))
-    if ruleset.gated_by:
-        gated_by, none = ruleset.gated_by, _NO_RULES
-        found = facts.doc.found(ruleset.index)
-        order = sorted(ruleset.ungated.union(*[gated_by.get(k, none) for k in found]))
-    for i in order:
-        test, rule = plan[i]
-        reason = test(facts)
-        if reason is not None:
-            outcome.apply(rule, reason)
-            if rule.then.stop:
-                break
-    level, level_rule = outcome.final()
+    level, level_rule, policy, review, tags, fired = _run_rules(facts, ruleset, start_level)
 
     source: Source
     if level != start_level:
@@ -185,7 +192,7 @@ def decide(
         source, rule_id = ("model" if model is not None else "default"), None
 
     sla = None
-    chosen = outcome.policy or ruleset.default_policy
+    chosen = policy or ruleset.default_policy
     if chosen:
         sla = due_times(
             ruleset.policies[chosen], level, ruleset.calendars, created, ticket.customer.calendar
@@ -195,10 +202,10 @@ def decide(
         source=source,
         rule_id=rule_id,
         model=model_output,
-        rules_fired=tuple(outcome.fired),
+        rules_fired=tuple(fired),
         sla=sla,
-        review_required=outcome.review,
-        tags_added=tuple(outcome.tags),
+        review_required=review,
+        tags_added=tuple(tags),
         degraded=degraded,
         shadow_model_priority=model_output.priority if shadow and model_output else None,
     )

@@ -53,6 +53,26 @@ class Rule:
     fired_cache: dict[str, FiredRule] = field(default_factory=dict, compare=False, repr=False)
 
 
+# What decide() needs of one rule, unpacked once at load time: the compiled test, the rule,
+# its `set` level, its floor and ceiling as ranks (-1 / a large number when absent), policy,
+# require_review, tags and stop.
+Step = tuple[
+    Callable[[Facts], str | None], Rule, str | None, int, int, str | None, bool,
+    tuple[str, ...], bool,
+]  # fmt: skip
+NO_CEILING = 1 << 30
+
+
+def _step(rule: Rule, rank: Mapping[str, int]) -> Step:
+    then = rule.then
+    floor = rank[then.at_least] if then.at_least is not None else -1
+    ceiling = rank[then.at_most] if then.at_most is not None else NO_CEILING
+    return (
+        rule.when.compile(), rule, then.set, floor, ceiling, then.policy, then.require_review,
+        then.tags, then.stop,
+    )  # fmt: skip
+
+
 @dataclass(frozen=True)
 class RuleSet:
     """A validated rules file, ready for `decide()`.
@@ -79,9 +99,7 @@ class RuleSet:
     business_calendar: str | None = None
     index: PhraseIndex = field(default_factory=lambda: PhraseIndex(()), compare=False)
     disabled: tuple[str, ...] = ()
-    plan: tuple[tuple[Callable[[Facts], str | None], Rule], ...] = field(
-        init=False, repr=False, compare=False
-    )
+    plan: tuple[Step, ...] = field(init=False, repr=False, compare=False)
     rank: Mapping[str, int] = field(init=False, repr=False, compare=False)
     ungated: frozenset[int] = field(init=False, repr=False, compare=False)
     gated_by: Mapping[tuple[str, ...], frozenset[int]] = field(
@@ -91,8 +109,9 @@ class RuleSet:
     def __post_init__(self) -> None:
         # decide() runs only the rules that can fire: those without a phrase gate, plus those
         # with a gate phrase present in the ticket (found through `gated_by`, phrase -> rules).
-        object.__setattr__(self, "plan", tuple((r.when.compile(), r) for r in self.rules))
-        object.__setattr__(self, "rank", {name: i for i, name in enumerate(self.scale.levels)})
+        rank = {name: i for i, name in enumerate(self.scale.levels)}
+        object.__setattr__(self, "plan", tuple(_step(r, rank) for r in self.rules))
+        object.__setattr__(self, "rank", rank)
         ungated = frozenset(i for i, r in enumerate(self.rules) if r.gate is None)
         gated_by: dict[tuple[str, ...], set[int]] = {}
         for i, rule in enumerate(self.rules):
