@@ -10,8 +10,8 @@ demo: $(STAMP)
 	$(BIN)/ticket-priority demo
 
 test: $(STAMP)
-	$(BIN)/ruff check classifier training serving tests benchmarks
-	$(BIN)/ruff format --check classifier training serving tests benchmarks
+	$(BIN)/ruff check --no-cache classifier training serving tests benchmarks
+	$(BIN)/ruff format --no-cache --check classifier training serving tests benchmarks
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -p no:cacheprovider -n 2 --timeout 600
 

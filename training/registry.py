@@ -19,9 +19,10 @@ from training.settings import MlflowSettings
 from training.tracking import PRIORITY_MODEL_ARTIFACT, configure
 
 if TYPE_CHECKING:
-    from classifier.model import PriorityModel
     from mlflow import MlflowClient
     from mlflow.entities.model_registry import ModelVersion
+
+    from classifier.model import PriorityModel
 
 CHALLENGER = "challenger"
 PREVIOUS_CHAMPION = "previous-champion"
@@ -269,6 +270,7 @@ def load_version(settings: MlflowSettings, ref: str) -> tuple[PriorityModel, Mod
         RegistryError: the version or alias does not exist, or it lacks a `sha256` tag.
     """
     import mlflow
+
     from classifier.model import PriorityModel
 
     name, alias, number = parse_model_ref(ref, settings)
