@@ -36,6 +36,8 @@ _UNSPACED = re.compile(
     "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]"
 )
 _ASCII_SPLIT = {c: " " for c in range(128) if not (chr(c).isalnum() or chr(c) == "_")}
+# The same as a bytes table: bytes.translate is several times faster than str.translate.
+_ASCII_SPLIT_BYTES = bytes(32 if c in _ASCII_SPLIT else c for c in range(256))
 
 
 @cache
@@ -82,7 +84,7 @@ def normalise(text: str) -> str:
 def words(normalised: str) -> list[str]:
     """Words of already normalised text (letters, digits, marks; anything else separates)."""
     if normalised.isascii():
-        return normalised.translate(_ASCII_SPLIT).split()
+        return normalised.encode("ascii").translate(_ASCII_SPLIT_BYTES).decode("ascii").split()
     return _word_re().findall(normalised)
 
 
@@ -92,7 +94,7 @@ class Doc:
     Parts are `text` (subject and body), `subject` and `body`.
     """
 
-    __slots__ = ("_found", "_joined", "_norm", "_words", "body", "subject")
+    __slots__ = ("_found", "_joined", "_list", "_norm", "_words", "body", "subject")
 
     def __init__(self, subject: str, body: str) -> None:
         """Wrap raw subject and body; nothing is computed until asked for."""
@@ -100,6 +102,7 @@ class Doc:
         self.body = body
         self._norm: dict[str, str] = {}
         self._words: dict[str, frozenset[str]] = {}
+        self._list: dict[str, list[str]] = {}
         self._joined: dict[str, str] = {}
         self._found: dict[tuple[int, str], frozenset[tuple[str, ...]]] = {}
 
@@ -117,18 +120,25 @@ class Doc:
             hit = self._norm[part] = normalise(raw)
         return hit
 
+    def word_list(self, part: str = "text") -> list[str]:
+        """The words of the part in order (do not modify the list)."""
+        hit = self._list.get(part)
+        if hit is None:
+            hit = self._list[part] = words(self.norm(part))
+        return hit
+
     def words(self, part: str = "text") -> frozenset[str]:
         """The set of words in the part."""
         hit = self._words.get(part)
         if hit is None:
-            hit = self._words[part] = frozenset(words(self.norm(part)))
+            hit = self._words[part] = frozenset(self.word_list(part))
         return hit
 
     def joined(self, part: str = "text") -> str:
         """The part's words joined by single spaces, padded: " word word "."""
         hit = self._joined.get(part)
         if hit is None:
-            hit = self._joined[part] = " " + " ".join(words(self.norm(part))) + " "
+            hit = self._joined[part] = " " + " ".join(self.word_list(part)) + " "
         return hit
 
     def found(self, index: PhraseIndex, part: str = "text") -> frozenset[tuple[str, ...]]:
@@ -212,15 +222,17 @@ class PhraseIndex:
         self._multi = multi
         self._multi_first = frozenset(multi)
         self._firsts = self._single | self._multi_first
+        # Every word any phrase uses: intersecting a ticket's word list with this is cheaper
+        # than building the ticket's word set, and still tells which phrase words occur.
+        self._vocab = self._firsts.union(*(needed for m in multi.values() for _, needed, _ in m))
 
     def scan(self, doc: Doc, part: str = "text") -> frozenset[tuple[str, ...]]:
         """Every indexed phrase that occurs in the part of the document."""
-        present = doc.words(part)
-        hits = self._firsts & present
-        if not hits:
+        present = self._vocab.intersection(doc.word_list(part))
+        if not present:
             return frozenset()
-        found: set[tuple[str, ...]] = {(w,) for w in hits & self._single}
-        for first in hits & self._multi_first:
+        found: set[tuple[str, ...]] = {(w,) for w in present & self._single}
+        for first in present & self._multi_first:
             for key, needed, needle in self._multi[first]:
                 if needed <= present and needle in doc.joined(part):
                     found.add(key)
