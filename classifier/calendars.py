@@ -44,7 +44,7 @@ def to_us(moment: datetime) -> int:
 
 def from_us(us: int) -> datetime:
     """The UTC datetime for microseconds since the epoch."""
-    return _EPOCH + timedelta(microseconds=us)
+    return _EPOCH + timedelta(0, 0, us)  # positional: measurably faster than the keyword
 
 
 @dataclass(frozen=True)
@@ -168,10 +168,13 @@ class BusinessCalendar:
     def add_many(self, start: datetime, amounts: tuple[timedelta, ...]) -> tuple[datetime, ...]:
         """`add` for several amounts from the same start in one walk over the calendar."""
         t = to_us(start)
-        if self.is_always_open:
+        if self._plain:
             return tuple(from_us(t + max(a // _US, 0)) for a in amounts)
-        out = [from_us(t)] * len(amounts)
-        wanted = sorted((a // _US, i) for i, a in enumerate(amounts) if a > _ZERO)
+        wanted = sorted([(a // _US, i) for i, a in enumerate(amounts) if a > _ZERO])
+        # Amounts of zero or less are due at the start; every other slot is filled below.
+        out: list[datetime] = (
+            [from_us(t)] * len(amounts) if len(wanted) < len(amounts) else [start] * len(amounts)
+        )
         if not wanted:
             return tuple(out)
         pending = iter(wanted)

@@ -25,7 +25,7 @@ _NUMBERS = (int, float)
 class Facts:
     """What conditions may look at for one decision, computed on first use."""
 
-    __slots__ = ("_doc", "_language", "created", "index", "model", "ticket")
+    __slots__ = ("_doc", "_found", "_language", "created", "index", "model", "ticket")
 
     def __init__(
         self, ticket: Ticket, model: ModelOutput | None, index: PhraseIndex, created: datetime
@@ -37,6 +37,16 @@ class Facts:
         self.created = created
         self._doc: Doc | None = None
         self._language: str | None = ""
+        self._found: frozenset[tuple[str, ...]] | None = None
+
+    def found(self, part: str = "text") -> frozenset[tuple[str, ...]]:
+        """Whole-word phrases of the rule set's index present in a part of the ticket's text."""
+        if part == "text":
+            hit = self._found
+            if hit is None:
+                hit = self._found = self.doc.found(self.index)
+            return hit
+        return self.doc.found(self.index, part)
 
     @property
     def language(self) -> str | None:
@@ -127,13 +137,12 @@ class PhraseCond(Condition):
         part = self.part
 
         def test(facts: Facts) -> str | None:
-            doc = facts.doc
             if keys:
-                hits = keys.intersection(doc.found(facts.index, part))
+                hits = keys.intersection(facts.found(part))
                 if hits:
                     return min([first[k] for k in hits])[1]
             for phrase, reason in others:
-                if phrase.matches(doc, facts.index, part):
+                if phrase.matches(facts.doc, facts.index, part):
                     return reason
             return None
 

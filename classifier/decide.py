@@ -109,7 +109,7 @@ def _run_rules(facts: Facts, ruleset: RuleSet, start_level: str) -> _Result:
     order: Iterable[int] = range(len(plan))
     if ruleset.gated_by:
         gated_by, none = ruleset.gated_by, _NO_RULES
-        found = facts.doc.found(ruleset.index)
+        found = facts.found()
         order = sorted(ruleset.ungated.union(*[gated_by.get(k, none) for k in found]))
     # The fired rules' effects, kept in locals (see the module docstring for the semantics).
     # Floors and ceilings are ranks; -1 and NO_CEILING mean "none yet".
