@@ -32,7 +32,6 @@ from classifier.rules import NO_CEILING, Rule, RuleSet
 from classifier.schema import Ticket
 from classifier.sla import due_times
 
-_NO_RULES: frozenset[int] = frozenset()
 _FIRED_CACHE_LIMIT = 256  # distinct reasons remembered per rule (numeric values vary)
 
 
@@ -105,12 +104,12 @@ _Result = tuple[str, str | None, str | None, bool, list[str], list[FiredRule]]
 
 def _run_rules(facts: Facts, ruleset: RuleSet, start_level: str) -> _Result:
     """Run the rules that can fire, in file order, and clamp the level (module docstring)."""
-    plan = ruleset.plan
+    plan, tests = ruleset.plan, ruleset.tests
     order: Iterable[int] = range(len(plan))
-    if ruleset.gated_by:
-        gated_by, none = ruleset.gated_by, _NO_RULES
-        found = facts.found()
-        order = sorted(ruleset.ungated.union(*[gated_by.get(k, none) for k in found]))
+    gated_by = ruleset.gated_by
+    if gated_by:
+        gates = [gated_by[k] for k in facts.found() if k in gated_by]
+        order = sorted(ruleset.ungated.union(*gates)) if gates else ruleset.ungated_order
     # The fired rules' effects, kept in locals (see the module docstring for the semantics).
     # Floors and ceilings are ranks; -1 and NO_CEILING mean "none yet".
     level, level_rule = start_level, None
@@ -121,10 +120,10 @@ def _run_rules(facts: Facts, ruleset: RuleSet, start_level: str) -> _Result:
     tags: list[str] = []
     fired: list[FiredRule] = []
     for i in order:
-        test, rule, set_level, at_least, at_most, chosen_policy, wants_review, add, stop = plan[i]
-        reason = test(facts)
+        reason = tests[i](facts)
         if reason is None:
             continue
+        rule, set_level, at_least, at_most, chosen_policy, wants_review, add, stop = plan[i]
         record = rule.fired_cache.get(reason)
         fired.append(record if record is not None else _record(rule, reason))
         if set_level is not None:

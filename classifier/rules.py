@@ -53,13 +53,10 @@ class Rule:
     fired_cache: dict[str, FiredRule] = field(default_factory=dict, compare=False, repr=False)
 
 
-# What decide() needs of one rule, unpacked once at load time: the compiled test, the rule,
-# its `set` level, its floor and ceiling as ranks (-1 / a large number when absent), policy,
-# require_review, tags and stop.
-Step = tuple[
-    Callable[[Facts], str | None], Rule, str | None, int, int, str | None, bool,
-    tuple[str, ...], bool,
-]  # fmt: skip
+# What decide() needs of a fired rule, unpacked once at load time: the rule, its `set` level,
+# its floor and ceiling as ranks (-1 / a large number when absent), policy, require_review,
+# tags and stop.
+Step = tuple[Rule, str | None, int, int, str | None, bool, tuple[str, ...], bool]
 NO_CEILING = 1 << 30
 
 
@@ -68,7 +65,7 @@ def _step(rule: Rule, rank: Mapping[str, int]) -> Step:
     floor = rank[then.at_least] if then.at_least is not None else -1
     ceiling = rank[then.at_most] if then.at_most is not None else NO_CEILING
     return (
-        rule.when.compile(), rule, then.set, floor, ceiling, then.policy, then.require_review,
+        rule, then.set, floor, ceiling, then.policy, then.require_review,
         then.tags, then.stop,
     )  # fmt: skip
 
@@ -100,6 +97,8 @@ class RuleSet:
     index: PhraseIndex = field(default_factory=lambda: PhraseIndex(()), compare=False)
     disabled: tuple[str, ...] = ()
     plan: tuple[Step, ...] = field(init=False, repr=False, compare=False)
+    tests: tuple[Callable[[Facts], str | None], ...] = field(init=False, repr=False, compare=False)
+    ungated_order: tuple[int, ...] = field(init=False, repr=False, compare=False)
     rank: Mapping[str, int] = field(init=False, repr=False, compare=False)
     ungated: frozenset[int] = field(init=False, repr=False, compare=False)
     gated_by: Mapping[tuple[str, ...], frozenset[int]] = field(
@@ -111,6 +110,7 @@ class RuleSet:
         # with a gate phrase present in the ticket (found through `gated_by`, phrase -> rules).
         rank = {name: i for i, name in enumerate(self.scale.levels)}
         object.__setattr__(self, "plan", tuple(_step(r, rank) for r in self.rules))
+        object.__setattr__(self, "tests", tuple(r.when.compile() for r in self.rules))
         object.__setattr__(self, "rank", rank)
         ungated = frozenset(i for i, r in enumerate(self.rules) if r.gate is None)
         gated_by: dict[tuple[str, ...], set[int]] = {}
@@ -118,6 +118,7 @@ class RuleSet:
             for key in rule.gate or ():
                 gated_by.setdefault(key, set()).add(i)
         object.__setattr__(self, "ungated", ungated)
+        object.__setattr__(self, "ungated_order", tuple(sorted(ungated)))
         object.__setattr__(self, "gated_by", {k: frozenset(v) for k, v in gated_by.items()})
 
 
