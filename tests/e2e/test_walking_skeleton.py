@@ -85,7 +85,8 @@ def test_enterprise_outage_ranks_above_free_typo(served: Any, language: str) -> 
     # The model itself, not only the rules, must see the difference.
     assert outage_out["model_version"] == "1"
     assert SCALE.index(outage_out["model_priority"]) > SCALE.index(typo_out["model_priority"])
-    assert sum(outage_out["probabilities"].values()) == pytest.approx(1.0, abs=1e-6)
+    # each level's probability is rounded to 6 decimals, so the sum may be off by a few 1e-6
+    assert sum(outage_out["probabilities"].values()) == pytest.approx(1.0, abs=1e-5)
 
 
 def test_missing_body_and_subject_is_a_4xx_naming_the_field(served: Any) -> None:
