@@ -73,6 +73,10 @@ class BusinessCalendar:
     # Per local day (proleptic ordinal): working intervals in epoch microseconds, and their sum.
     _days: dict[int, tuple[tuple[Window, ...], int]] = field(init=False, repr=False, compare=False)
     _plain: bool = field(init=False, repr=False, compare=False)
+    # Amounts (as passed to add_many) -> positive ones in microseconds, smallest first.
+    _wanted: dict[tuple[timedelta, ...], list[tuple[int, int]]] = field(
+        init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         try:
@@ -101,6 +105,7 @@ class BusinessCalendar:
         object.__setattr__(self, "_tz", tz)
         object.__setattr__(self, "_holidays", tuple(regions))
         object.__setattr__(self, "_days", {})
+        object.__setattr__(self, "_wanted", {})
         plain = self.always and not self.holiday_regions and not self.closed
         object.__setattr__(self, "_plain", plain)
         if self.business_day is None:
@@ -170,7 +175,12 @@ class BusinessCalendar:
         t = to_us(start)
         if self._plain:
             return tuple(from_us(t + max(a // _US, 0)) for a in amounts)
-        wanted = sorted([(a // _US, i) for i, a in enumerate(amounts) if a > _ZERO])
+        key = amounts if type(amounts) is tuple else tuple(amounts)  # a list is not hashable
+        wanted = self._wanted.get(key)
+        if wanted is None:
+            wanted = sorted([(a // _US, i) for i, a in enumerate(key) if a > _ZERO])
+            if len(self._wanted) < _CACHE_LIMIT:
+                self._wanted[key] = wanted
         # Amounts of zero or less are due at the start; every other slot is filled below.
         out: list[datetime] = (
             [from_us(t)] * len(amounts) if len(wanted) < len(amounts) else [start] * len(amounts)
