@@ -17,24 +17,21 @@ import numpy.typing as npt
 import pandas as pd
 from sklearn.compose import ColumnTransformer
 from sklearn.feature_extraction.text import HashingVectorizer
-from sklearn.impute import SimpleImputer
 from sklearn.linear_model import SGDClassifier
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
+from sklearn.preprocessing import FunctionTransformer
 
 from classifier.calibration import OutOfFoldCalibrated, decision_scores
 from classifier.costs import CostMatrix
 from classifier.errors import InvalidTicket
 from classifier.features import (
     FeatureSpec,
-    category_block,
     coerce_frame,
-    signed_log1p,
     text_column,
 )
 from classifier.levels import PriorityScale
 from classifier.model import PriorityModel
-from training.pipeline import TrainResult, choose_prior_exponent
+from training.pipeline import TrainResult, attribute_steps, choose_prior_exponent
 
 Progress = Callable[[str, float], None]
 Chunk = tuple[pd.DataFrame, Sequence[str]]
@@ -61,18 +58,7 @@ def build_hashing_features(spec: FeatureSpec) -> ColumnTransformer:
                                        strip_accents="unicode", n_features=CHAR_HASH_FEATURES,
                                        alternate_sign=False, dtype=np.float32)),
         ]), column))  # fmt: skip
-    if spec.category_columns:
-        parts.append(("categories", Pipeline([
-            ("clean", FunctionTransformer(category_block, feature_names_out="one-to-one")),
-            ("onehot", OneHotEncoder(handle_unknown="ignore", dtype=np.float32)),
-        ]), list(spec.category_columns)))  # fmt: skip
-    if spec.numeric_columns:
-        parts.append(("numbers", Pipeline([
-            ("log", FunctionTransformer(signed_log1p, feature_names_out="one-to-one")),
-            ("impute", SimpleImputer(strategy="median", add_indicator=True,
-                                     keep_empty_features=True)),
-            ("scale", StandardScaler()),
-        ]), list(spec.numeric_columns)))  # fmt: skip
+    parts.extend(attribute_steps(spec))
     return ColumnTransformer(parts, sparse_threshold=1.0)
 
 

@@ -146,19 +146,31 @@ def build_features(
             strip_accents="unicode", max_features=int(char_max_features * share),
             dtype=np.float32,
         )), column))  # fmt: skip
+    parts.extend(attribute_steps(spec))
+    return ColumnTransformer(parts, sparse_threshold=1.0, n_jobs=None)
+
+
+def attribute_steps(spec: FeatureSpec) -> list[tuple[str, Any, Any]]:
+    """The customer-attribute steps shared by both feature builders.
+
+    Categories are one-hot encoded (unknown values ignored, missing is its own value);
+    numbers are log-compressed, imputed with a missing indicator, and scaled. Serving's fast
+    path (`classifier/fastpath.py`) reads these steps by their names.
+    """
+    steps: list[tuple[str, Any, Any]] = []
     if spec.category_columns:
-        parts.append(("categories", Pipeline([
+        steps.append(("categories", Pipeline([
             ("clean", FunctionTransformer(category_block, feature_names_out="one-to-one")),
             ("onehot", OneHotEncoder(handle_unknown="ignore", dtype=np.float32)),
         ]), list(spec.category_columns)))  # fmt: skip
     if spec.numeric_columns:
-        parts.append(("numbers", Pipeline([
+        steps.append(("numbers", Pipeline([
             ("log", FunctionTransformer(signed_log1p, feature_names_out="one-to-one")),
             ("impute", SimpleImputer(strategy="median", add_indicator=True,
                                      keep_empty_features=True)),
             ("scale", StandardScaler()),
         ]), list(spec.numeric_columns)))  # fmt: skip
-    return ColumnTransformer(parts, sparse_threshold=1.0, n_jobs=None)
+    return steps
 
 
 def _text_step(vectorizer: TfidfVectorizer) -> Pipeline:
