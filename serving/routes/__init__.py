@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from litestar.datastructures import State
+from litestar.di import NamedDependency
 
 from serving.service import Runtime
+
+RuntimeDep = NamedDependency[Runtime]
+"""A handler parameter `runtime: RuntimeDep` receives the app's `Runtime`."""
 
 
 def provide_runtime(state: State) -> Runtime:

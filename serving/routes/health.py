@@ -7,8 +7,8 @@ from typing import Any
 import msgspec
 from litestar import Request, Response, get
 
+from serving.routes import RuntimeDep
 from serving.routes.meta import RulesInfoOut, rules_info
-from serving.service import Runtime
 
 
 class LiveOut(msgspec.Struct, kw_only=True):
@@ -40,7 +40,7 @@ def live() -> LiveOut:
 
 
 @get("/health/ready", operation_id="ready", tags=["health"])
-async def ready(runtime: Runtime) -> ReadyOut:
+async def ready(runtime: RuntimeDep) -> ReadyOut:
     """Readiness: the served model version and rules hash, or `degraded` and why.
 
     Degraded still answers 200: the service gives useful answers from rules alone.
@@ -60,7 +60,7 @@ async def ready(runtime: Runtime) -> ReadyOut:
 
 
 @get("/metrics", operation_id="metrics", tags=["health"], include_in_schema=True)
-async def metrics(runtime: Runtime, request: Request[Any, Any, Any]) -> Response[bytes]:
+async def metrics(runtime: RuntimeDep, request: Request[Any, Any, Any]) -> Response[bytes]:
     """Prometheus metrics (behind the admin scope when TP_METRICS_PUBLIC is false)."""
     if not runtime.settings.auth.metrics_public:
         runtime.keyring.authorize(request.headers.get("authorization"), "admin")

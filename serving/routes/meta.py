@@ -10,6 +10,7 @@ from litestar import get, post
 
 from classifier.errors import ModelNotReady
 from serving.auth import require
+from serving.routes import RuntimeDep
 from serving.service import Runtime
 
 
@@ -56,7 +57,7 @@ def rules_info(runtime: Runtime) -> RulesInfoOut:
 
 
 @get("/v1/model", operation_id="getModel", guards=[require("predict")], tags=["model"])
-async def model_info(runtime: Runtime) -> ModelInfoOut:
+async def model_info(runtime: RuntimeDep) -> ModelInfoOut:
     """The model being served; 503 when answering from rules only."""
     loaded = runtime.models.current
     if loaded is None:
@@ -65,7 +66,7 @@ async def model_info(runtime: Runtime) -> ModelInfoOut:
 
 
 @get("/v1/rules", operation_id="getRules", guards=[require("predict")], tags=["model"])
-async def rules(runtime: Runtime) -> RulesInfoOut:
+async def rules(runtime: RuntimeDep) -> RulesInfoOut:
     """The rules file in force, its SHA-256 and its rule ids."""
     return rules_info(runtime)
 
@@ -77,7 +78,7 @@ async def rules(runtime: Runtime) -> RulesInfoOut:
     status_code=200,
     tags=["admin"],
 )
-async def reload(runtime: Runtime) -> ReloadOut:
+async def reload(runtime: RuntimeDep) -> ReloadOut:
     """Reload the rules file and check the registry alias now; 409 if the rules file is
     rejected (the old rules stay in force)."""
     before = runtime.rules.current.sha256

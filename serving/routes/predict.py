@@ -15,11 +15,13 @@ from litestar.openapi.spec import (
     RequestBody,
     Schema,
 )
+from litestar.params import JSONBody
 
 from classifier.errors import ClassifierError, InvalidTicket
 from classifier.schema import Ticket
 from serving.auth import require
 from serving.errors import WireError, classify_decode_error, error_body
+from serving.routes import RuntimeDep
 from serving.schemas import (
     BatchItemOut,
     BatchOut,
@@ -66,7 +68,9 @@ class _BatchOperation(Operation):
     status_code=200,
     tags=["predict"],
 )
-async def predict(data: TicketIn, runtime: Runtime, request: Request[Any, Any, Any]) -> DecisionOut:
+async def predict(
+    data: JSONBody[TicketIn], runtime: RuntimeDep, request: Request[Any, Any, Any]
+) -> DecisionOut:
     """Decide one ticket's priority, SLA due times, reasons and review flag."""
     ticket = to_ticket(data, runtime.settings.limits)
     answer = await runtime.answer([ticket], [data], request.scope["state"])
@@ -106,7 +110,7 @@ def _decode_item(raw: bytes, index: int, runtime: Runtime) -> tuple[TicketIn, Ti
     tags=["predict"],
     operation_class=_BatchOperation,
 )
-async def predict_batch(runtime: Runtime, request: Request[Any, Any, Any]) -> BatchOut:
+async def predict_batch(runtime: RuntimeDep, request: Request[Any, Any, Any]) -> BatchOut:
     """Decide up to 1,000 tickets with one model call; a bad ticket gets its own error entry."""
     body = await request.body()
     try:
