@@ -26,7 +26,11 @@ _lock = threading.Lock()
 
 
 class _Deferred(ModuleType):
-    """A module whose real contents are imported on first attribute access."""
+    """A module whose real contents are imported on first attribute access.
+
+    Not `importlib.util.LazyLoader`: on Python 3.11 it is not thread-safe (fixed in 3.12), and
+    the model loads in a worker thread while requests may already touch scikit-learn.
+    """
 
     def __getattr__(self, attr: str) -> Any:
         # Only reached for names not in this module's own dict (not the dunders set below).
