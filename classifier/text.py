@@ -15,12 +15,16 @@ search only when all of their words occur.
 
 from __future__ import annotations
 
+import codecs
 import re
 import unicodedata
 from collections.abc import Iterable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import cache
 from typing import Literal
+
+from ahocorasick_rs import AhoCorasick
 
 # Letters NFKD does not decompose, and typographic punctuation that would force the slow path.
 _SPECIAL = (
@@ -69,6 +73,47 @@ def normalise(text: str) -> str:
         >>> normalise("Varnostni INCIDENT: Straße, Škoda, høj")
         'varnostni incident: strasse, skoda, hoj'
     """
+    if text.isascii():
+        return text.lower()  # casefold() of ASCII
+    try:
+        # Folding is the same for the whole text as for each run of non-ASCII characters
+        # (ASCII characters never combine with their neighbours), so the ASCII codec folds
+        # the runs through `_fold_run` and leaves the rest to bytes.lower(): several times
+        # faster than casefolding and decomposing the whole text.
+        return text.encode("ascii", _FOLD_ERRORS).lower().decode("ascii")
+    except _NotAsciiError:
+        return _normalise_any(text)
+
+
+class _NotAsciiError(Exception):
+    """A run of characters does not fold to lower-case ASCII (another script, `¿`)."""
+
+
+_FOLD_ERRORS = "classifier.text.fold"
+_FOLDED: dict[str, str] = {}  # run -> folded run; runs repeat (ä, ß, é), so this stays small
+_FOLDED_LIMIT = 4096
+
+
+def _fold_run(error: UnicodeError) -> tuple[str, int]:
+    if not isinstance(error, UnicodeEncodeError):
+        raise error
+    run = error.object[error.start : error.end]
+    folded = _FOLDED.get(run)
+    if folded is None:
+        folded = _normalise_any(run)
+        # bytes.lower() runs after this: only text it leaves alone may be returned.
+        if not folded.isascii() or folded != folded.lower():
+            raise _NotAsciiError
+        if len(_FOLDED) < _FOLDED_LIMIT:
+            _FOLDED[run] = folded
+    return folded, error.end
+
+
+codecs.register_error(_FOLD_ERRORS, _fold_run)
+
+
+def _normalise_any(text: str) -> str:
+    """`normalise` for any text: casefold, replace special letters, decompose, drop accents."""
     low = text.casefold()
     if low.isascii():
         return low
@@ -94,7 +139,7 @@ class Doc:
     Parts are `text` (subject and body), `subject` and `body`.
     """
 
-    __slots__ = ("_found", "_joined", "_list", "_norm", "_words", "body", "subject")
+    __slots__ = ("_found", "_joined", "_list", "_norm", "_spaced", "_words", "body", "subject")
 
     def __init__(self, subject: str, body: str) -> None:
         """Wrap raw subject and body; nothing is computed until asked for."""
@@ -104,6 +149,7 @@ class Doc:
         self._words: dict[str, frozenset[str]] = {}
         self._list: dict[str, list[str]] = {}
         self._joined: dict[str, str] = {}
+        self._spaced: dict[str, str | None] = {}
         self._found: dict[tuple[int, str], frozenset[tuple[str, ...]]] = {}
 
     def norm(self, part: str = "text") -> str:
@@ -139,6 +185,20 @@ class Doc:
         hit = self._joined.get(part)
         if hit is None:
             hit = self._joined[part] = " " + " ".join(self.word_list(part)) + " "
+        return hit
+
+    def spaced(self, part: str = "text") -> str | None:
+        """The normalised part with each non-word character a space, padded; None if not ASCII.
+
+        "Word, word!" becomes " word  word  ".
+        """
+        hit = self._spaced.get(part, "")
+        if hit == "":
+            norm = self.norm(part)
+            hit = None
+            if norm.isascii():
+                hit = " " + norm.encode("ascii").translate(_ASCII_SPLIT_BYTES).decode("ascii") + " "
+            self._spaced[part] = hit
         return hit
 
     def found(self, index: PhraseIndex, part: str = "text") -> frozenset[tuple[str, ...]]:
@@ -209,34 +269,64 @@ def compile_phrase(phrase: str) -> Phrase:
 
 
 class PhraseIndex:
-    """All whole-word phrases of a rule set, so one pass over a ticket's words finds them all."""
+    """All whole-word phrases of a rule set, so one pass over a ticket's words finds them all.
+
+    Normalised ASCII text (nearly every ticket in Latin-script languages) is searched without
+    splitting it into words: punctuation becomes spaces and one Aho-Corasick automaton finds
+    every phrase word as " word " in a single pass. Other text is split into words.
+    """
 
     def __init__(self, phrases: Iterable[Phrase]) -> None:
         """Index the `words` phrases; other kinds are matched directly by `Phrase.matches`."""
         keys = {p.key for p in phrases if p.kind == "words"}
         self._single = frozenset(k[0] for k in keys if len(k) == 1)
-        multi: dict[str, list[tuple[tuple[str, ...], frozenset[str], str]]] = {}
+        multi: dict[str, list[tuple[tuple[str, ...], frozenset[str], str, re.Pattern[str]]]] = {}
         for key in sorted(keys):
             if len(key) > 1:
-                multi.setdefault(key[0], []).append((key, frozenset(key), f" {' '.join(key)} "))
+                # On spaced text (see `Doc.spaced`) the words are adjacent when only spaces
+                # separate them.
+                spaced = re.compile(" " + " +".join(map(re.escape, key)) + " ")
+                multi.setdefault(key[0], []).append(
+                    (key, frozenset(key), f" {' '.join(key)} ", spaced)
+                )
         self._multi = multi
         self._multi_first = frozenset(multi)
         self._firsts = self._single | self._multi_first
         # Every word any phrase uses: intersecting a ticket's word list with this is cheaper
         # than building the ticket's word set, and still tells which phrase words occur.
-        self._vocab = self._firsts.union(*(needed for m in multi.values() for _, needed, _ in m))
+        self._vocab = self._firsts.union(*(needed for m in multi.values() for _, needed, _, _ in m))
+        self._word_of = {f" {w} ": w for w in sorted(self._vocab)}
+        self._automaton = AhoCorasick(list(self._word_of), store_patterns=True) if keys else None
 
     def scan(self, doc: Doc, part: str = "text") -> frozenset[tuple[str, ...]]:
         """Every indexed phrase that occurs in the part of the document."""
-        present = self._vocab.intersection(doc.word_list(part))
-        if not present:
-            return frozenset()
+        automaton = self._automaton
+        if automaton is None:
+            return _NOTHING
+        spaced = doc.spaced(part)
+        if spaced is not None:
+            hits = automaton.find_matches_as_strings(spaced, overlapping=True)
+            if not hits:
+                return _NOTHING
+            word_of = self._word_of
+            present: AbstractSet[str] = {word_of[h] for h in hits}
+        else:
+            present = self._vocab.intersection(doc.word_list(part))
+            if not present:
+                return _NOTHING
         found: set[tuple[str, ...]] = {(w,) for w in present & self._single}
         for first in present & self._multi_first:
-            for key, needed, needle in self._multi[first]:
-                if needed <= present and needle in doc.joined(part):
+            for key, needed, needle, pattern in self._multi[first]:
+                if needed <= present and (
+                    pattern.search(spaced) is not None
+                    if spaced is not None
+                    else needle in doc.joined(part)
+                ):
                     found.add(key)
         return frozenset(found)
+
+
+_NOTHING: frozenset[tuple[str, ...]] = frozenset()
 
 
 class PhraseMatcher:
