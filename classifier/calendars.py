@@ -172,6 +172,11 @@ class BusinessCalendar:
 
     def add_many(self, start: datetime, amounts: tuple[timedelta, ...]) -> tuple[datetime, ...]:
         """`add` for several amounts from the same start in one walk over the calendar."""
+        if self._plain and type(start) is datetime:  # not a subclass: the result is a datetime
+            moment = (
+                start.astimezone(UTC) if start.tzinfo is not None else start.replace(tzinfo=UTC)
+            )
+            return tuple(moment + a if a > _ZERO else moment for a in amounts)
         t = to_us(start)
         if self._plain:
             return tuple(from_us(t + max(a // _US, 0)) for a in amounts)

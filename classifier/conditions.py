@@ -20,6 +20,7 @@ from classifier.text import Doc, Phrase, PhraseIndex, guess_language
 
 Test = Callable[["Facts"], str | None]
 _NUMBERS = (int, float)
+_REASONS_LIMIT = 512  # reasons remembered per compiled numeric condition
 
 
 class Facts:
@@ -309,17 +310,27 @@ class NumCond(Condition):
         return None
 
     def compile(self) -> Test:
-        """`test` with its lookups bound once."""
+        """`test` with its lookups bound once and reasons for whole numbers remembered."""
         get, op, threshold, fact, symbol = self.get, self.op, self.threshold, self.fact, self.symbol
         numbers = _NUMBERS
+        # Counts (open tickets, affected users) repeat, and formatting the reason costs more
+        # than the test. Only ints are kept: 0.0 == -0.0 but they format differently.
+        reasons: dict[int, str] = {}
 
         def test(facts: Facts) -> str | None:
             value = get(facts)
             if type(value) not in numbers:  # None, bools and text never compare
                 return None
-            if op(value, threshold):  # type: ignore[arg-type]
+            if not op(value, threshold):  # type: ignore[arg-type]
+                return None
+            if type(value) is not int:
                 return f"{fact} = {value:g} {symbol} {threshold:g}"
-            return None
+            reason = reasons.get(value)
+            if reason is None:
+                reason = f"{fact} = {value:g} {symbol} {threshold:g}"
+                if len(reasons) < _REASONS_LIMIT:
+                    reasons[value] = reason
+            return reason
 
         return test
 

@@ -30,7 +30,7 @@ from classifier.conditions import Facts
 from classifier.decision import Decision, FiredRule, ModelOutput, Source
 from classifier.rules import NO_CEILING, Rule, RuleSet
 from classifier.schema import Ticket
-from classifier.sla import due_times
+from classifier.sla import build_frozen, due_times
 
 _FIRED_CACHE_LIMIT = 256  # distinct reasons remembered per rule (numeric values vary)
 
@@ -196,15 +196,18 @@ def decide(
         sla = due_times(
             ruleset.policies[chosen], level, ruleset.calendars, created, ticket.customer.calendar
         )
-    return Decision(
-        priority=level,
-        source=source,
-        rule_id=rule_id,
-        model=model_output,
-        rules_fired=tuple(fired),
-        sla=sla,
-        review_required=review,
-        tags_added=tuple(tags),
-        degraded=degraded,
-        shadow_model_priority=model_output.priority if shadow and model_output else None,
+    return build_frozen(
+        Decision,
+        {
+            "priority": level,
+            "source": source,
+            "rule_id": rule_id,
+            "model": model_output,
+            "rules_fired": tuple(fired),
+            "sla": sla,
+            "review_required": review,
+            "tags_added": tuple(tags),
+            "degraded": degraded,
+            "shadow_model_priority": model_output.priority if shadow and model_output else None,
+        },
     )

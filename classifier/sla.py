@@ -7,10 +7,12 @@ on a 24/7 calendar it is 24 hours. Hours and minutes are always business hours a
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
 
 from classifier.calendars import BusinessCalendar, CalendarError
 from classifier.decision import SlaDue
@@ -142,7 +144,50 @@ def due_times(
     if start.tzinfo is None:
         start = start.replace(tzinfo=UTC)
     first, resolution = calendar.add_many(start, target.on(calendar))
-    return SlaDue(policy.name, level, first, resolution, calendar.name)
+    return build_frozen(
+        SlaDue,
+        {
+            "policy": policy.name,
+            "level": level,
+            "first_response_due": first,
+            "resolution_due": resolution,
+            "calendar": calendar.name,
+        },
+    )
+
+
+_T = TypeVar("_T")
+_FIELDS: dict[type, int | None] = {}
+
+
+def build_frozen(cls: type[_T], values: dict[str, Any]) -> _T:
+    """`cls(**values)` for a plain frozen dataclass, without a setattr call per field.
+
+    A frozen dataclass's `__init__` sets each field through `object.__setattr__`, which costs
+    more than the rest of assembling a Decision. When `values` names every field of a
+    dataclass without `__post_init__`, slots or non-init fields, it becomes the instance's
+    `__dict__` in one step (so pass a new dict); anything else is simply `cls(**values)`.
+    """
+    count = _FIELDS.get(cls, -1)
+    if count == -1:
+        count = _FIELDS[cls] = _plain_field_count(cls)
+    if count != len(values):
+        return cls(**values)
+    instance: _T = object.__new__(cls)
+    object.__setattr__(instance, "__dict__", values)
+    return instance
+
+
+def _plain_field_count(cls: type) -> int | None:
+    """How many fields a plain dataclass has; None for anything else."""
+    if (
+        not dataclasses.is_dataclass(cls)
+        or hasattr(cls, "__post_init__")
+        or "__slots__" in vars(cls)
+        or any(not f.init for f in dataclasses.fields(cls))
+    ):
+        return None
+    return len(dataclasses.fields(cls))
 
 
 __all__ = [
@@ -150,6 +195,7 @@ __all__ = [
     "Duration",
     "SlaPolicy",
     "SlaTarget",
+    "build_frozen",
     "due_times",
     "parse_duration",
     "resolve_calendar",
