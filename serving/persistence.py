@@ -1,8 +1,10 @@
 """Where served predictions go: a small protocol the review store implements.
 
-The predict routes build one `PredictionRecord` per answered ticket and hand them to the
+The predict routes build one `EncodedPrediction` per answered ticket and hand them to the
 `PredictionSink` on `app.state.sink` in one call per request (a batch is one call). The
 default `NullSink` keeps nothing; `serving/storage/` provides the SQL implementation.
+`PredictionRecord` is the same prediction with the request and Decision as dicts (tests and
+tools build it by hand); the store accepts both.
 """
 
 from __future__ import annotations
@@ -11,6 +13,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
+
+import msgspec
+
+_decode = msgspec.json.Decoder(dict[str, Any]).decode
 
 
 @dataclass(frozen=True)
@@ -38,12 +44,58 @@ class PredictionRecord:
     model_name: str | None = field(default=None)
 
 
+@dataclass(frozen=True, slots=True)
+class EncodedPrediction:
+    """One answered ticket as the service stores it: the request and the Decision already
+    JSON-encoded (bytes, a few times smaller than dicts and written as they are), next to the
+    columns the review queue sorts and filters on, read from the wire structs directly.
+
+    Attributes:
+        prediction_id ... model_name: as in `PredictionRecord`.
+        priority / source / model_priority / confidence / language / first_response_due /
+            review_required / shadow / rule_ids: the queue's columns (see
+            `serving.storage.store.prediction_row`).
+        request_json / decision_json: the wire `TicketIn` and `DecisionOut` as JSON.
+    """
+
+    prediction_id: str
+    external_id: str | None
+    created_at: datetime
+    model_version: str | None
+    rules_sha256: str
+    model_name: str | None
+    priority: str
+    source: str
+    model_priority: str | None
+    confidence: float | None
+    language: str | None
+    first_response_due: datetime | None
+    review_required: bool
+    shadow: bool
+    rule_ids: tuple[str, ...]
+    request_json: bytes
+    decision_json: bytes
+
+    @property
+    def request(self) -> dict[str, Any]:
+        """The request as JSON-ready builtins (decoded on each access)."""
+        return _decode(self.request_json)
+
+    @property
+    def decision(self) -> dict[str, Any]:
+        """The Decision as JSON-ready builtins (decoded on each access)."""
+        return _decode(self.decision_json)
+
+
+StoredPrediction = PredictionRecord | EncodedPrediction
+
+
 @runtime_checkable
 class PredictionSink(Protocol):
     """Stores predictions. Implementations must not raise on ordinary storage trouble they
     can recover from; an exception here turns into a 503 for the caller."""
 
-    async def save(self, records: Sequence[PredictionRecord]) -> None:
+    async def save(self, records: Sequence[StoredPrediction]) -> None:
         """Persist the records of one request (one or many tickets)."""
         ...
 
@@ -51,7 +103,7 @@ class PredictionSink(Protocol):
 class NullSink:
     """Keeps nothing: the default when no review store is configured."""
 
-    async def save(self, records: Sequence[PredictionRecord]) -> None:
+    async def save(self, records: Sequence[StoredPrediction]) -> None:
         """Accept and drop the records."""
         del records
 
@@ -60,8 +112,8 @@ class MemorySink:
     """Keeps records in a list: for tests and demos without a database."""
 
     def __init__(self) -> None:
-        self.records: list[PredictionRecord] = []
+        self.records: list[StoredPrediction] = []
 
-    async def save(self, records: Sequence[PredictionRecord]) -> None:
+    async def save(self, records: Sequence[StoredPrediction]) -> None:
         """Append the records."""
         self.records.extend(records)

@@ -8,12 +8,12 @@ thread pool was measured to triple p99 latency under load (see README).
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import msgspec
 import structlog
 
 from classifier.decision import Decision, ModelOutput
@@ -22,12 +22,13 @@ from classifier.schema import Ticket
 from serving.auth import Keyring
 from serving.metrics import Metrics
 from serving.model_store import LoadedModel, ModelStore
-from serving.persistence import NullSink, PredictionRecord, PredictionSink
+from serving.persistence import EncodedPrediction, NullSink, PredictionSink
 from serving.rules_store import LoadedRules, RulesStore
-from serving.schemas import DecisionOut, TicketIn, to_builtins, to_decision_out
+from serving.schemas import DecisionOut, TicketIn, to_decision_out
 from serving.settings import Settings
 
 log = structlog.get_logger("serving.service")
+_encode = msgspec.json.Encoder().encode
 
 DecideFn = Callable[..., Decision]
 
@@ -44,14 +45,51 @@ def prediction_ids(count: int) -> list[str]:
 
     One `os.urandom` call for the whole batch instead of one UUID object per ticket.
     """
-    if count == 1:
-        return [uuid.uuid4().hex]
     raw = bytearray(os.urandom(16 * count))
     for start in range(0, 16 * count, 16):
         raw[start + 6] = (raw[start + 6] & 0x0F) | 0x40  # version 4
         raw[start + 8] = (raw[start + 8] & 0x3F) | 0x80  # RFC 4122 variant
     digits = raw.hex()
     return [digits[i : i + 32] for i in range(0, 32 * count, 32)]
+
+
+def encode_prediction(
+    out: DecisionOut,
+    item: TicketIn,
+    created_at: datetime,
+    loaded: LoadedModel | None,
+    decision_json: bytes | None = None,
+) -> EncodedPrediction:
+    """The stored form of one answered ticket: queue columns plus the JSON of both structs.
+
+    Args:
+        out: the Decision as answered.
+        item: the ticket as received.
+        created_at: when the service answered.
+        loaded: the model that was asked, or None when serving rules only.
+        decision_json: `out` already encoded (the single route's response body), if at hand.
+    """
+    sla = out.sla
+    rule_ids = tuple(dict.fromkeys(fired.rule_id for fired in out.rules_fired))
+    return EncodedPrediction(
+        prediction_id=out.prediction_id,
+        external_id=out.external_id,
+        created_at=created_at,
+        model_version=loaded.version if loaded else None,
+        rules_sha256=out.rules_sha256,
+        model_name=loaded.name if loaded else None,
+        priority=out.priority,
+        source=out.source,
+        model_priority=out.model_priority or out.shadow_model_priority,
+        confidence=out.confidence,
+        language=item.language or None,
+        first_response_due=sla.first_response_due if sla is not None else None,
+        review_required=out.review_required,
+        shadow=out.shadow_model_priority is not None,
+        rule_ids=rule_ids,
+        request_json=_encode(item),
+        decision_json=_encode(out) if decision_json is None else decision_json,
+    )
 
 
 @dataclass
@@ -157,7 +195,7 @@ class Runtime:
             stored.append((out, item))
         self.metrics.observe_decisions(decisions)
         if stored and not isinstance(self.sink, NullSink):
-            await self._store(stored, used, rules)
+            await self._store(stored, used)
         self._log(log_state, decisions, stored, tickets, used)
         return Answer(results=results, model=used, rules=rules)
 
@@ -165,22 +203,9 @@ class Runtime:
         self,
         stored: Sequence[tuple[DecisionOut, TicketIn]],
         loaded: LoadedModel | None,
-        rules: LoadedRules,
     ) -> None:
         created = datetime.now(UTC)
-        records = [
-            PredictionRecord(
-                prediction_id=o.prediction_id,
-                external_id=o.external_id,
-                created_at=created,
-                request=to_builtins(w),
-                decision=to_builtins(o),
-                model_version=loaded.version if loaded else None,
-                rules_sha256=rules.sha256,
-                model_name=loaded.name if loaded else None,
-            )
-            for o, w in stored
-        ]
+        records = [encode_prediction(o, w, created, loaded) for o, w in stored]
         try:
             await self.sink.save(records)
         except Exception as exc:  # the helpdesk still gets its answer

@@ -2,9 +2,12 @@
 
 `SqlPredictionSink` writes inside the request (durable before the response, one transaction
 per request: ~2-15 ms on SQLite). `BufferedPredictionSink` queues records in memory and a
-background task writes them in batches every `flush_seconds` (~0.1 ms CPU per record), so
-predicting never waits for the disk; a crash loses at most the last interval's predictions,
-never a review (reviews are always written before their 2xx).
+background task writes them in batches every `flush_seconds` (~30-40 us CPU per record on
+SQLite), so predicting never waits for the disk; a crash loses at most the queued predictions
+(the last interval's, at most `max_pending`), never a review (reviews are always written
+before their 2xx). The queue is bounded: when it is full a request waits for the writer
+(back-pressure) instead of growing memory, so a sustained backfill runs at the pace the
+database takes.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from serving.storage.records import StoredPredictionLike
 from serving.storage.store import ReviewStore
 
 log = logging.getLogger(__name__)
-BATCH = 2_000
+BATCH = 1_000
 
 
 class SqlPredictionSink:
@@ -55,22 +58,31 @@ class BufferedPredictionSink:
     """Queues predictions and writes them in batches from a background task.
 
     Call `start()` once the event loop runs and `close()` at shutdown (it writes what is
-    left). When the database is down the queue keeps up to `max_pending` records for the
-    next attempt and drops the oldest beyond that (counted in `dropped`).
+    left). The queue holds about `max_pending` records: a request that would go past it waits
+    (up to `max_wait_seconds`) while the writer drains the queue. When the writer cannot
+    write (database down, or not started) nobody waits: the newest records are kept and the
+    oldest beyond `max_pending` dropped (counted in `dropped`).
     """
 
     def __init__(
-        self, store: ReviewStore, flush_seconds: float = 0.2, max_pending: int = 100_000
+        self,
+        store: ReviewStore,
+        flush_seconds: float = 0.2,
+        max_pending: int = 5_000,
+        max_wait_seconds: float = 10.0,
     ) -> None:
         """Buffer for `store`, flushing every `flush_seconds`."""
         self.store = store
         self.flush_seconds = flush_seconds
         self.max_pending = max_pending
+        self.max_wait_seconds = max_wait_seconds
         self.failed_writes = 0
         self.dropped = 0
         self._pending: list[StoredPredictionLike] = []
         self._lock = asyncio.Lock()
         self._wake = asyncio.Event()
+        self._drained = asyncio.Event()
+        self._healthy = True
         self._task: asyncio.Task[None] | None = None
 
     @property
@@ -78,16 +90,42 @@ class BufferedPredictionSink:
         """Records waiting to be written."""
         return len(self._pending)
 
+    def _has_room(self, count: int) -> bool:
+        # An empty queue takes any request, so one larger than the bound still gets in.
+        return not self._pending or len(self._pending) + count <= self.max_pending
+
+    def _writing(self) -> bool:
+        return self._task is not None and self._healthy
+
+    async def _wait_for_room(self, count: int) -> None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.max_wait_seconds
+        while not self._has_room(count) and self._writing():
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                return
+            self._wake.set()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._drained.wait(), timeout=remaining)
+
     async def save(self, records: Sequence[StoredPredictionLike]) -> None:
-        """Queue the records of one request; returns without touching the database."""
+        """Queue the records of one request; waits only while the queue is full."""
+        if not self._has_room(len(records)):
+            await self._wait_for_room(len(records))
         self._pending.extend(records)
-        overflow = len(self._pending) - self.max_pending
+        bound = max(self.max_pending, len(records)) if self._writing() else self.max_pending
+        overflow = len(self._pending) - bound
         if overflow > 0:
             del self._pending[:overflow]
             self.dropped += overflow
             log.error("prediction queue full, oldest dropped", extra={"count": overflow})
         if len(self._pending) >= BATCH:
             self._wake.set()
+
+    def _signal_drained(self) -> None:
+        # Wake every request waiting for room; each checks again and waits on a fresh event.
+        self._drained.set()
+        self._drained = asyncio.Event()
 
     async def flush(self) -> None:
         """Write everything queued so far (also called before a review of an unknown id)."""
@@ -100,12 +138,16 @@ class BufferedPredictionSink:
                     await self._one_by_one(batch)
                 except (SQLAlchemyError, OSError) as exc:
                     self.failed_writes += len(batch)
+                    self._healthy = False
+                    self._signal_drained()  # waiting requests stop waiting
                     log.error(
                         "prediction store write failed; will retry",
                         extra={"count": len(batch), "error": type(exc).__name__},
                     )
                     return
                 del self._pending[: len(batch)]
+                self._healthy = True
+                self._signal_drained()
 
     async def _one_by_one(self, batch: Sequence[StoredPredictionLike]) -> None:
         # A record the database refuses (e.g. a repeated id) must not block the others.
@@ -137,4 +179,5 @@ class BufferedPredictionSink:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
             self._task = None
+        self._signal_drained()
         await self.flush()

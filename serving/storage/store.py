@@ -10,12 +10,15 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
+import msgspec
 from sqlalchemy import Select, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from serving.persistence import EncodedPrediction
 from serving.storage import extract
 from serving.storage.engine import IMMEDIATE, make_async_engine
+from serving.storage.fast_insert import INSERT_PREDICTIONS, INSERT_RULES, prediction_tuples
 from serving.storage.models import AppSecret, Prediction, PredictionRule, Review
 from serving.storage.records import (
     PredictionDetail,
@@ -56,6 +59,32 @@ def prediction_row(record: StoredPredictionLike) -> dict[str, Any]:
         "shadow": decision.get("shadow_model_priority") is not None,
         "request": record.request,
         "decision": decision,
+    }
+
+
+def encoded_row(record: EncodedPrediction) -> dict[str, Any]:
+    """Columns of one `predictions` row for a `serving.persistence.EncodedPrediction`.
+
+    The JSON columns get the already-encoded bytes as `msgspec.Raw`, which the engine's JSON
+    serializer writes through unchanged.
+    """
+    return {
+        "id": record.prediction_id,
+        "external_id": record.external_id,
+        "created_at": record.created_at,
+        "model_name": record.model_name,
+        "model_version": record.model_version,
+        "rules_sha256": record.rules_sha256,
+        "priority": record.priority,
+        "source": record.source,
+        "model_priority": record.model_priority,
+        "confidence": record.confidence,
+        "language": record.language,
+        "first_response_due": record.first_response_due,
+        "review_required": record.review_required,
+        "shadow": record.shadow,
+        "request": msgspec.Raw(record.request_json),
+        "decision": msgspec.Raw(record.decision_json),
     }
 
 
@@ -133,17 +162,36 @@ class ReviewStore:
         """Store served predictions and the rules they fired, in one transaction."""
         if not records:
             return
-        rows = [prediction_row(record) for record in records]
+        encoded = [r for r in records if isinstance(r, EncodedPrediction)]
+        if self.engine.dialect.name == "sqlite" and len(encoded) == len(records):
+            await self._save_sqlite(encoded)
+            return
+        rows = [
+            encoded_row(r) if isinstance(r, EncodedPrediction) else prediction_row(r)
+            for r in records
+        ]
         rules = [
-            {"prediction_id": record.prediction_id, "rule_id": rule_id}
-            for record in records
-            for rule_id in extract.fired_rule_ids(record.decision)
+            {"prediction_id": r.prediction_id, "rule_id": rule_id}
+            for r in records
+            for rule_id in (
+                r.rule_ids
+                if isinstance(r, EncodedPrediction)
+                else extract.fired_rule_ids(r.decision)
+            )
         ]
         # Core inserts (executemany) skip the ORM's per-object bookkeeping.
         async with self.write() as session:
             await session.execute(insert(Prediction.__table__), rows)  # type: ignore[arg-type]
             if rules:
                 await session.execute(insert(PredictionRule.__table__), rules)  # type: ignore[arg-type]
+
+    async def _save_sqlite(self, records: Sequence[EncodedPrediction]) -> None:
+        rows, rules = prediction_tuples(records)
+        async with self.write() as session:
+            connection = await session.connection()
+            await connection.exec_driver_sql(INSERT_PREDICTIONS, rows)
+            if rules:
+                await connection.exec_driver_sql(INSERT_RULES, rules)
 
     def _queue_query(self, filters: QueueFilters) -> Select[Prediction]:
         query = select(Prediction).where(Prediction.reviewed_at.is_(None))

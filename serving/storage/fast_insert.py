@@ -1,0 +1,59 @@
+"""Served predictions into SQLite without SQLAlchemy's per-row work.
+
+The service stores every prediction it answers, thousands a second during a backfill, on the
+same core that answers them. SQLAlchemy's executemany runs a Python bind processor per column
+per row (datetimes, JSON, booleans), which cost as much CPU as SQLite's own insert. Here the
+rows are plain tuples already in the form SQLAlchemy would have produced for SQLite (naive
+UTC `YYYY-MM-DD HH:MM:SS.ffffff` text, JSON text, 0/1), so what is read back is identical.
+PostgreSQL keeps the generic Core insert.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from serving.persistence import EncodedPrediction
+
+PREDICTION_COLUMNS = (
+    "id", "external_id", "created_at", "model_name", "model_version", "rules_sha256",
+    "priority", "source", "model_priority", "confidence", "language", "first_response_due",
+    "review_required", "shadow", "request", "decision",
+)  # fmt: skip
+# Built from the constant column names above; values are always bound parameters.
+INSERT_PREDICTIONS = (
+    f"INSERT INTO predictions ({', '.join(PREDICTION_COLUMNS)}) "  # noqa: S608
+    f"VALUES ({', '.join('?' * len(PREDICTION_COLUMNS))})"
+)
+INSERT_RULES = "INSERT INTO prediction_rules (prediction_id, rule_id) VALUES (?, ?)"
+
+
+def sqlite_time(moment: datetime | None) -> str | None:
+    """A datetime as SQLAlchemy stores it in SQLite through `UtcDateTime` (naive UTC text)."""
+    if moment is None:
+        return None
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return moment.isoformat(sep=" ", timespec="microseconds")
+
+
+def prediction_tuples(
+    records: Sequence[EncodedPrediction],
+) -> tuple[list[tuple[Any, ...]], list[tuple[str, str]]]:
+    """Parameter tuples for `INSERT_PREDICTIONS` and `INSERT_RULES`."""
+    rows: list[tuple[Any, ...]] = []
+    rules: list[tuple[str, str]] = []
+    times: dict[datetime, str | None] = {}  # a request's records share one created_at
+    for r in records:
+        created = times.get(r.created_at)
+        if created is None:
+            created = times[r.created_at] = sqlite_time(r.created_at)
+        rows.append((
+            r.prediction_id, r.external_id, created, r.model_name, r.model_version,
+            r.rules_sha256, r.priority, r.source, r.model_priority, r.confidence, r.language,
+            sqlite_time(r.first_response_due), int(r.review_required), int(r.shadow),
+            r.request_json.decode(), r.decision_json.decode(),
+        ))  # fmt: skip
+        rules.extend((r.prediction_id, rule_id) for rule_id in r.rule_ids)
+    return rows, rules
