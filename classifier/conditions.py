@@ -16,7 +16,7 @@ from datetime import datetime
 from classifier.calendars import BusinessCalendar
 from classifier.decision import ModelOutput
 from classifier.schema import Ticket
-from classifier.text import Doc, Phrase, PhraseIndex, guess_language
+from classifier.text import Doc, Phrase, PhraseIndex, TextAtom, guess_language
 
 Test = Callable[["Facts"], str | None]
 _NUMBERS = (int, float)
@@ -38,10 +38,10 @@ class Facts:
         self.created = created
         self._doc: Doc | None = None
         self._language: str | None = ""
-        self._found: frozenset[tuple[str, ...]] | None = None
+        self._found: frozenset[TextAtom] | None = None
 
-    def found(self, part: str = "text") -> frozenset[tuple[str, ...]]:
-        """Whole-word phrases of the rule set's index present in a part of the ticket's text."""
+    def found(self, part: str = "text") -> frozenset[TextAtom]:
+        """Phrases (and literals) of the rule set's index present in a part of the text."""
         if part == "text":
             hit = self._found
             if hit is None:
@@ -526,30 +526,6 @@ class NotCond(Condition):
 def _wrap(cond: Condition) -> str:
     text = cond.describe()
     return f"({text})" if isinstance(cond, AllCond | AnyCond) else text
-
-
-def required_phrases(cond: Condition) -> frozenset[tuple[str, ...]] | None:
-    """Whole-word phrase keys of which at least one must occur for `cond` to hold, if known.
-
-    The rule engine skips a rule without calling it when none of these phrases is in the
-    ticket (one set operation instead of walking the condition). None means "no such gate".
-    """
-    if isinstance(cond, PhraseCond):
-        if all(p.kind == "words" for p in cond.phrases):
-            return frozenset(p.key for p in cond.phrases)
-        return None
-    if isinstance(cond, AllCond):
-        gates = [g for g in map(required_phrases, cond.children) if g is not None]
-        return min(gates, key=len) if gates else None
-    if isinstance(cond, AnyCond):
-        union: set[tuple[str, ...]] = set()
-        for child in cond.children:
-            gate = required_phrases(child)
-            if gate is None:
-                return None
-            union |= gate
-        return frozenset(union)
-    return None
 
 
 def cheapest_first(children: Sequence[Condition]) -> tuple[Condition, ...]:

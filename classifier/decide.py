@@ -99,17 +99,25 @@ def _clamp(
     return level, level_rule
 
 
+def _candidates(facts: Facts, ruleset: RuleSet) -> Iterable[int]:
+    """Indexes of the rules that can fire, in file order (gates.py tells which cannot)."""
+    gated_by = ruleset.gated_by
+    if not gated_by:
+        return range(len(ruleset.plan))
+    gates = [gated_by[k] for k in facts.found() if k in gated_by] if ruleset.text_gated else []
+    for gate in ruleset.fact_gates:
+        rules = gate.rules(facts)
+        if rules:
+            gates.append(rules)
+    return sorted(ruleset.ungated.union(*gates)) if gates else ruleset.ungated_order
+
+
 _Result = tuple[str, str | None, str | None, bool, list[str], list[FiredRule]]
 
 
 def _run_rules(facts: Facts, ruleset: RuleSet, start_level: str) -> _Result:
     """Run the rules that can fire, in file order, and clamp the level (module docstring)."""
     plan, tests = ruleset.plan, ruleset.tests
-    order: Iterable[int] = range(len(plan))
-    gated_by = ruleset.gated_by
-    if gated_by:
-        gates = [gated_by[k] for k in facts.found() if k in gated_by]
-        order = sorted(ruleset.ungated.union(*gates)) if gates else ruleset.ungated_order
     # The fired rules' effects, kept in locals (see the module docstring for the semantics).
     # Floors and ceilings are ranks; -1 and NO_CEILING mean "none yet".
     level, level_rule = start_level, None
@@ -119,7 +127,7 @@ def _run_rules(facts: Facts, ruleset: RuleSet, start_level: str) -> _Result:
     review = False
     tags: list[str] = []
     fired: list[FiredRule] = []
-    for i in order:
+    for i in _candidates(facts, ruleset):
         reason = tests[i](facts)
         if reason is None:
             continue

@@ -21,9 +21,10 @@ from typing import Any
 import yaml
 
 from classifier.calendars import BusinessCalendar, CalendarError, parse_dates, parse_windows
-from classifier.conditions import Condition, Facts, required_phrases
+from classifier.conditions import Condition, Facts
 from classifier.decision import FiredRule
 from classifier.errors import RuleConfigError, UnknownLevel
+from classifier.gates import Atom, FactAtom, FactGate, fact_gates, required_atoms
 from classifier.levels import DEFAULT_ALIASES, DEFAULT_LEVELS, PriorityScale
 from classifier.rule_syntax import Actions, Context, parse_then, parse_when
 from classifier.sla import SlaPolicy, SlaTarget, parse_duration
@@ -47,7 +48,7 @@ class Rule:
     when: Condition
     then: Actions
     description: str = ""
-    gate: frozenset[tuple[str, ...]] | None = field(default=None, compare=False)
+    gate: frozenset[Atom] | None = field(default=None, compare=False)
     # FiredRule objects by reason: most reasons repeat ("customer.vip = True"), so decide()
     # reuses the immutable record instead of building it again (bounded, see decide.py).
     fired_cache: dict[str, FiredRule] = field(default_factory=dict, compare=False, repr=False)
@@ -101,25 +102,29 @@ class RuleSet:
     ungated_order: tuple[int, ...] = field(init=False, repr=False, compare=False)
     rank: Mapping[str, int] = field(init=False, repr=False, compare=False)
     ungated: frozenset[int] = field(init=False, repr=False, compare=False)
-    gated_by: Mapping[tuple[str, ...], frozenset[int]] = field(
-        init=False, repr=False, compare=False
-    )
+    gated_by: Mapping[Atom, frozenset[int]] = field(init=False, repr=False, compare=False)
+    fact_gates: tuple[FactGate, ...] = field(init=False, repr=False, compare=False)
+    text_gated: bool = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        # decide() runs only the rules that can fire: those without a phrase gate, plus those
-        # with a gate phrase present in the ticket (found through `gated_by`, phrase -> rules).
+        # decide() runs only the rules that can fire: those without a gate, plus those with a
+        # gate atom present in the ticket (found through `gated_by`, atom -> rules; see gates.py).
         rank = {name: i for i, name in enumerate(self.scale.levels)}
         object.__setattr__(self, "plan", tuple(_step(r, rank) for r in self.rules))
         object.__setattr__(self, "tests", tuple(r.when.compile() for r in self.rules))
         object.__setattr__(self, "rank", rank)
         ungated = frozenset(i for i, r in enumerate(self.rules) if r.gate is None)
-        gated_by: dict[tuple[str, ...], set[int]] = {}
+        gated_by: dict[Atom, set[int]] = {}
         for i, rule in enumerate(self.rules):
             for key in rule.gate or ():
                 gated_by.setdefault(key, set()).add(i)
+        frozen = {k: frozenset(v) for k, v in gated_by.items()}
         object.__setattr__(self, "ungated", ungated)
         object.__setattr__(self, "ungated_order", tuple(sorted(ungated)))
-        object.__setattr__(self, "gated_by", {k: frozenset(v) for k, v in gated_by.items()})
+        object.__setattr__(self, "gated_by", frozen)
+        object.__setattr__(self, "fact_gates", fact_gates(frozen))
+        text_gated = any(not isinstance(k, FactAtom) for k in frozen)
+        object.__setattr__(self, "text_gated", text_gated)
 
 
 def default_rules_path() -> Path:
@@ -319,7 +324,7 @@ def _rules(node: object, ctx: Context) -> tuple[tuple[Rule, ...], tuple[str, ...
             raise ctx.fail(f"{where}: {unknown[0]}", f"unknown key; allowed: {list(RULE_KEYS)}")
         when = parse_when(item.get("when"), ctx, f"{where}: when")
         then = parse_then(item.get("then"), ctx, f"{where}: then")
-        rule = Rule(rule_id, when, then, str(item.get("description", "")), required_phrases(when))
+        rule = Rule(rule_id, when, then, str(item.get("description", "")), required_atoms(when))
         if item.get("enabled", True) is False:
             disabled.append(rule_id)
         else:

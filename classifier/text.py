@@ -133,6 +133,10 @@ def words(normalised: str) -> list[str]:
     return _word_re().findall(normalised)
 
 
+TextAtom = tuple[str, ...] | str  # a whole-word phrase's words, or a literal some phrase needs
+_ASCII_WORD = re.compile(r"\w+", re.ASCII)
+
+
 class Doc:
     """A ticket's subject and body, normalised and split into words once, computed lazily.
 
@@ -150,7 +154,7 @@ class Doc:
         self._list: dict[str, list[str]] = {}
         self._joined: dict[str, str] = {}
         self._spaced: dict[str, str | None] = {}
-        self._found: dict[tuple[int, str], frozenset[tuple[str, ...]]] = {}
+        self._found: dict[tuple[int, str], frozenset[TextAtom]] = {}
 
     def norm(self, part: str = "text") -> str:
         """The normalised part."""
@@ -201,8 +205,8 @@ class Doc:
             self._spaced[part] = hit
         return hit
 
-    def found(self, index: PhraseIndex, part: str = "text") -> frozenset[tuple[str, ...]]:
-        """Whole-word phrases of `index` present in the part; scanned once per index and part."""
+    def found(self, index: PhraseIndex, part: str = "text") -> frozenset[TextAtom]:
+        """Phrases and literals of `index` present in the part; scanned once per index and part."""
         key = (id(index), part)
         hit = self._found.get(key)
         if hit is None:
@@ -269,16 +273,22 @@ def compile_phrase(phrase: str) -> Phrase:
 
 
 class PhraseIndex:
-    """All whole-word phrases of a rule set, so one pass over a ticket's words finds them all.
+    """All phrases of a rule set, so one pass over a ticket's text finds them all.
 
-    Normalised ASCII text (nearly every ticket in Latin-script languages) is searched without
-    splitting it into words: punctuation becomes spaces and one Aho-Corasick automaton finds
-    every phrase word as " word " in a single pass. Other text is split into words.
+    `scan` reports whole-word phrases (by their words) and, for wildcard and substring
+    phrases, the literal every match contains (`Phrase.needle` / the phrase itself), so rules
+    can be skipped when none of their phrases can match. Normalised ASCII text (nearly every
+    ticket in Latin-script languages) is searched without splitting it into words:
+    punctuation becomes spaces and one Aho-Corasick automaton finds every phrase word as
+    " word " and every literal in a single pass. Other text is split into words.
     """
 
     def __init__(self, phrases: Iterable[Phrase]) -> None:
-        """Index the `words` phrases; other kinds are matched directly by `Phrase.matches`."""
+        """Index the phrases' words and literals."""
+        phrases = list(phrases)
         keys = {p.key for p in phrases if p.kind == "words"}
+        self._literals = frozenset(p.needle if p.kind == "wildcard" else p.key[0]
+                                   for p in phrases if p.kind != "words")  # fmt: skip
         self._single = frozenset(k[0] for k in keys if len(k) == 1)
         multi: dict[str, list[tuple[tuple[str, ...], frozenset[str], str, re.Pattern[str]]]] = {}
         for key in sorted(keys):
@@ -296,30 +306,49 @@ class PhraseIndex:
         # than building the ticket's word set, and still tells which phrase words occur.
         self._vocab = self._firsts.union(*(needed for m in multi.values() for _, needed, _, _ in m))
         self._word_of = {f" {w} ": w for w in sorted(self._vocab)}
+        # Literals of word characters occur in the spaced text exactly as in the normalised
+        # text, so the automaton finds them too; other ASCII literals are looked up directly
+        # (non-ASCII ones never occur in ASCII text).
+        ascii_words = sorted(x for x in self._literals if _ASCII_WORD.fullmatch(x))
+        self._odd_literals = tuple(
+            x for x in sorted(self._literals) if x.isascii() and x not in ascii_words
+        )
+        patterns = [*self._word_of, *ascii_words]
         # A DFA is the fastest of the automata for a vocabulary of a few hundred words.
         self._automaton = (
-            AhoCorasick(list(self._word_of), store_patterns=True, implementation=Implementation.DFA)
-            if keys
+            AhoCorasick(patterns, store_patterns=True, implementation=Implementation.DFA)
+            if patterns
             else None
         )
 
-    def scan(self, doc: Doc, part: str = "text") -> frozenset[tuple[str, ...]]:
-        """Every indexed phrase that occurs in the part of the document."""
+    def scan(self, doc: Doc, part: str = "text") -> frozenset[TextAtom]:
+        """Every indexed phrase (its words) and literal that occurs in the part."""
         automaton = self._automaton
         if automaton is None:
             return _NOTHING
         spaced = doc.spaced(part)
+        found: set[TextAtom] = set()
         if spaced is not None:
+            if self._odd_literals:
+                norm = doc.norm(part)
+                found.update(x for x in self._odd_literals if x in norm)
             hits = automaton.find_matches_as_strings(spaced, overlapping=True)
             if not hits:
-                return _NOTHING
+                return frozenset(found) if found else _NOTHING
             word_of = self._word_of
-            present: AbstractSet[str] = {word_of[h] for h in hits}
+            words_hit: set[str] = set()
+            for hit in hits:
+                word = word_of.get(hit)
+                if word is None:
+                    found.add(hit)  # a literal
+                else:
+                    words_hit.add(word)
+            present: AbstractSet[str] = words_hit
         else:
+            norm = doc.norm(part)
+            found.update(x for x in self._literals if x in norm)
             present = self._vocab.intersection(doc.word_list(part))
-            if not present:
-                return _NOTHING
-        found: set[tuple[str, ...]] = {(w,) for w in present & self._single}
+        found.update((w,) for w in present & self._single)
         for first in present & self._multi_first:
             for key, needed, needle, pattern in self._multi[first]:
                 if needed <= present and (
@@ -328,10 +357,10 @@ class PhraseIndex:
                     else needle in doc.joined(part)
                 ):
                     found.add(key)
-        return frozenset(found)
+        return frozenset(found) if found else _NOTHING
 
 
-_NOTHING: frozenset[tuple[str, ...]] = frozenset()
+_NOTHING: frozenset[TextAtom] = frozenset()
 
 
 class PhraseMatcher:
