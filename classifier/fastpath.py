@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import pairwise, repeat
 from typing import Any
 
@@ -71,25 +71,32 @@ class _TextBlock:
     norm: str | None
 
     def add(self, record: Mapping[str, Any], indices: list[int], values: list[float]) -> None:
+        # One ticket has tens of terms: plain Python floats beat a dozen tiny numpy calls.
         counts: dict[int, int] = {}
+        lookup = self.vocabulary.get
         for term in self.analyzer(text_value(record.get(self.column))):
-            index = self.vocabulary.get(term)
+            index = lookup(term)
             if index is not None:
                 counts[index] = counts.get(index, 0) + 1
         if not counts:
             return
-        keys = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
-        tf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
-        if self.sublinear:
-            tf = np.log(tf) + 1.0
+        log = math.log
+        tf = [log(c) + 1.0 for c in counts.values()] if self.sublinear else counts.values()
         if self.idf is not None:
-            tf = tf * self.idf[keys]
+            keys = np.fromiter(counts, dtype=np.int64, count=len(counts))
+            idf = self.idf[keys].tolist()
+            weights = [t * i for t, i in zip(tf, idf, strict=True)]
+        else:
+            weights = [float(t) for t in tf]
         if self.norm == "l2":
-            tf = tf / np.sqrt(np.sum(tf * tf))
+            total = math.sqrt(math.fsum(w * w for w in weights))
+            weights = [w / total for w in weights]
         elif self.norm == "l1":
-            tf = tf / np.sum(np.abs(tf))
-        indices.extend((keys + self.offset).tolist())
-        values.extend(tf.tolist())
+            total = math.fsum(abs(w) for w in weights)
+            weights = [w / total for w in weights]
+        offset = self.offset
+        indices.extend([k + offset for k in counts])
+        values.extend(weights)
 
     def entries(self, records: Sequence[Mapping[str, Any]]) -> Entries:
         terms: list[str] = []
@@ -161,17 +168,30 @@ class _NumberBlock:
     indicator: npt.NDArray[np.int64]  # input positions that get a "missing" indicator
     mean: npt.NDArray[np.float64]
     scale: npt.NDArray[np.float64]
+    _plain: tuple[list[float], list[float], list[float], list[int]] = field(
+        init=False, repr=False, compare=False
+    )
+
+    def __post_init__(self) -> None:
+        plain = (self.fill.tolist(), self.mean.tolist(), self.scale.tolist(),
+                 self.indicator.tolist())  # fmt: skip
+        object.__setattr__(self, "_plain", plain)
 
     def add(self, record: Mapping[str, Any], indices: list[int], values: list[float]) -> None:
-        raw = np.asarray([number_value(record.get(c)) for c in self.columns], dtype=np.float64)
-        missing = np.isnan(raw)
-        logged = np.sign(raw) * np.log1p(np.abs(raw))
-        filled = np.where(missing, self.fill, logged)
-        row = np.concatenate([filled, missing[self.indicator].astype(np.float64)])
-        scaled = (row - self.mean) / self.scale
-        nonzero = np.flatnonzero(scaled)
-        indices.extend((nonzero + self.offset).tolist())
-        values.extend(scaled[nonzero].tolist())
+        # The same arithmetic as `entries` on Python floats (a handful of columns).
+        fill, mean, scale, indicator = self._plain
+        raw = [_number(record.get(c)) for c in self.columns]
+        row = [
+            f if math.isnan(x) else math.copysign(math.log1p(abs(x)), x) if x else 0.0
+            for x, f in zip(raw, fill, strict=True)
+        ]
+        row.extend(1.0 if math.isnan(raw[i]) else 0.0 for i in indicator)
+        offset = self.offset
+        for position, (x, m, sd) in enumerate(zip(row, mean, scale, strict=True)):
+            scaled = (x - m) / sd
+            if scaled != 0.0:
+                indices.append(position + offset)
+                values.append(scaled)
 
     def entries(self, records: Sequence[Mapping[str, Any]]) -> Entries:
         raw = np.asarray(
@@ -242,8 +262,14 @@ class FastFeatures:
         indices: list[int] = []
         values: list[float] = []
         for record in records:
+            row_indices: list[int] = []
+            row_values: list[float] = []
             for block in self.blocks:
-                block.add(record, indices, values)
+                block.add(record, row_indices, row_values)
+            # Sorted within the row now, so the matrix is canonical (sum_duplicates only checks).
+            for index, value in sorted(zip(row_indices, row_values, strict=True)):
+                indices.append(index)
+                values.append(value)
             indptr.append(len(indices))
         matrix = sp.csr_matrix(
             (np.asarray(values, dtype=np.float64), np.asarray(indices, dtype=np.int32), indptr),
@@ -288,8 +314,11 @@ def _block(name: str, transformer: Any, columns: Any, offset: int) -> Block | No
     last = transformer[-1]
     if isinstance(last, TfidfVectorizer) and isinstance(columns, str):
         idf = np.asarray(last.idf_, dtype=np.float64) if last.use_idf else None
+        # Plain ints: sklearn's numpy int64 values make every later step (dict keys, list ->
+        # array) several times slower per term.
+        vocabulary = {term: int(index) for term, index in last.vocabulary_.items()}
         return _TextBlock(
-            columns, offset, _analyzer(last), dict(last.vocabulary_), idf,
+            columns, offset, _analyzer(last), vocabulary, idf,
             bool(last.sublinear_tf), last.norm,
         )  # fmt: skip
     if name == "categories":
