@@ -42,6 +42,8 @@ _UNSPACED = re.compile(
 _ASCII_SPLIT = {c: " " for c in range(128) if not (chr(c).isalnum() or chr(c) == "_")}
 # The same as a bytes table: bytes.translate is several times faster than str.translate.
 _ASCII_SPLIT_BYTES = bytes(32 if c in _ASCII_SPLIT else c for c in range(256))
+# Latin-1 punctuation and symbols become spaces too; Latin-1 letters stay (and are not ASCII).
+_LATIN1_SPLIT_BYTES = bytes(c if chr(c).isalnum() or chr(c) == "_" else 32 for c in range(256))
 
 
 @cache
@@ -75,14 +77,25 @@ def normalise(text: str) -> str:
     """
     if text.isascii():
         return text.lower()  # casefold() of ASCII
+    # Folding the whole text gives the same as folding each character or run of non-ASCII
+    # characters on its own, unless a character stays non-ASCII (see _normalise_any). So
+    # Latin-1 letters go through a byte table, longer runs of other characters through
+    # `_fold_run` as the Latin-1 codec meets them: several times faster than casefolding and
+    # decomposing the whole text. Anything that does not fold to ASCII takes the general path.
     try:
-        # Folding is the same for the whole text as for each run of non-ASCII characters
-        # (ASCII characters never combine with their neighbours), so the ASCII codec folds
-        # the runs through `_fold_run` and leaves the rest to bytes.lower(): several times
-        # faster than casefolding and decomposing the whole text.
-        return text.encode("ascii", _FOLD_ERRORS).lower().decode("ascii")
+        raw = text.encode("latin-1", _FOLD_ERRORS)
     except _NotAsciiError:
         return _normalise_any(text)
+    for byte, plain in _LATIN1_LONG:
+        if byte in raw:
+            raw = raw.replace(byte, plain)
+    folded = raw.translate(_LATIN1_FOLD)
+    if folded.isascii():
+        return folded.decode("ascii")
+    # Characters that fold to themselves (¿, ¡, §) are kept as they are, as in the general path.
+    if any(byte in folded for byte in _LATIN1_OTHER):
+        return _normalise_any(text)
+    return folded.decode("latin-1")
 
 
 class _NotAsciiError(Exception):
@@ -112,6 +125,28 @@ def _fold_run(error: UnicodeError) -> tuple[str, int]:
 codecs.register_error(_FOLD_ERRORS, _fold_run)
 
 
+def _latin1_tables() -> tuple[bytes, tuple[tuple[bytes, bytes], ...], tuple[bytes, ...]]:
+    """Byte tables folding Latin-1 like `_normalise_any`.
+
+    Returns:
+        A translate table (bytes that do not fold to one ASCII character are kept as they
+        are), the letters that fold to several (ß -> ss) with their folding, and the bytes
+        that fold to other characters (µ -> μ), which only the general path handles.
+    """
+    table = bytearray(bytes(range(128)).lower() + bytes(range(128, 256)))
+    longer, other = [], []
+    for code in range(128, 256):
+        folded = _normalise_any(chr(code))
+        if folded.isascii() and folded == folded.lower():
+            if len(folded) == 1:
+                table[code] = ord(folded)
+            else:
+                longer.append((bytes([code]), folded.encode("ascii")))
+        elif folded != chr(code):
+            other.append(bytes([code]))
+    return bytes(table), tuple(longer), tuple(other)
+
+
 def _normalise_any(text: str) -> str:
     """`normalise` for any text: casefold, replace special letters, decompose, drop accents."""
     low = text.casefold()
@@ -124,6 +159,9 @@ def _normalise_any(text: str) -> str:
     if _NOT_FOLDABLE.search(decomposed) is None:
         return decomposed.encode("ascii", "ignore").decode("ascii")
     return _ACCENTS.sub("", decomposed)
+
+
+_LATIN1_FOLD, _LATIN1_LONG, _LATIN1_OTHER = _latin1_tables()
 
 
 def words(normalised: str) -> list[str]:
@@ -192,7 +230,7 @@ class Doc:
         return hit
 
     def spaced(self, part: str = "text") -> str | None:
-        """The normalised part with each non-word character a space, padded; None if not ASCII.
+        """The normalised part with each non-word character a space, padded, if words are ASCII.
 
         "Word, word!" becomes " word  word  ".
         """
@@ -202,6 +240,13 @@ class Doc:
             hit = None
             if norm.isascii():
                 hit = " " + norm.encode("ascii").translate(_ASCII_SPLIT_BYTES).decode("ascii") + " "
+            else:  # e.g. Spanish, where ¿ and ¡ stay: punctuation of Latin-1 is spaced too
+                try:
+                    spaced = norm.encode("latin-1").translate(_LATIN1_SPLIT_BYTES)
+                except UnicodeEncodeError:
+                    spaced = b"\xff"  # another script: split into words instead
+                if spaced.isascii():
+                    hit = " " + spaced.decode("ascii") + " "
             self._spaced[part] = hit
         return hit
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -12,7 +13,8 @@ ODD = (
     "äöüßÄÖÜẞéèêëÉçčšžČŠŽćđĐøØæÆåÅœłıİþðŁ’‘“”„–—«»€\u00a0…¿¡ﬁﬂℌΩΣσςПроблема系统故障"
     "\u0301\u0308\u0327ᎠꭰK\u200b\t\n"
 )
-MIXED = st.text(st.sampled_from([*"aZ09 _-.,!?'", *ODD]), max_size=60)
+LATIN1 = "".join(map(chr, range(0x80, 0x100)))
+MIXED = st.text(st.sampled_from([*"aZ09 _-.,!?'", *ODD, *LATIN1]), max_size=60)
 
 
 @settings(max_examples=400, deadline=None)
@@ -21,10 +23,17 @@ def test_normalise_equals_the_general_algorithm_on_any_text(text: str) -> None:
     assert normalise(text) == _normalise_any(text)
 
 
+@pytest.mark.parametrize("char", LATIN1)
+def test_every_latin1_character_folds_as_the_general_algorithm_folds_it(char: str) -> None:
+    for text in (char, f"A{char}b", f"{char}\u0301{char}", f"{char}č{char.upper()}ß"):
+        assert normalise(text) == _normalise_any(text)
+
+
 def test_normalise_folds_runs_next_to_ascii_and_keeps_other_scripts() -> None:
     assert normalise("GRÜẞE aus der Straße") == "grusse aus der strasse"
     assert normalise("e\u0301te\u0301 ÉTÉ") == "ete ete"
-    assert normalise("¿Qué PASA?") == "¿que pasa?"  # ¿ stays, so the general path runs
+    assert normalise("¿Qué PASA?") == "¿que pasa?"  # ¿ stays as it is
+    assert normalise("¿Qué µ?") == "¿que μ?"  # µ folds to the Greek letter: the general path
     assert normalise("ℌello") == "Hello"  # NFKD makes an upper-case letter; kept as before
 
 
@@ -68,4 +77,5 @@ def test_the_phrase_index_reads_ascii_text_without_splitting_it_into_words() -> 
     assert index.scan(doc) == {("down",), ("not", "working"), ("would", "be", "nice"), ("be",),
                                ("not",)}  # fmt: skip
     assert doc.spaced("body") == " server down  not working  would be   nice  "
+    assert Doc("", "¿Qué pasa? ¡Hola!").spaced("body") == "  que pasa   hola  "
     assert Doc("", "проблема").spaced() is None  # other scripts are split into words
