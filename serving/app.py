@@ -211,7 +211,7 @@ def create_app(
         dependencies={"runtime": Provide(provide_runtime, sync_to_thread=False)},
         lifespan=[_lifespan(runtime, parts.lifespans)],
         exception_handlers=exception_handlers(),  # type: ignore[arg-type]
-        middleware=[lambda app: RequestLogMiddleware(app, runtime.metrics)],
+        middleware=[lambda app: RequestLogMiddleware(app, runtime.metrics, settings=settings.log)],
         plugins=parts.plugins,
         request_max_body_size=settings.limits.request_bytes,
         openapi_config=OpenAPIConfig(

@@ -8,9 +8,11 @@ added by the predict routes only when `TP_LOG_TEXT` is on.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import time
-import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import msgspec
@@ -58,6 +60,31 @@ def configure_logging(settings: LogSettings) -> None:
     logging.basicConfig(level=max(level, logging.WARNING), stream=sys.stderr, force=False)
 
 
+def direct_json_writer(settings: LogSettings | None) -> Callable[[dict[str, Any]], None] | None:
+    """A writer of request lines that bypasses structlog's processor chain, or None.
+
+    With JSON logs at INFO or lower it writes exactly what `configure_logging`'s chain would
+    (the fields, then `event`, `level`, `timestamp`) to the same stream, at a fraction of the
+    cost; the service binds no context variables, the one processor it leaves out. Call after
+    `configure_logging`.
+    """
+    if settings is None or not settings.json:
+        return None
+    if logging.getLevelNamesMapping().get(settings.level, logging.INFO) > logging.INFO:
+        return None
+    stream = sys.stdout.buffer
+    encode = _encoder.encode
+
+    def write(entry: dict[str, Any]) -> None:
+        entry["event"] = "request"
+        entry["level"] = "info"
+        entry["timestamp"] = datetime.now(UTC).isoformat().replace("+00:00", "Z")
+        stream.write(encode(entry) + b"\n")
+        stream.flush()
+
+    return write
+
+
 class RequestLogMiddleware:
     """Raw ASGI middleware: request id header, latency histogram and one log line per request.
 
@@ -66,12 +93,17 @@ class RequestLogMiddleware:
     """
 
     def __init__(
-        self, app: ASGIApp, metrics: Metrics, logger_name: str = "serving.request"
+        self,
+        app: ASGIApp,
+        metrics: Metrics,
+        logger_name: str = "serving.request",
+        settings: LogSettings | None = None,
     ) -> None:
         self.app = app
         self.metrics = metrics
         # Bound now (after configure_logging): a lazy proxy would re-bind on every request.
         self.log = structlog.get_logger(logger_name).bind()
+        self._direct = direct_json_writer(settings)
         self._latency: dict[tuple[str, str, str], Any] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -79,7 +111,7 @@ class RequestLogMiddleware:
             await self.app(scope, receive, send)
             return
         start = time.perf_counter()
-        request_id = _incoming_id(scope) or uuid.uuid4().hex
+        request_id = _incoming_id(scope) or os.urandom(16).hex()
         state: dict[str, Any] = scope.setdefault("state", {})  # type: ignore[typeddict-item]
         state["request_id"] = request_id
         status = 500
@@ -104,15 +136,18 @@ class RequestLogMiddleware:
                 child = self._latency[key] = self.metrics.request_seconds.labels(*key)
             child.observe(elapsed)
             if route not in ("/health/live", "/health/ready", "/metrics"):
-                self.log.info(
-                    "request",
-                    request_id=request_id,
-                    method=method,
-                    route=route,
-                    status=status,
-                    ms=round(elapsed * 1000, 3),
+                entry = {
+                    "request_id": request_id,
+                    "method": method,
+                    "route": route,
+                    "status": status,
+                    "ms": round(elapsed * 1000, 3),
                     **state.get("log", {}),
-                )
+                }
+                if self._direct is not None:
+                    self._direct(entry)
+                else:
+                    self.log.info("request", **entry)
 
 
 def _incoming_id(scope: Scope) -> str | None:

@@ -24,7 +24,8 @@ class PredictionRecord:
     """One answered ticket, as the review page and feedback export need it.
 
     Attributes:
-        prediction_id: the id returned to the caller (uuid4 hex string).
+        prediction_id: the id returned to the caller (a UUID as 32 hex digits; the service
+            makes time-ordered version-7 ones).
         external_id: the helpdesk's own ticket id (`ticket_id` in the request), if given.
         created_at: when the service answered (UTC, timezone-aware).
         request: the ticket as received, JSON-ready (the wire `TicketIn` as builtins).

@@ -22,6 +22,7 @@ from classifier.schema import Ticket
 from serving.auth import require
 from serving.errors import WireError, classify_decode_error, error_body
 from serving.routes import RuntimeDep
+from serving.routes.fast_json import FastJsonResponse
 from serving.schemas import (
     BatchItemOut,
     BatchOut,
@@ -67,6 +68,7 @@ class _BatchOperation(Operation):
     guards=[require("predict")],
     status_code=200,
     tags=["predict"],
+    response_class=FastJsonResponse,
 )
 async def predict(
     data: JSONBody[TicketIn], runtime: RuntimeDep, request: Request[Any, Any, Any]
@@ -109,6 +111,7 @@ def _decode_item(raw: bytes, index: int, runtime: Runtime) -> tuple[TicketIn, Ti
     status_code=200,
     tags=["predict"],
     operation_class=_BatchOperation,
+    response_class=FastJsonResponse,
 )
 async def predict_batch(runtime: RuntimeDep, request: Request[Any, Any, Any]) -> BatchOut:
     """Decide up to 1,000 tickets with one model call; a bad ticket gets its own error entry."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -342,6 +343,26 @@ def test_ticket_text_stays_out_of_the_log(
     assert '"route":"/v1/predict"' in out
     assert '"priority":"urgent"' in out
     assert "secret-8f3a" not in out + err
+
+
+def test_each_request_writes_one_json_log_line_with_its_id_and_outcome(
+    capfd: pytest.CaptureFixture[str], runtime: Runtime
+) -> None:
+    for client in _client(runtime):
+        r = client.post("/v1/predict", json=OUTAGE, headers={**PREDICT, "X-Request-ID": "rq-7"})
+        capfd.readouterr()
+        client.post("/v1/predict", json=OUTAGE, headers=PREDICT)
+    assert r.headers["x-request-id"] == "rq-7"
+    out, _ = capfd.readouterr()
+    lines = [json.loads(line) for line in out.splitlines() if '"event":"request"' in line]
+    assert len(lines) == 1
+    line = lines[0]
+    assert list(line)[-3:] == ["event", "level", "timestamp"]
+    assert (line["route"], line["status"], line["level"]) == ("/v1/predict", 200, "info")
+    assert len(line["request_id"]) == 32
+    assert line["priority"] == "urgent"
+    assert line["timestamp"].endswith("Z")
+    assert line["ms"] > 0
 
 
 def test_openapi_documents_every_endpoint_and_docs_redirect(client: TestClient[Any]) -> None:
