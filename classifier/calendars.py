@@ -77,6 +77,10 @@ class BusinessCalendar:
     _wanted: dict[tuple[timedelta, ...], list[tuple[int, int]]] = field(
         init=False, repr=False, compare=False
     )
+    # (amounts, local day, window index) -> due times, for starts before that window opens.
+    _due: dict[tuple[tuple[timedelta, ...], int, int], tuple[datetime, ...]] = field(
+        init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         try:
@@ -106,6 +110,7 @@ class BusinessCalendar:
         object.__setattr__(self, "_holidays", tuple(regions))
         object.__setattr__(self, "_days", {})
         object.__setattr__(self, "_wanted", {})
+        object.__setattr__(self, "_due", {})
         plain = self.always and not self.holiday_regions and not self.closed
         object.__setattr__(self, "_plain", plain)
         if self.business_day is None:
@@ -187,15 +192,40 @@ class BusinessCalendar:
             if len(self._wanted) < _CACHE_LIMIT:
                 self._wanted[key] = wanted
         # Amounts of zero or less are due at the start; every other slot is filled below.
-        out: list[datetime] = (
-            [from_us(t)] * len(amounts) if len(wanted) < len(amounts) else [start] * len(amounts)
-        )
-        if not wanted:
-            return tuple(out)
+        if len(wanted) < len(amounts):
+            out = [from_us(t)] * len(amounts)
+            return self._walk(t, self._local_day(t), wanted, out) if wanted else tuple(out)
+        day = self._local_day(t)
+        # A ticket created while the calendar is closed is due when one created at the next
+        # opening would be: remember those (most tickets arrive outside working hours).
+        opening = self._next_window(t, day)
+        if opening is None:
+            return self._walk(t, day, wanted, [start] * len(amounts))
+        memo_key = (key, day, opening)
+        due = self._due.get(memo_key)
+        if due is None:
+            due = self._walk(t, day, wanted, [start] * len(amounts))
+            if len(self._due) >= _CACHE_LIMIT:
+                self._due.clear()
+            self._due[memo_key] = due
+        return due
+
+    def _next_window(self, t: int, day: int) -> int | None:
+        """Index of the first window of `day` that ends after `t`, if `t` is not inside it."""
+        hit = self._days.get(day)
+        spans = (hit if hit is not None else self._intervals(day))[0]
+        for k, (s, e) in enumerate(spans):
+            if e > t:
+                return k if s >= t else None
+        return len(spans)
+
+    def _walk(
+        self, t: int, day: int, wanted: list[tuple[int, int]], out: list[datetime]
+    ) -> tuple[datetime, ...]:
+        """Fill `out` with the moments each wanted amount (sorted) of business time is used."""
         pending = iter(wanted)
         goal, slot = next(pending)
         used = 0  # business time consumed so far
-        day = self._local_day(t)
         days = self._days
         for _ in range(_MAX_DAYS):
             hit = days.get(day)
@@ -217,8 +247,8 @@ class BusinessCalendar:
                 used += e - begin
             day += 1
         raise CalendarError(
-            f"calendar {self.name!r}: {max(amounts)} of business time does not fit in "
-            f"{_MAX_DAYS} days; check its hours and holidays"
+            f"calendar {self.name!r}: {timedelta(microseconds=wanted[-1][0])} of business time "
+            f"does not fit in {_MAX_DAYS} days; check its hours and holidays"
         )
 
     def between(self, start: datetime, end: datetime) -> timedelta:

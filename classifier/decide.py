@@ -30,8 +30,9 @@ from classifier.conditions import Facts
 from classifier.decision import Decision, FiredRule, ModelOutput, Source
 from classifier.rules import NO_CEILING, Rule, RuleSet
 from classifier.schema import Ticket
-from classifier.sla import build_frozen, due_times
+from classifier.sla import due_times, frozen_builder
 
+_new_decision = frozen_builder(Decision)
 _FIRED_CACHE_LIMIT = 256  # distinct reasons remembered per rule (numeric values vary)
 
 
@@ -106,7 +107,7 @@ def _candidates(facts: Facts, ruleset: RuleSet) -> Iterable[int]:
         return range(len(ruleset.plan))
     gates = [gated_by[k] for k in facts.found() if k in gated_by] if ruleset.text_gated else []
     for gate in ruleset.fact_gates:
-        rules = gate.rules(facts)
+        rules = gate(facts)
         if rules:
             gates.append(rules)
     return sorted(ruleset.ungated.union(*gates)) if gates else ruleset.ungated_order
@@ -204,8 +205,7 @@ def decide(
         sla = due_times(
             ruleset.policies[chosen], level, ruleset.calendars, created, ticket.customer.calendar
         )
-    return build_frozen(
-        Decision,
+    return _new_decision(
         {
             "priority": level,
             "source": source,

@@ -8,7 +8,7 @@ all rules at once:
   match of a wildcard or substring phrase contains, found by one scan of the ticket's text;
 - `FactAtom`s: a categorical value (`channel = phone`), a yes/no value, a numeric comparison
   (`customer.open_tickets >= 12`) or a tag, looked up once per fact and ticket
-  (`FactGate`), remembered per value because values repeat (tiers, counts).
+  (a `FactGate`), remembered per value because values repeat (tiers, counts).
 
 A gate is a necessary condition only, so skipping is exact: the rules that run are tested as
 before and produce the same reasons.
@@ -16,7 +16,7 @@ before and produce the same reasons.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 
 from classifier.conditions import (
@@ -37,6 +37,7 @@ Atom = Hashable
 _NONE: frozenset[int] = frozenset()
 _CACHE_LIMIT = 1024  # values remembered per fact
 _OP_OF = dict(OPS.values())
+_NUMBERS = (int, float)
 
 
 @dataclass(frozen=True)
@@ -86,56 +87,62 @@ def _fact_atoms(cond: Condition) -> frozenset[Atom] | None:
     return None
 
 
-class FactGate:
-    """The rules gated by the atoms of one fact of one kind that hold for a ticket."""
+FactGate = Callable[[Facts], frozenset[int]]
 
-    __slots__ = ("_cache", "_get", "_kind", "_rules", "_tests", "fact")
 
-    def __init__(self, atoms: Iterable[FactAtom], gated_by: Mapping[Atom, frozenset[int]]) -> None:
-        """Index the atoms (all of one kind and fact) and the rules each gates."""
-        atoms = list(atoms)
-        self.fact = atoms[0].fact
-        self._kind = atoms[0].kind
-        self._get = atoms[0].get
-        # "in"/"tag": value -> rules; "bool": True/False -> rules; "num": comparisons.
-        self._rules: dict[Hashable, frozenset[int]] = {a.value: gated_by[a] for a in atoms}
-        self._tests = tuple(
-            (_OP_OF[a.value[0]], a.value[1], gated_by[a])  # type: ignore[index]
-            for a in atoms
-            if a.kind == "num"
-        )
-        self._cache: dict[object, frozenset[int]] = {}
+def fact_gate(atoms: list[FactAtom], gated_by: Mapping[Atom, frozenset[int]]) -> FactGate:
+    """The rules gated by those atoms (all of one kind and fact) that hold for a ticket."""
+    kind, get = atoms[0].kind, atoms[0].get
+    # "in"/"tag": value -> rules; "bool": True/False -> rules.
+    by_value: dict[Hashable, frozenset[int]] = {a.value: gated_by[a] for a in atoms}
+    lookup = by_value.get
+    cache: dict[object, frozenset[int]] = {}
+    if kind == "tag":
 
-    def rules(self, facts: Facts) -> frozenset[int]:
-        """Indexes of the rules gated by an atom of this fact that holds for the ticket."""
-        kind = self._kind
-        if kind == "tag":
-            hits = [self._rules.get(t.casefold(), _NONE) for t in facts.ticket.tags]
+        def tag_rules(facts: Facts) -> frozenset[int]:
+            hits = [lookup(t.casefold(), _NONE) for t in facts.ticket.tags]
             return _NONE.union(*hits) if hits else _NONE
-        value = self._get(facts) if self._get is not None else None
-        if value is None:
+
+        return tag_rules
+    if get is None:  # pragma: no cover - every fact atom but a tag has a getter
+        raise ValueError(f"{atoms[0].fact}: a fact gate needs the fact's getter")
+    if kind == "bool":
+
+        def bool_rules(facts: Facts) -> frozenset[int]:
+            value = get(facts)
+            return _NONE if value is None else lookup(bool(value), _NONE)
+
+        return bool_rules
+    if kind == "in":
+
+        def in_rules(facts: Facts) -> frozenset[int]:
+            value = get(facts)
+            if value is None:
+                return _NONE
+            text = value if type(value) is str else str(value)
+            hit = cache.get(text)
+            if hit is None:
+                hit = lookup(text, _NONE) | lookup(text.casefold(), _NONE)
+                if len(cache) < _CACHE_LIMIT:
+                    cache[text] = hit
+            return hit
+
+        return in_rules
+    tests = [(_OP_OF[a.value[0]], a.value[1], gated_by[a]) for a in atoms]  # type: ignore[index]
+
+    def num_rules(facts: Facts) -> frozenset[int]:
+        value = get(facts)
+        if type(value) not in _NUMBERS:  # None, bools and text never compare
             return _NONE
-        if kind == "bool":
-            return self._rules.get(bool(value), _NONE)
-        if kind == "in":
-            key: object = value if type(value) is str else str(value)
-        elif type(value) in (int, float):
-            key = value  # equal numbers compare alike, so they share an entry
-        else:
-            return _NONE  # bools and text never compare
-        hit = self._cache.get(key)
+        hit = cache.get(value)  # equal numbers compare alike, so they share an entry
         if hit is None:
-            hit = self._compute(key)
-            if len(self._cache) < _CACHE_LIMIT:
-                self._cache[key] = hit
+            hits = [rules for op, threshold, rules in tests if op(value, threshold)]  # type: ignore[arg-type]
+            hit = _NONE.union(*hits) if hits else _NONE
+            if len(cache) < _CACHE_LIMIT:
+                cache[value] = hit
         return hit
 
-    def _compute(self, key: object) -> frozenset[int]:
-        if self._kind == "in":
-            text = str(key)
-            return self._rules.get(text, _NONE) | self._rules.get(text.casefold(), _NONE)
-        hits = [rules for op, threshold, rules in self._tests if op(key, threshold)]  # type: ignore[arg-type]
-        return _NONE.union(*hits) if hits else _NONE
+    return num_rules
 
 
 def fact_gates(gated_by: Mapping[Atom, frozenset[int]]) -> tuple[FactGate, ...]:
@@ -144,4 +151,4 @@ def fact_gates(gated_by: Mapping[Atom, frozenset[int]]) -> tuple[FactGate, ...]:
     for atom in gated_by:
         if isinstance(atom, FactAtom):
             groups.setdefault((atom.kind, atom.fact), []).append(atom)
-    return tuple(FactGate(atoms, gated_by) for _, atoms in sorted(groups.items()))
+    return tuple(fact_gate(atoms, gated_by) for _, atoms in sorted(groups.items()))

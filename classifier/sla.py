@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
@@ -144,8 +144,7 @@ def due_times(
     if start.tzinfo is None:
         start = start.replace(tzinfo=UTC)
     first, resolution = calendar.add_many(start, target.on(calendar))
-    return build_frozen(
-        SlaDue,
+    return _new_sla_due(
         {
             "policy": policy.name,
             "level": level,
@@ -157,25 +156,27 @@ def due_times(
 
 
 _T = TypeVar("_T")
-_FIELDS: dict[type, int | None] = {}
 
 
-def build_frozen(cls: type[_T], values: dict[str, Any]) -> _T:
-    """`cls(**values)` for a plain frozen dataclass, without a setattr call per field.
+def frozen_builder(cls: type[_T]) -> Callable[[dict[str, Any]], _T]:
+    """A function doing `cls(**values)` for a plain frozen dataclass, without a setattr per field.
 
     A frozen dataclass's `__init__` sets each field through `object.__setattr__`, which costs
     more than the rest of assembling a Decision. When `values` names every field of a
     dataclass without `__post_init__`, slots or non-init fields, it becomes the instance's
     `__dict__` in one step (so pass a new dict); anything else is simply `cls(**values)`.
     """
-    count = _FIELDS.get(cls, -1)
-    if count == -1:
-        count = _FIELDS[cls] = _plain_field_count(cls)
-    if count != len(values):
-        return cls(**values)
-    instance: _T = object.__new__(cls)
-    object.__setattr__(instance, "__dict__", values)
-    return instance
+    count = _plain_field_count(cls)
+    new, set_attribute = object.__new__, object.__setattr__
+
+    def build(values: dict[str, Any]) -> _T:
+        if count != len(values):
+            return cls(**values)
+        instance: _T = new(cls)
+        set_attribute(instance, "__dict__", values)
+        return instance
+
+    return build
 
 
 def _plain_field_count(cls: type) -> int | None:
@@ -190,13 +191,15 @@ def _plain_field_count(cls: type) -> int | None:
     return len(dataclasses.fields(cls))
 
 
+_new_sla_due = frozen_builder(SlaDue)
+
 __all__ = [
     "CalendarError",
     "Duration",
     "SlaPolicy",
     "SlaTarget",
-    "build_frozen",
     "due_times",
+    "frozen_builder",
     "parse_duration",
     "resolve_calendar",
 ]

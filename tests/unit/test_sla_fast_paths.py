@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 from hypothesis import given, settings
@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from classifier.calendars import BusinessCalendar, from_us, to_us
 from classifier.decision import Decision, FiredRule, SlaDue
-from classifier.sla import build_frozen
+from classifier.sla import frozen_builder
 
 ALWAYS = BusinessCalendar("always", always=True)
 ZONES = [UTC, timezone(timedelta(hours=2)), timezone(timedelta(hours=-5, minutes=-30))]
@@ -37,7 +37,7 @@ def test_a_24_7_calendar_adds_exactly_the_elapsed_time(
     assert all(d.tzinfo is UTC and type(d) is datetime for d in got)
 
 
-def test_build_frozen_gives_the_same_decision_as_the_constructor() -> None:
+def test_frozen_builder_gives_the_same_decision_as_the_constructor() -> None:
     values = {
         "priority": "high", "source": "rule", "rule_id": "vip", "model": None,
         "rules_fired": (FiredRule("vip", "customer.vip = True", ("at_least high",)),),
@@ -46,7 +46,7 @@ def test_build_frozen_gives_the_same_decision_as_the_constructor() -> None:
         "review_required": True, "tags_added": ("x",), "degraded": None,
         "shadow_model_priority": None,
     }  # fmt: skip
-    fast = build_frozen(Decision, dict(values))
+    fast = frozen_builder(Decision)(dict(values))
     assert fast == Decision(**values)  # type: ignore[arg-type]
     assert hash(fast) == hash(Decision(**values))  # type: ignore[arg-type]
     assert repr(fast) == repr(Decision(**values))  # type: ignore[arg-type]
@@ -54,15 +54,15 @@ def test_build_frozen_gives_the_same_decision_as_the_constructor() -> None:
         fast.priority = "low"  # type: ignore[misc]
 
 
-def test_build_frozen_calls_the_constructor_when_fields_are_left_out_or_unknown() -> None:
-    short = build_frozen(Decision, {"priority": "low", "source": "default", "rule_id": None,
+def test_frozen_builder_calls_the_constructor_when_fields_are_left_out_or_unknown() -> None:
+    short = frozen_builder(Decision)({"priority": "low", "source": "default", "rule_id": None,
                                     "model": None})  # fmt: skip
     assert short == Decision("low", "default", None, None)
     with pytest.raises(TypeError):
-        build_frozen(SlaDue, {"policy": "p"})
+        frozen_builder(SlaDue)({"policy": "p"})
 
 
-def test_build_frozen_calls_the_constructor_of_a_class_with_post_init() -> None:
+def test_frozen_builder_calls_the_constructor_of_a_class_with_post_init() -> None:
     @dataclasses.dataclass(frozen=True)
     class Checked:
         value: int
@@ -71,6 +71,37 @@ def test_build_frozen_calls_the_constructor_of_a_class_with_post_init() -> None:
             if self.value < 0:
                 raise ValueError("value: must not be negative")
 
-    assert build_frozen(Checked, {"value": 1}) == Checked(1)
+    assert frozen_builder(Checked)({"value": 1}) == Checked(1)
     with pytest.raises(ValueError, match="negative"):
-        build_frozen(Checked, {"value": -1})
+        frozen_builder(Checked)({"value": -1})
+
+
+def _office() -> BusinessCalendar:
+    windows = (((480, 720), (750, 1020)),) * 4 + (((480, 930),), (), ())
+    closed = frozenset({date(2026, 3, 30), date(2026, 10, 26)})
+    return BusinessCalendar("office", "Europe/Copenhagen", windows, (), closed)
+
+
+WARM = _office()
+TARGETS = [
+    (timedelta(hours=8), timedelta(days=3)),
+    (timedelta(minutes=30), timedelta(hours=4)),
+    (timedelta(hours=1), timedelta(0), timedelta(hours=-1)),
+]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.datetimes(min_value=datetime(2026, 3, 20), max_value=datetime(2026, 11, 5),
+                     timezones=st.just(UTC)).map(lambda d: d.replace(second=0, microsecond=0)),
+        min_size=1, max_size=8,
+    ),
+    st.sampled_from(TARGETS),
+)  # fmt: skip
+def test_due_times_remembered_for_closed_hours_equal_a_fresh_walk(
+    starts: list[datetime], amounts: tuple[timedelta, ...]
+) -> None:
+    for start in starts:
+        for moment in (start, start.replace(hour=6), start.replace(hour=12, minute=10)):
+            assert WARM.add_many(moment, amounts) == _office().add_many(moment, amounts)
