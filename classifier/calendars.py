@@ -27,6 +27,7 @@ _ZERO = timedelta(0)
 _MAX_DAYS = 3 * 366 * 4  # a target that needs more calendar days than this is a config error
 _WINDOW = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 _CACHE_LIMIT = 20_000
+_DUE_LIMIT = 4096  # remembered due times per calendar (a day of tickets needs a few dozen)
 
 Window = tuple[int, int]  # minutes after local midnight, [start, end)
 
@@ -205,7 +206,7 @@ class BusinessCalendar:
         due = self._due.get(memo_key)
         if due is None:
             due = self._walk(t, day, wanted, [start] * len(amounts))
-            if len(self._due) >= _CACHE_LIMIT:
+            if len(self._due) >= _DUE_LIMIT:
                 self._due.clear()
             self._due[memo_key] = due
         return due

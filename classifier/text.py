@@ -8,9 +8,11 @@ without spaces (Chinese, Japanese, Thai...) match as substrings: those scripts h
 boundaries to honour. Punctuation separates words, so `e-mail` matches `e mail` and `e-mail`.
 
 Matching is built for speed, because serving runs it on every request: a ticket is normalised
-and split into a set of words once; a `PhraseIndex` over every phrase of a rule set then finds
-all whole-word phrases with set intersections, and checks multi-word phrases by substring
-search only when all of their words occur.
+once (Latin-1 through a byte table, other characters run by run, both exactly as the general
+algorithm folds them); a `PhraseIndex` over every phrase of a rule set then finds all phrase
+words in one Aho-Corasick pass over the text with punctuation made spaces, and checks
+multi-word phrases only when all of their words occur. Text that stays outside Latin-1 after
+folding (other scripts) is split into words instead.
 """
 
 from __future__ import annotations
