@@ -101,7 +101,7 @@ def normalise(text: str) -> str:
 
 
 class _NotAsciiError(Exception):
-    """A run of characters does not fold to lower-case ASCII (another script, `¿`)."""
+    """A run of characters does not fold to lower-case ASCII (another script, `ℌ`)."""
 
 
 _FOLD_ERRORS = "classifier.text.fold"
@@ -116,7 +116,7 @@ def _fold_run(error: UnicodeError) -> tuple[str, int]:
     folded = _FOLDED.get(run)
     if folded is None:
         folded = _normalise_any(run)
-        # bytes.lower() runs after this: only text it leaves alone may be returned.
+        # The byte table lower-cases ASCII after this: only text it leaves alone may pass.
         if not folded.isascii() or folded != folded.lower():
             raise _NotAsciiError
         if len(_FOLDED) < _FOLDED_LIMIT:
@@ -353,6 +353,7 @@ class PhraseIndex:
         # than building the ticket's word set, and still tells which phrase words occur.
         self._vocab = self._firsts.union(*(needed for m in multi.values() for _, needed, _, _ in m))
         self._word_of = {f" {w} ": w for w in sorted(self._vocab)}
+        self._multi_first_spaced = frozenset(f" {w} " for w in self._multi_first)
         # Literals of word characters occur in the spaced text exactly as in the normalised
         # text, so the automaton finds them too; other ASCII literals are looked up directly
         # (non-ASCII ones never occur in ASCII text).
@@ -361,6 +362,9 @@ class PhraseIndex:
             x for x in sorted(self._literals) if x.isascii() and x not in ascii_words
         )
         patterns = [*self._word_of, *ascii_words]
+        # What each pattern found means: a single-word phrase, or a literal.
+        self._atom_of: dict[str, TextAtom] = {f" {w} ": (w,) for w in self._single}
+        self._atom_of.update((x, x) for x in ascii_words)
         # A DFA is the fastest of the automata for a vocabulary of a few hundred words.
         self._automaton = (
             AhoCorasick(patterns, store_patterns=True, implementation=Implementation.DFA)
@@ -374,27 +378,32 @@ class PhraseIndex:
         if automaton is None:
             return _NOTHING
         spaced = doc.spaced(part)
-        found: set[TextAtom] = set()
-        if spaced is not None:
-            if self._odd_literals:
-                norm = doc.norm(part)
-                found.update(x for x in self._odd_literals if x in norm)
-            hits = automaton.find_matches_as_strings(spaced, overlapping=True)
-            if not hits:
-                return frozenset(found) if found else _NOTHING
-            word_of = self._word_of
-            words_hit: set[str] = set()
-            for hit in hits:
-                word = word_of.get(hit)
-                if word is None:
-                    found.add(hit)  # a literal
-                else:
-                    words_hit.add(word)
-            present: AbstractSet[str] = words_hit
-        else:
+        if spaced is None:
             norm = doc.norm(part)
-            found.update(x for x in self._literals if x in norm)
-            present = self._vocab.intersection(doc.word_list(part))
+            found: set[TextAtom] = {x for x in self._literals if x in norm}
+            return self._with_phrases(
+                doc, part, None, found, self._vocab.intersection(doc.word_list(part))
+            )
+        hits = set(automaton.find_matches_as_strings(spaced, overlapping=True))
+        found = {self._atom_of[h] for h in hits if h in self._atom_of}
+        if self._odd_literals:
+            norm = doc.norm(part)
+            found.update(x for x in self._odd_literals if x in norm)
+        if not hits.isdisjoint(self._multi_first_spaced):
+            word_of = self._word_of
+            present = {word_of[h] for h in hits if h in word_of}
+            return self._with_phrases(doc, part, spaced, found, present)
+        return frozenset(found) if found else _NOTHING
+
+    def _with_phrases(
+        self,
+        doc: Doc,
+        part: str,
+        spaced: str | None,
+        found: set[TextAtom],
+        present: AbstractSet[str],
+    ) -> frozenset[TextAtom]:
+        """`found` plus the phrases whose words are all `present` and adjacent in the part."""
         found.update((w,) for w in present & self._single)
         for first in present & self._multi_first:
             for key, needed, needle, pattern in self._multi[first]:
