@@ -106,7 +106,8 @@ class BufferedPredictionSink:
                 return
             self._wake.set()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._drained.wait(), timeout=remaining)
+                async with asyncio.timeout(remaining):
+                    await self._drained.wait()
 
     async def save(self, records: Sequence[StoredPredictionLike]) -> None:
         """Queue the records of one request; waits only while the queue is full."""
@@ -160,8 +161,11 @@ class BufferedPredictionSink:
 
     async def _run(self) -> None:
         while True:
+            # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow the cancel that
+            # close() sends when it lands as the timeout fires, and shutdown then hangs.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self.flush_seconds)
+                async with asyncio.timeout(self.flush_seconds):
+                    await self._wake.wait()
             self._wake.clear()
             try:
                 await self.flush()
