@@ -164,7 +164,13 @@ class BusinessCalendar:
         """Whether the moment falls inside a working window."""
         us = to_us(moment)
         day = self._local_day(us)
-        return any(s <= us < e for d in (day, day + 1) for s, e in self._intervals(d)[0])
+        days = self._days
+        for d in (day, day + 1):
+            hit = days.get(d)
+            for s, e in (hit if hit is not None else self._intervals(d))[0]:
+                if s <= us < e:
+                    return True
+        return False
 
     def add(self, start: datetime, amount: timedelta) -> datetime:
         """The moment when `amount` of business time has passed after `start` (UTC).

@@ -171,6 +171,17 @@ class RegexCond(Condition):
         match = self.pattern.search(raw)
         return f"{self.part} regex matched {match.group(0)!r}" if match else None
 
+    def compile(self) -> Test:
+        """`test` with its lookups bound once."""
+        search, part, prefix = self.pattern.search, self.part, f"{self.part} regex matched "
+
+        def test(facts: Facts) -> str | None:
+            t = facts.ticket
+            match = search(t.subject if part == "subject" else t.body if part == "body" else t.text)
+            return None if match is None else prefix + repr(match.group(0))
+
+        return test
+
     def describe(self) -> str:
         """Describe."""
         return f"{self.part} regex /{self.pattern.pattern}/"
@@ -320,8 +331,10 @@ class NumCond(Condition):
 
     def compile(self) -> Test:
         """`test` with its lookups bound once and reasons for whole numbers remembered."""
-        get, op, threshold, fact, symbol = self.get, self.op, self.threshold, self.fact, self.symbol
+        get, op, threshold = self.get, self.op, self.threshold
         numbers = _NUMBERS
+        # The reason is f"{fact} = {value:g} {symbol} {threshold:g}"; only the value varies.
+        prefix, suffix = f"{self.fact} = ", f" {self.symbol} {threshold:g}"
         # Counts (open tickets, affected users) repeat, and formatting the reason costs more
         # than the test. Only ints are kept: 0.0 == -0.0 but they format differently.
         reasons: dict[int, str] = {}
@@ -333,10 +346,10 @@ class NumCond(Condition):
             if not op(value, threshold):  # type: ignore[arg-type]
                 return None
             if type(value) is not int:
-                return f"{fact} = {value:g} {symbol} {threshold:g}"
+                return prefix + format(value, "g") + suffix
             reason = reasons.get(value)
             if reason is None:
-                reason = f"{fact} = {value:g} {symbol} {threshold:g}"
+                reason = prefix + format(value, "g") + suffix
                 if len(reasons) < _REASONS_LIMIT:
                     reasons[value] = reason
             return reason
@@ -408,6 +421,29 @@ class BusinessHoursCond(Condition):
             where = "inside" if self.inside else "outside"
             return f"created {where} business hours of {calendar.name!r}"
         return None
+
+    def compile(self) -> Test:
+        """`test` with its lookups bound once and its reasons made once per calendar."""
+        default, inside, follow = self.calendar, self.inside, self.follow_customer
+        where = "inside" if inside else "outside"
+        reasons: dict[str, str] = {}
+
+        def test(facts: Facts) -> str | None:
+            calendar = default
+            if follow is not None:
+                own = facts.ticket.customer.calendar
+                if own is not None:
+                    calendar = follow.get(own, default)
+            if calendar.is_open(facts.created) is not inside:
+                return None
+            reason = reasons.get(calendar.name)
+            if reason is None:
+                reason = reasons[calendar.name] = (
+                    f"created {where} business hours of {calendar.name!r}"
+                )
+            return reason
+
+        return test
 
     def describe(self) -> str:
         """Describe."""
@@ -526,6 +562,15 @@ class NotCond(Condition):
     def test(self, facts: Facts) -> str | None:
         """E.g. "not (customer.tier in ['free'])"."""
         return f"not ({self.child.describe()})" if self.child.test(facts) is None else None
+
+    def compile(self) -> Test:
+        """The child's compiled test, negated; the reason is the same every time."""
+        kid, reason = self.child.compile(), f"not ({self.child.describe()})"
+
+        def test(facts: Facts) -> str | None:
+            return reason if kid(facts) is None else None
+
+        return test
 
     def describe(self) -> str:
         """Describe."""

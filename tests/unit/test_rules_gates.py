@@ -30,6 +30,14 @@ GATED = ruleset(
         {"id": "stop", "when": {"extra.queue": ["urgent"]}, "then": {"stop": True}},
         {"id": "after-stop", "when": {"customer.open_tickets": 0}, "then": {"at_least": "urgent"}},
         {"id": "lang", "when": {"language": ["de"]}, "then": {"tags": ["de"]}},
+        {"id": "not-free", "when": {"not": {"customer.tier": ["free"]}, "channel": ["email"]},
+         "then": {"tags": ["paid"]}},
+        {"id": "regex", "when": {"subject_regex": "fails|ausfall"}, "then": {"tags": ["rx"]}},
+        {"id": "night-phone", "when": {"business_hours": False, "channel": ["phone"]},
+         "then": {"require_review": True}},
+        {"id": "value-any", "when": {"any": [{"customer.monthly_value": {">": 0.5}},
+                                             {"customer.vip": True}]},
+         "then": {"tags": ["value"]}},
     ]
 )  # fmt: skip
 
@@ -51,7 +59,9 @@ TICKETS = st.builds(
         monthly_value=NUMBERS,
         open_tickets=NUMBERS,
     ),
-    created_at=st.just(datetime(2026, 3, 2, 9, tzinfo=UTC)),
+    created_at=st.sampled_from(
+        [datetime(2026, 3, 2, 9, tzinfo=UTC), datetime(2026, 3, 1, 3, tzinfo=UTC)]
+    ),
 )
 
 
