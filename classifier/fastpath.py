@@ -28,7 +28,8 @@ from classifier.features import MISSING, category_value, number_value, text_valu
 _SMALL = 4
 
 # Per block, the non-zero entries of all records: row numbers, absolute columns, values.
-Entries = tuple[list[int], list[int], npt.NDArray[np.float64]]
+Entries = tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.float64]]
+_NO_INDEX = np.zeros(0, dtype=np.int64)
 
 
 def _number(value: Any) -> float:
@@ -115,10 +116,9 @@ class _TextBlock:
         known = index >= 0
         pairs, counts = np.unique(row_of[known] * size + index[known], return_counts=True)
         if not len(pairs):
-            return [], [], np.zeros(0, dtype=np.float64)
+            return _NO_INDEX, _NO_INDEX, np.zeros(0, dtype=np.float64)
         row_array = pairs // size
         key_array = pairs % size
-        rows = row_array.tolist()
         tf = counts.astype(np.float64)
         if self.sublinear:
             tf = np.log(tf) + 1.0
@@ -132,7 +132,7 @@ class _TextBlock:
             if self.norm == "l2":
                 totals = np.sqrt(totals)
             tf = tf / np.repeat(totals, sizes)
-        return rows, (key_array + self.offset).tolist(), tf
+        return row_array, key_array + self.offset, tf
 
 
 @dataclass(frozen=True)
@@ -157,7 +157,11 @@ class _CategoryBlock:
                 if index is not None:
                     rows.append(row)
                     cols.append(index)
-        return rows, cols, np.ones(len(cols), dtype=np.float64)
+        return (
+            np.asarray(rows, dtype=np.int64),
+            np.asarray(cols, dtype=np.int64),
+            np.ones(len(cols), dtype=np.float64),
+        )
 
 
 @dataclass(frozen=True)
@@ -204,7 +208,7 @@ class _NumberBlock:
         matrix = np.concatenate([filled, missing[:, self.indicator].astype(np.float64)], axis=1)
         scaled = (matrix - self.mean) / self.scale
         rows, cols = np.nonzero(scaled)
-        return rows.tolist(), (cols + self.offset).tolist(), scaled[rows, cols]
+        return rows.astype(np.int64), cols.astype(np.int64) + self.offset, scaled[rows, cols]
 
 
 Block = _TextBlock | _CategoryBlock | _NumberBlock
@@ -240,19 +244,21 @@ class FastFeatures:
         """The feature matrix (n_records, width) as CSR."""
         if len(records) <= _SMALL:
             return self._transform_each(records)
-        rows: list[int] = []
-        cols: list[int] = []
-        values: list[npt.NDArray[np.float64]] = []
-        for block in self.blocks:
-            r, c, v = block.entries(records)
-            rows.extend(r)
-            cols.extend(c)
-            values.append(v)
-        data = np.concatenate(values) if values else np.zeros(0, dtype=np.float64)
-        matrix = sp.coo_matrix(
-            (data, (np.asarray(rows, dtype=np.int32), np.asarray(cols, dtype=np.int32))),
+        parts = [block.entries(records) for block in self.blocks]
+        if not parts:
+            return sp.csr_matrix((len(records), self.width), dtype=np.float64)
+        rows = np.concatenate([p[0] for p in parts])
+        cols = np.concatenate([p[1] for p in parts])
+        data = np.concatenate([p[2] for p in parts])
+        # Blocks cover disjoint columns, so (row, column) pairs are unique: sorting them gives
+        # the canonical CSR directly (cheaper than COO -> CSR; sum_duplicates only checks).
+        order = np.argsort(rows * self.width + cols, kind="stable")
+        indptr = np.zeros(len(records) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(rows, minlength=len(records)), out=indptr[1:])
+        matrix = sp.csr_matrix(
+            (data[order], cols[order].astype(np.int32), indptr.astype(np.int32)),
             shape=(len(records), self.width),
-        ).tocsr()
+        )
         matrix.sum_duplicates()
         return matrix
 
