@@ -6,7 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from classifier.text import Doc, PhraseIndex, _normalise_any, compile_phrase, normalise, words
+from classifier.folding import _normalise_any
+from classifier.text import Doc, PhraseIndex, compile_phrase, normalise, words
 
 # Letters of the helpdesk languages, special letters, marks, other scripts and punctuation.
 ODD = (
