@@ -68,7 +68,7 @@ class BufferedPredictionSink:
         self,
         store: ReviewStore,
         flush_seconds: float = 0.2,
-        max_pending: int = 5_000,
+        max_pending: int = 2_000,
         max_wait_seconds: float = 10.0,
     ) -> None:
         """Buffer for `store`, flushing every `flush_seconds`."""
