@@ -100,8 +100,10 @@ def fact_gate(atoms: list[FactAtom], gated_by: Mapping[Atom, frozenset[int]]) ->
     if kind == "tag":
 
         def tag_rules(facts: Facts) -> frozenset[int]:
-            hits = [lookup(t.casefold(), _NONE) for t in facts.ticket.tags]
-            return _NONE.union(*hits) if hits else _NONE
+            tags = facts.ticket.tags
+            if not tags:
+                return _NONE
+            return _NONE.union(*[lookup(t.casefold(), _NONE) for t in tags])
 
         return tag_rules
     if get is None:  # pragma: no cover - every fact atom but a tag has a getter
@@ -129,6 +131,16 @@ def fact_gate(atoms: list[FactAtom], gated_by: Mapping[Atom, frozenset[int]]) ->
 
         return in_rules
     tests = [(_OP_OF[a.value[0]], a.value[1], gated_by[a]) for a in atoms]  # type: ignore[index]
+    if len(tests) == 1:  # one comparison: cheaper than remembering (amounts rarely repeat)
+        ((op, threshold, rules),) = tests
+
+        def one_num_rule(facts: Facts) -> frozenset[int]:
+            value = get(facts)
+            if type(value) not in _NUMBERS:  # None, bools and text never compare
+                return _NONE
+            return rules if op(value, threshold) else _NONE  # type: ignore[arg-type]
+
+        return one_num_rule
 
     def num_rules(facts: Facts) -> frozenset[int]:
         value = get(facts)
