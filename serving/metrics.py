@@ -7,6 +7,7 @@ one worker per container (the usual Kubernetes set-up).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from prometheus_client import (
     CollectorRegistry,
@@ -77,6 +78,10 @@ class Metrics:
             registry=r,
         )
 
+        # Label children bound once: `labels()` takes a lock and builds a key on every call.
+        self._decision_children: dict[tuple[str, str], Any] = {}
+        self._rule_children: dict[str, Any] = {}
+
     def observe_decisions(self, decisions: Iterable[Decision]) -> None:
         """Count decisions, their rule fires and the model's confidence."""
         # Count per label set first: one label lookup per set, not per ticket of a batch.
@@ -89,10 +94,16 @@ class Metrics:
                 rules[fired.rule_id] = rules.get(fired.rule_id, 0) + 1
             if d.model is not None:
                 self.confidence.observe(d.model.confidence)
-        for (priority, source), count in levels.items():
-            self.decisions.labels(priority, source).inc(count)
+        for label_set, count in levels.items():
+            child = self._decision_children.get(label_set)
+            if child is None:  # one label lookup per label set for the app's lifetime
+                child = self._decision_children[label_set] = self.decisions.labels(*label_set)
+            child.inc(count)
         for rule_id, count in rules.items():
-            self.rules_fired.labels(rule_id).inc(count)
+            rule = self._rule_children.get(rule_id)
+            if rule is None:
+                rule = self._rule_children[rule_id] = self.rules_fired.labels(rule_id)
+            rule.inc(count)
 
     def set_model(self, name: str | None, version: str | None, run_id: str | None) -> None:
         """Point the model info gauge at the served model (or none)."""
