@@ -22,7 +22,14 @@ from sklearn.compose import ColumnTransformer
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import Pipeline
 
-from classifier.features import MISSING, category_value, number_value, text_value
+from classifier.features import (
+    MISSING,
+    category_value,
+    joined_text,
+    number_value,
+    text_column,
+    text_value,
+)
 
 # Up to this many records are transformed one by one (cheaper for a single ticket).
 _SMALL = 4
@@ -63,7 +70,7 @@ def _category(value: Any) -> str:
 
 @dataclass(frozen=True)
 class _TextBlock:
-    column: str
+    columns: tuple[str, ...]
     offset: int
     analyzer: Callable[[str], list[str]]
     vocabulary: Mapping[str, int]
@@ -71,11 +78,17 @@ class _TextBlock:
     sublinear: bool
     norm: str | None
 
+    def text(self, record: Mapping[str, Any]) -> str:
+        # The same document as `text_column` (one column) or `joined_text` (several) builds.
+        if len(self.columns) == 1:
+            return text_value(record.get(self.columns[0]))
+        return " ".join([text_value(record.get(column)) for column in self.columns])
+
     def add(self, record: Mapping[str, Any], indices: list[int], values: list[float]) -> None:
         # One ticket has tens of terms: plain Python floats beat a dozen tiny numpy calls.
         counts: dict[int, int] = {}
         lookup = self.vocabulary.get
-        for term in self.analyzer(text_value(record.get(self.column))):
+        for term in self.analyzer(self.text(record)):
             index = lookup(term)
             if index is not None:
                 counts[index] = counts.get(index, 0) + 1
@@ -103,7 +116,7 @@ class _TextBlock:
         terms: list[str] = []
         lengths: list[int] = []
         for record in records:
-            found = self.analyzer(text_value(record.get(self.column)))
+            found = self.analyzer(self.text(record))
             terms.extend(found)
             lengths.append(len(found))
         # Term -> column for every token of the batch in one pass (-1: not in the vocabulary),
@@ -272,16 +285,23 @@ class FastFeatures:
             row_values: list[float] = []
             for block in self.blocks:
                 block.add(record, row_indices, row_values)
-            # Sorted within the row now, so the matrix is canonical (sum_duplicates only checks).
             for index, value in sorted(zip(row_indices, row_values, strict=True)):
                 indices.append(index)
                 values.append(value)
             indptr.append(len(indices))
+        # All three as arrays of their final dtypes: scipy otherwise scans the index arrays'
+        # contents to choose an index dtype, a sizeable part of one ticket's cost.
         matrix = sp.csr_matrix(
-            (np.asarray(values, dtype=np.float64), np.asarray(indices, dtype=np.int32), indptr),
+            (
+                np.asarray(values, dtype=np.float64),
+                np.asarray(indices, dtype=np.int32),
+                np.asarray(indptr, dtype=np.int32),
+            ),
             shape=(len(records), self.width),
         )
-        matrix.sum_duplicates()
+        # Blocks cover disjoint columns and each adds a column at most once, and every row is
+        # sorted above: the matrix is canonical (sum_duplicates would only re-check that).
+        matrix.has_canonical_format = True
         return matrix
 
 
@@ -314,17 +334,28 @@ def _analyzer(vectorizer: TfidfVectorizer) -> Callable[[str], list[str]]:
     return analyze
 
 
+def _text_columns(clean: Any, columns: Any) -> tuple[str, ...] | None:
+    # The text step's input columns, if its cleaning step is one this fast path reproduces.
+    if clean is text_column and isinstance(columns, str):
+        return (columns,)
+    if clean is joined_text and isinstance(columns, list | tuple) and columns:
+        return tuple(str(column) for column in columns)
+    return None
+
+
 def _block(name: str, transformer: Any, columns: Any, offset: int) -> Block | None:
     if not isinstance(transformer, Pipeline):
         return None
     last = transformer[-1]
-    if isinstance(last, TfidfVectorizer) and isinstance(columns, str):
+    clean = getattr(transformer[0], "func", None)
+    text_columns = _text_columns(clean, columns)
+    if isinstance(last, TfidfVectorizer) and text_columns is not None:
         idf = np.asarray(last.idf_, dtype=np.float64) if last.use_idf else None
         # Plain ints: sklearn's numpy int64 values make every later step (dict keys, list ->
         # array) several times slower per term.
         vocabulary = {term: int(index) for term, index in last.vocabulary_.items()}
         return _TextBlock(
-            columns, offset, _analyzer(last), vocabulary, idf,
+            text_columns, offset, _analyzer(last), vocabulary, idf,
             bool(last.sublinear_tf), last.norm,
         )  # fmt: skip
     if name == "categories":
