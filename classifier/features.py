@@ -200,6 +200,12 @@ def text_column(values: Any) -> npt.NDArray[np.object_]:
     return clean_text(_flatten(values))
 
 
+def joined_text(values: Any) -> npt.NDArray[np.object_]:
+    """Pipeline step: a block of text columns as one document per row (cells joined by a space)."""
+    block = _as_2d(values)
+    return np.asarray([" ".join(map(text_value, row)) for row in block.tolist()], dtype=object)
+
+
 def category_block(values: Any) -> npt.NDArray[np.object_]:
     """Pipeline step: a block of category columns as a 2-D str array."""
     block = _as_2d(values)
