@@ -1,4 +1,4 @@
-"""A lean JSON response for the predict routes (`response_class=FastJsonResponse`).
+"""A lean JSON response and route decorator for the predict routes.
 
 Litestar's generic `Response` -> `ASGIResponse` path (header merging, cookies, a serializer
 with type encoders looked up per call, content-length and charset handling) costs about as
@@ -6,6 +6,9 @@ much per request as encoding the whole Decision. The predict routes return msgsp
 that msgspec encodes natively and set no cookies or headers of their own, so this response
 encodes once and sends two ASGI messages. Handlers keep their typed return values, so the
 OpenAPI schema is unchanged.
+
+`LeanRoute` is Litestar's route handler without the copy of the whole handler it makes for
+every guard call (~30 us per request); the service's guards never touch the handler.
 """
 
 from __future__ import annotations
@@ -15,12 +18,14 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 from litestar import Response
+from litestar.handlers import HTTPRouteHandler
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
     from litestar import Litestar, Request
     from litestar.background_tasks import BackgroundTask, BackgroundTasks
+    from litestar.connection import ASGIConnection
     from litestar.datastructures import Cookie
     from litestar.enums import MediaType
     from litestar.types import Receive, Scope, Send, TypeEncodersMap
@@ -92,3 +97,15 @@ class FastJsonResponse(Response[Any]):
         body = _encode(self.content)
         length = (b"content-length", str(len(body)).encode())
         return _Sent(self.status_code or status_code or 200, body, [_JSON, length])
+
+
+class LeanRoute(HTTPRouteHandler):
+    """`litestar.route` whose guards receive the handler itself rather than a copy.
+
+    Use as `@LeanRoute("/path", http_method="POST", status_code=200, ...)`.
+    """
+
+    async def authorize_connection(self, connection: ASGIConnection[Any, Any, Any, Any]) -> None:
+        """Run the route's guards (they must not mutate the handler they are given)."""
+        for guard in self.resolve_guards():
+            await guard(connection, self)  # type: ignore[misc]

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import msgspec
-from litestar import Request, post
+from litestar import Request
 from litestar.openapi.spec import (
     OpenAPIMediaType,
     OpenAPIType,
@@ -22,7 +22,7 @@ from classifier.schema import Ticket
 from serving.auth import require
 from serving.errors import WireError, classify_decode_error, error_body
 from serving.routes import RuntimeDep
-from serving.routes.fast_json import FastJsonResponse
+from serving.routes.fast_json import FastJsonResponse, LeanRoute
 from serving.schemas import (
     BatchIn,
     BatchItemOut,
@@ -64,8 +64,9 @@ class _BatchOperation(Operation):
         )
 
 
-@post(
+@LeanRoute(
     "/v1/predict",
+    http_method="POST",
     operation_id="predict",
     guards=[require("predict")],
     status_code=200,
@@ -126,8 +127,9 @@ def _decode_item(raw: bytes, index: int, runtime: Runtime) -> tuple[TicketIn, Ti
         return _core_error(exc, index)
 
 
-@post(
+@LeanRoute(
     "/v1/predict/batch",
+    http_method="POST",
     operation_id="predictBatch",
     guards=[require("predict")],
     status_code=200,
