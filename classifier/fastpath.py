@@ -428,7 +428,7 @@ class FastLinear:
         """Read a fitted classifier; None if this fast path does not know its kind."""
         from sklearn.linear_model import LogisticRegression
 
-        from classifier.calibration import OutOfFoldCalibrated
+        from classifier.calibration import OutOfFoldCalibrated, TemperatureCalibrator
 
         if type(classifier) is LogisticRegression:
             calibrator = _Affine.of(classifier)
@@ -436,7 +436,7 @@ class FastLinear:
         if type(classifier) is not OutOfFoldCalibrated:
             return None
         calibrator_model = getattr(classifier, "calibrator_", None)
-        if type(calibrator_model) is not LogisticRegression:
+        if type(calibrator_model) not in (LogisticRegression, TemperatureCalibrator):
             return None
         base = _Affine.of(getattr(classifier, "estimator_", None))
         calibrator = _Affine.of(calibrator_model)

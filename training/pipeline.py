@@ -1,11 +1,11 @@
 """The feature pipeline, the candidate family, selection by cross-validation, calibration.
 
-Text gets word 1-2 gram and char_wb 2-5 gram TF-IDF per column (no stop words, Unicode word
-pattern: works for any language), categories are one-hot encoded (unknown values ignored,
-missing is its own value), numbers are log-compressed, imputed and scaled. The TF-IDF is
-fitted once; the candidates (class-balanced linear SVMs with a few C values and a logistic
-regression) are compared by stratified CV macro-F1 on those features, and the winner is
-refitted on all rows with probabilities calibrated on its out-of-fold scores.
+The text columns, joined into one document, get word 1-2 gram and char_wb 2-5 gram TF-IDF (no
+stop words, Unicode word pattern: works for any language); categories are one-hot encoded
+(unknown values ignored, missing is its own value); numbers are log-compressed, imputed and
+scaled. The TF-IDF is fitted once; the candidates (class-balanced logistic regressions with a
+few C values and a linear SVM) are compared by stratified CV macro-F1 on those features, and
+the winner is refitted on all rows with probabilities calibrated on its out-of-fold scores.
 """
 
 from __future__ import annotations
@@ -38,8 +38,8 @@ from classifier.features import (
     FeatureSpec,
     category_block,
     coerce_frame,
+    joined_text,
     signed_log1p,
-    text_column,
 )
 from classifier.levels import PriorityScale
 from classifier.model import PriorityModel
@@ -64,12 +64,16 @@ PRIOR_EXPONENTS = (0.0, 0.5, 1.0)
 # extra rare n-grams added nothing measurable in benchmarks/accuracy.py.
 WORD_MAX_FEATURES = 60_000
 CHAR_MAX_FEATURES = 80_000
-SHORT_TEXT_SHARE = 0.3  # subject-like columns get this share of the caps
+SMALL_DATA_ROWS = 5_000
+"""Below this many training rows an n-gram seen in one ticket is kept (min_df 1), else 2.
+
+Small exports have few repeats, so min_df 2 drops much of their signal (benchmarks/accuracy.py:
++0.01 macro-F1 on the 1-2k row files); on large ones it only trims noise and memory."""
 
 # Measured on 20k synthetic tickets (newest 20% held out): logistic regression beat the linear
-# SVMs by ~0.05 macro-F1, C=4 overfitted (0.775 vs 0.788 at C=1) and took 3x longer to fit, and
-# SVMs with C >= 0.5 converge slowly without gaining. One cheap SVM stays for exports where a
-# hinge loss does better.
+# SVMs by ~0.05 macro-F1, C=4 overfitted names and numbers in the text (tests/model's invariance
+# checks) and took 3x longer to fit, and SVMs with C >= 0.5 converge slowly without gaining.
+# One cheap SVM stays for exports where a hinge loss does better.
 CANDIDATES: tuple[tuple[str, dict[str, Any]], ...] = (
     ("linear_svm", {"C": 0.1}),
     ("logreg", {"C": 0.5}),
@@ -123,29 +127,31 @@ def build_features(
     word_max_features: int = WORD_MAX_FEATURES,
     char_max_features: int = CHAR_MAX_FEATURES,
     min_df: int = 2,
-    short_text: Sequence[str] = ("subject", "title", "summary"),
 ) -> ColumnTransformer:
-    """The unfitted feature step: TF-IDF per text column, one-hot, scaled numbers.
+    """The unfitted feature step: TF-IDF of the ticket text, one-hot, scaled numbers.
+
+    The text columns (e.g. subject and body) are joined into one document per ticket, which
+    gets word 1-2 gram and char_wb 2-5 gram TF-IDF: one vocabulary learns from every column,
+    which measured better than a vocabulary per column on the real exports in
+    benchmarks/accuracy.py (a word seen in subjects also counts when it appears in bodies).
 
     Args:
         spec: which columns are text, categories and numbers.
-        word_max_features: vocabulary cap of each long text column's word TF-IDF.
-        char_max_features: vocabulary cap of each long text column's char_wb TF-IDF.
+        word_max_features: vocabulary cap of the word TF-IDF.
+        char_max_features: vocabulary cap of the char_wb TF-IDF.
         min_df: an n-gram must occur in at least this many tickets.
-        short_text: column names treated as short (smaller vocabulary caps).
     """
     parts: list[tuple[str, Any, Any]] = []
-    for column in spec.text_columns:
-        share = SHORT_TEXT_SHARE if column.lower() in short_text else 1.0
-        parts.append((f"word:{column}", _text_step(TfidfVectorizer(
+    if spec.text_columns:
+        columns = list(spec.text_columns)
+        parts.append(("word:text", _text_step(TfidfVectorizer(
             ngram_range=(1, 2), min_df=min_df, max_df=0.9, sublinear_tf=True,
-            max_features=int(word_max_features * share), dtype=np.float32,
-        )), column))  # fmt: skip
-        parts.append((f"char:{column}", _text_step(TfidfVectorizer(
+            max_features=word_max_features, dtype=np.float32,
+        )), columns))  # fmt: skip
+        parts.append(("char:text", _text_step(TfidfVectorizer(
             analyzer="char_wb", ngram_range=(2, 5), min_df=min_df, max_df=0.9, sublinear_tf=True,
-            strip_accents="unicode", max_features=int(char_max_features * share),
-            dtype=np.float32,
-        )), column))  # fmt: skip
+            strip_accents="unicode", max_features=char_max_features, dtype=np.float32,
+        )), columns))  # fmt: skip
     parts.extend(attribute_steps(spec))
     return ColumnTransformer(parts, sparse_threshold=1.0, n_jobs=None)
 
@@ -174,7 +180,7 @@ def attribute_steps(spec: FeatureSpec) -> list[tuple[str, Any, Any]]:
 
 
 def _text_step(vectorizer: TfidfVectorizer) -> Pipeline:
-    return Pipeline([("clean", FunctionTransformer(text_column)), ("tfidf", vectorizer)])
+    return Pipeline([("clean", FunctionTransformer(joined_text)), ("tfidf", vectorizer)])
 
 
 def build_pipeline(spec: FeatureSpec, estimator: str = "logreg", **params: Any) -> Pipeline:
@@ -234,7 +240,7 @@ def train_model(
     _folds(y, cv)  # label checks before the expensive part
     report("building features", 0.0)
     clean = coerce_frame(frame, spec)
-    features = build_features(spec)
+    features = build_features(spec, min_df=1 if len(frame) < SMALL_DATA_ROWS else 2)
     full_matrix = features.fit_transform(clean).tocsr()
     full_y, full_weights = y, weights
     select = _selection_rows(full_y, random_state)
