@@ -8,7 +8,7 @@ import scipy.sparse as sp
 from sklearn.linear_model import LogisticRegression
 from sklearn.svm import LinearSVC
 
-from classifier.calibration import OutOfFoldCalibrated
+from classifier.calibration import OutOfFoldCalibrated, TemperatureCalibrator
 from classifier.fastpath import FastLinear
 
 
@@ -30,6 +30,23 @@ def test_fast_linear_matches_a_calibrated_linear_svm(classes: int) -> None:
     np.testing.assert_allclose(
         fast.predict_proba(x[3:4]), model.predict_proba(x[3:4]), rtol=0, atol=1e-12
     )
+
+
+@pytest.mark.parametrize("calibrator", ["temperature", "regression"])
+@pytest.mark.parametrize("classes", [2, 4])
+def test_fast_linear_matches_either_calibrator(classes: int, calibrator: str) -> None:
+    x, y = _data(classes)
+    scores = np.random.default_rng(3).normal(size=(len(y), 1 if classes == 2 else classes))
+    base = LinearSVC(C=0.5).fit(x, y)
+    model = OutOfFoldCalibrated.from_fitted(base, scores, y)
+    model.calibrator_ = (
+        TemperatureCalibrator().fit(scores / model.score_scale_, y)
+        if calibrator == "temperature"
+        else LogisticRegression(C=10.0).fit(scores / model.score_scale_, y)
+    )
+    fast = FastLinear.from_fitted(model)
+    assert fast is not None
+    np.testing.assert_allclose(fast.predict_proba(x), model.predict_proba(x), rtol=0, atol=1e-12)
 
 
 @pytest.mark.parametrize("classes", [2, 4])
