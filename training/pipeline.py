@@ -31,7 +31,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
 from sklearn.svm import LinearSVC
 
-from classifier.calibration import OutOfFoldCalibrated, decision_scores
+from classifier.calibration import OutOfFoldCalibrated, TemperatureCalibrator, decision_scores
 from classifier.costs import CostMatrix
 from classifier.errors import InvalidTicket
 from classifier.features import (
@@ -240,7 +240,8 @@ def train_model(
     _folds(y, cv)  # label checks before the expensive part
     report("building features", 0.0)
     clean = coerce_frame(frame, spec)
-    features = build_features(spec, min_df=1 if len(frame) < SMALL_DATA_ROWS else 2)
+    min_df = 1 if len(frame) < SMALL_DATA_ROWS else 2
+    features = build_features(spec, min_df=min_df)
     full_matrix = features.fit_transform(clean).tocsr()
     full_y, full_weights = y, weights
     select = _selection_rows(full_y, random_state)
@@ -263,7 +264,7 @@ def train_model(
     best = int(np.argmax([c["cv_macro_f1_mean"] for c in candidates]))
     family, params = CANDIDATES[best]
     report(f"fitting {family} {params} on all rows", 0.85)
-    calibration = "oof_multinomial_logistic"
+    calibration = "oof"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         if len(select) == len(full_y):
@@ -281,7 +282,7 @@ def train_model(
                 full_matrix, full_y, full_weights, fit_rows, random_state,
             )  # fmt: skip
             unseen, unseen_y = classifier.predict_proba(full_matrix[held]), full_y[held]
-            calibration = "holdout_multinomial_logistic"
+            calibration = "holdout"
     y, matrix = full_y, full_matrix
     pipeline = Pipeline([("features", features), ("classifier", classifier)])
     model = PriorityModel(
@@ -297,12 +298,20 @@ def train_model(
         "cv_folds": len(folds),
         "word_max_features": WORD_MAX_FEATURES,
         "char_max_features": CHAR_MAX_FEATURES,
+        "min_df": min_df,
         "n_features": int(matrix.shape[1]),
-        "calibration": calibration,
+        "calibration": f"{calibration}_{_calibrator_kind(classifier)}",
         "selection_rows": len(select),
         "decision_prior_exponent": exponent,
     }
     return TrainResult(model, chosen, candidates, out_of_core=False)
+
+
+def _calibrator_kind(classifier: OutOfFoldCalibrated) -> str:
+    calibrator = classifier.calibrator_
+    return (
+        "temperature" if isinstance(calibrator, TemperatureCalibrator) else "multinomial_logistic"
+    )
 
 
 def _selection_rows(y: npt.NDArray[Any], random_state: int) -> npt.NDArray[np.int64]:

@@ -48,3 +48,23 @@ def test_sharp_probabilities_keep_the_calibrated_prior() -> None:
 def test_level_shares_are_in_scale_order_and_sum_to_one() -> None:
     shares = level_shares(np.array(["urgent", "low", "low", "high"], dtype=object), SCALE)
     assert shares == [0.5, 0.0, 0.25, 0.25]
+
+
+def test_a_small_export_keeps_rare_ngrams_and_records_its_calibrator() -> None:
+    from training.pipeline import SMALL_DATA_ROWS, train_model
+    from training.synthetic import generate_tickets
+
+    frame = generate_tickets(600, seed=2)
+    result = train_model(frame, frame["priority"].tolist(), SPEC, SCALE, cv=2)
+    assert len(frame) < SMALL_DATA_ROWS
+    assert result.params["min_df"] == 1
+    kind = result.params["calibration"]
+    calibrator = result.model.pipeline[-1].calibrator_
+    expected = (
+        "temperature"
+        if type(calibrator).__name__ == "TemperatureCalibrator"
+        else ("multinomial_logistic")
+    )
+    assert kind == f"oof_{expected}"
+    text_blocks = [name for name, *_ in result.model.pipeline.named_steps["features"].transformers]
+    assert text_blocks[:2] == ["word:text", "char:text"]  # one document for all text columns
