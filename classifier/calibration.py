@@ -34,6 +34,21 @@ def decision_scores(estimator: Any, x: Any) -> npt.NDArray[np.float64]:
     return scores.reshape(-1, 1) if scores.ndim == 1 else scores
 
 
+def logistic_proba(logits: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """Probabilities from log-odds with the arithmetic of LogisticRegression.predict_proba.
+
+    Softmax over the columns, or the (1 - p, p) sigmoid pair for a single column; serving's
+    fast path uses the same function, so both return the same numbers.
+    """
+    if logits.shape[1] == 1:
+        positive = 1.0 / (1.0 + np.exp(-logits[:, 0]))
+        return np.column_stack([1.0 - positive, positive])
+    shifted: npt.NDArray[np.float64] = logits - logits.max(axis=1, keepdims=True)
+    np.exp(shifted, out=shifted)
+    shifted /= shifted.sum(axis=1, keepdims=True)
+    return shifted
+
+
 class TemperatureCalibrator:
     """Probabilities softmax(t * scores + b): one temperature t and one bias per class.
 
@@ -92,11 +107,7 @@ class TemperatureCalibrator:
 
     def predict_proba(self, scores: npt.ArrayLike) -> npt.NDArray[np.float64]:
         """Probability per class, columns in `classes_` order."""
-        logits = self._logits(scores)
-        if logits.shape[1] == 1:
-            positive = 1.0 / (1.0 + np.exp(-logits[:, 0]))
-            return np.column_stack([1.0 - positive, positive])
-        return np.asarray(np.exp(log_softmax(logits, axis=1)), dtype=np.float64)
+        return logistic_proba(self._logits(scores))
 
 
 def choose_calibrator(

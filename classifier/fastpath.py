@@ -20,8 +20,10 @@ import numpy.typing as npt
 import scipy.sparse as sp
 from sklearn.compose import ColumnTransformer
 from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 
+from classifier.calibration import OutOfFoldCalibrated, TemperatureCalibrator, logistic_proba
 from classifier.features import (
     MISSING,
     category_value,
@@ -398,18 +400,6 @@ class _Affine:
         return np.asarray(scores, dtype=np.float64) + self.intercept
 
 
-def _logistic_proba(logits: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-    # The arithmetic of sklearn's LogisticRegression.predict_proba (softmax, or the binary
-    # sigmoid pair), so the fast path returns the same numbers.
-    if logits.shape[1] == 1:
-        positive = 1.0 / (1.0 + np.exp(-logits[:, 0]))
-        return np.column_stack([1.0 - positive, positive])
-    shifted: npt.NDArray[np.float64] = logits - logits.max(axis=1, keepdims=True)
-    np.exp(shifted, out=shifted)
-    shifted /= shifted.sum(axis=1, keepdims=True)
-    return shifted
-
-
 class FastLinear:
     """`predict_proba` of a fitted linear classifier without sklearn's per-call validation.
 
@@ -426,10 +416,6 @@ class FastLinear:
     @classmethod
     def from_fitted(cls, classifier: Any) -> FastLinear | None:
         """Read a fitted classifier; None if this fast path does not know its kind."""
-        from sklearn.linear_model import LogisticRegression
-
-        from classifier.calibration import OutOfFoldCalibrated, TemperatureCalibrator
-
         if type(classifier) is LogisticRegression:
             calibrator = _Affine.of(classifier)
             return None if calibrator is None else cls(None, 1.0, calibrator)
@@ -447,4 +433,4 @@ class FastLinear:
     def predict_proba(self, x: Any) -> npt.NDArray[np.float64]:
         """Probabilities per class in the classifier's `classes_` order."""
         inputs = x if self.base is None else self.base.apply(x) / self.scale
-        return _logistic_proba(self.calibrator.apply(inputs))
+        return logistic_proba(self.calibrator.apply(inputs))
