@@ -140,21 +140,25 @@ def _decode_item(raw: bytes, index: int, runtime: Runtime) -> tuple[TicketIn, Ti
 async def predict_batch(runtime: RuntimeDep, request: Request[Any, Any, Any]) -> BatchOut:
     """Decide up to 1,000 tickets with one model call; a bad ticket gets its own error entry."""
     body = await request.body()
-    try:
-        batch = _batch_decoder.decode(body)
-    except msgspec.DecodeError as exc:
-        raise WireError(classify_decode_error(str(exc))) from exc
+    typed = _all_tickets(body)
+    if typed is not None:
+        count = len(typed)
+    else:
+        try:
+            raw_items = _batch_decoder.decode(body).tickets
+        except msgspec.DecodeError as exc:
+            raise WireError(classify_decode_error(str(exc))) from exc
+        count = len(raw_items)
     limit = runtime.settings.limits.batch_size
-    if len(batch.tickets) > limit:
-        raise LimitExceeded("tickets", limit, len(batch.tickets), unit="tickets")
+    if count > limit:
+        raise LimitExceeded("tickets", limit, count, unit="tickets")
     results: list[BatchItemOut] = []
     good_wire: list[TicketIn] = []
     good_tickets: list[Ticket] = []
     slots: list[int] = []
-    typed = _all_tickets(body)
-    for index, raw in enumerate(batch.tickets):
+    for index in range(count):
         decoded = (
-            _decode_item(raw, index, runtime)
+            _decode_item(raw_items[index], index, runtime)
             if typed is None
             else _convert_item(typed[index], index, runtime)
         )
