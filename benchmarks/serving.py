@@ -428,6 +428,8 @@ def main() -> None:
     parser.add_argument("--features", choices=("word", "full"), default="word",
                         help="word: word TF-IDF + attributes; full: plus char n-grams")  # fmt: skip
     parser.add_argument("--tracking-uri", default=None, help="serve this registry's champion")
+    parser.add_argument("--server", choices=("uvicorn", "granian"), default=None,
+                        help="`ticket-priority serve --server` [default: TP_SERVER]")  # fmt: skip
     parser.add_argument("--skip-mlflow", action="store_true", help="measure only this service")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     args = parser.parse_args()
@@ -473,6 +475,8 @@ def run(args: argparse.Namespace, workdir: Path) -> None:
         "TP_API_KEYS": entry, "TP_DATABASE_URL": f"sqlite:///{workdir / 'reviews.db'}",
     }  # fmt: skip
     cmd = [str(BIN / "ticket-priority"), "serve", "--port", str(port), "--workers", "1"]
+    if args.server is not None:
+        cmd += ["--server", args.server]
     ours = [http_post(port, "/v1/predict", json.dumps(t).encode(), headers) for t in tickets]
     say("measuring this service ...")
     with server(cmd, env, port, workdir / "ours.log", "/health/ready") as pid:

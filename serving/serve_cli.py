@@ -13,6 +13,7 @@ console = Console()
 
 DEMO_DIR = Path(".demo")
 DEMO_ROWS = 20_000
+APP_FACTORY = "serving.app:create_app"
 
 
 def serve(
@@ -21,28 +22,75 @@ def serve(
     ] = None,
     port: Annotated[int | None, typer.Option(help="TCP port [default: TP_PORT or 8000].")] = None,
     workers: Annotated[
-        int | None, typer.Option(help="uvicorn worker processes [default: TP_WORKERS or 1].")
+        int | None, typer.Option(help="Worker processes [default: TP_WORKERS or 1].")
     ] = None,
-    log_level: Annotated[str, typer.Option(help="uvicorn's own log level.")] = "warning",
+    server: Annotated[
+        str | None,
+        typer.Option(help="ASGI server: granian or uvicorn [default: TP_SERVER or granian]."),
+    ] = None,
+    log_level: Annotated[str, typer.Option(help="The ASGI server's own log level.")] = "warning",
 ) -> None:
-    """Run the prediction service under uvicorn; configuration comes from TP_* variables.
+    """Run the prediction service; configuration comes from TP_* variables.
 
-    Example: ticket-priority serve --host 0.0.0.0 --port 8000 --workers 2
+    Example: ticket-priority serve --host 0.0.0.0 --port 8000 --workers 2 --server granian
     """
+    from serving.settings import HTTP_SERVERS, ServerSettings, SettingsError
+
+    try:
+        settings = ServerSettings.from_env(os.environ)
+    except SettingsError as exc:
+        raise typer.BadParameter(str(exc), param_hint="TP_SERVER") from None
+    chosen = (server or settings.http_server).strip().lower()
+    if chosen not in HTTP_SERVERS:
+        raise typer.BadParameter(
+            f"{server!r} is not a known server; use one of {', '.join(HTTP_SERVERS)}",
+            param_hint="--server",
+        )
+    run = run_granian if chosen == "granian" else run_uvicorn
+    run(
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=workers or settings.workers,
+        log_level=log_level,
+    )
+
+
+def run_uvicorn(*, host: str, port: int, workers: int, log_level: str) -> None:
+    """Serve `serving.app:create_app` under uvicorn (uvloop and httptools when installed)."""
     import uvicorn
 
-    from serving.settings import ServerSettings
-
-    server = ServerSettings.from_env(os.environ)
     uvicorn.run(
-        "serving.app:create_app",
+        APP_FACTORY,
         factory=True,
-        host=host or server.host,
-        port=port or server.port,
-        workers=workers or server.workers,
+        host=host,
+        port=port,
+        workers=workers,
         log_level=log_level,
         access_log=False,
     )
+
+
+def run_granian(*, host: str, port: int, workers: int, log_level: str) -> None:
+    """Serve `serving.app:create_app` under granian (Rust HTTP, ASGI with lifespan).
+
+    One runtime thread per worker: the app does its work on the event loop, so more threads
+    only compete for the same core.
+    """
+    from granian.constants import Interfaces
+    from granian.log import LogLevels
+    from granian.server import Server
+
+    Server(
+        APP_FACTORY,
+        address=host,
+        port=port,
+        interface=Interfaces.ASGI,
+        workers=workers,
+        runtime_threads=1,
+        factory=True,
+        log_level=LogLevels(log_level.lower()),
+        log_access=False,
+    ).serve()
 
 
 def new_key(

@@ -16,6 +16,7 @@ from training.settings import ENV_PREFIX, MlflowSettings
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
+HTTP_SERVERS = ("granian", "uvicorn")
 
 
 class SettingsError(ValueError):
@@ -91,22 +92,33 @@ class ServerSettings:
         port: `TP_PORT`, default `8000`.
         workers: `TP_WORKERS`, default `1`; the app is stateless apart from the database.
         debug: `TP_DEBUG`, default false; Litestar debug pages (never in production).
+        http_server: `TP_SERVER`, default `granian`; the ASGI server `serve` runs the
+            app under: `granian` (Rust HTTP; measured ~20% more requests/s and a lower p99
+            than uvicorn on one core, see README) or `uvicorn`.
     """
 
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 1
     debug: bool = False
+    http_server: str = "granian"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> ServerSettings:
-        """Read `TP_HOST`, `TP_PORT`, `TP_WORKERS`, `TP_DEBUG`."""
+        """Read `TP_HOST`, `TP_PORT`, `TP_WORKERS`, `TP_DEBUG`, `TP_SERVER`."""
         d = cls()
+        http_server = _str(env, "SERVER", d.http_server).strip().lower()
+        if http_server not in HTTP_SERVERS:
+            raise SettingsError(
+                f"{ENV_PREFIX}SERVER={http_server!r} is not a known server; "
+                f"use one of {', '.join(HTTP_SERVERS)}"
+            )
         return cls(
             host=_str(env, "HOST", d.host),
             port=_int(env, "PORT", d.port, minimum=0),
             workers=_int(env, "WORKERS", d.workers, minimum=1),
             debug=_bool(env, "DEBUG", d.debug),
+            http_server=http_server,
         )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -20,6 +21,16 @@ def test_defaults_need_no_environment() -> None:
     assert s.auth.metrics_public is True
     assert s.log.log_text is False
     assert s.shadow_mode is False
+    assert s.server.http_server == "granian"
+
+
+def test_server_choice_is_read_from_tp_server_case_insensitively() -> None:
+    assert Settings.from_env({"TP_SERVER": " Uvicorn "}).server.http_server == "uvicorn"
+
+
+def test_unknown_server_is_refused_naming_the_variable_and_the_choices() -> None:
+    with pytest.raises(SettingsError, match=r"TP_SERVER=.nginx.*granian, uvicorn"):
+        Settings.from_env({"TP_SERVER": "nginx"})
 
 
 def test_default_rules_file_is_the_packaged_sample() -> None:
@@ -86,3 +97,45 @@ def test_plain_database_url_is_used_when_tp_database_url_is_unset() -> None:
     assert StorageSettings.from_env(plain).database_url == "postgresql://tp@127.0.0.1/reviews"
     assert StorageSettings.from_env(both).database_url == "sqlite:///x.db"
     assert StorageSettings.from_env({}).database_url == "sqlite:///reviews.db"
+
+
+def _serve_calls(monkeypatch: pytest.MonkeyPatch, args: list[str], env: dict[str, str]) -> Any:
+    import typer
+    from typer.testing import CliRunner
+
+    from serving import serve_cli
+
+    calls: list[tuple[str, dict[str, Any]]] = []
+    monkeypatch.setattr(serve_cli, "run_granian", lambda **kw: calls.append(("granian", kw)))
+    monkeypatch.setattr(serve_cli, "run_uvicorn", lambda **kw: calls.append(("uvicorn", kw)))
+    for name in ("TP_SERVER", "TP_PORT", "TP_HOST", "TP_WORKERS"):
+        monkeypatch.delenv(name, raising=False)
+    app = typer.Typer()
+    serve_cli.register(app)
+    result = CliRunner().invoke(app, ["serve", *args], env=env)
+    return result, calls
+
+
+def test_serve_runs_granian_by_default_with_the_tp_settings(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    result, calls = _serve_calls(monkeypatch, [], {"TP_PORT": "9002", "TP_WORKERS": "2"})
+    assert result.exit_code == 0, result.output
+    assert calls == [
+        ("granian", {"host": "127.0.0.1", "port": 9002, "workers": 2, "log_level": "warning"})
+    ]
+
+
+def test_serve_option_overrides_tp_server(monkeypatch: pytest.MonkeyPatch) -> None:
+    result, calls = _serve_calls(monkeypatch, ["--server", "uvicorn"], {"TP_SERVER": "granian"})
+    assert result.exit_code == 0, result.output
+    assert [name for name, _ in calls] == ["uvicorn"]
+
+
+def test_serve_refuses_an_unknown_server_naming_the_choices(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    result, calls = _serve_calls(monkeypatch, ["--server", "hypercorn"], {})
+    assert result.exit_code != 0
+    assert "granian, uvicorn" in result.output
+    assert calls == []
