@@ -390,3 +390,17 @@ def test_unknown_paths_are_404_json(client: TestClient[Any]) -> None:
     r = client.get("/v1/nothing")
     assert r.status_code == 404
     assert r.json()["status"] == 404
+
+
+def test_serving_raises_the_young_gc_threshold_and_restores_it_at_shutdown(
+    runtime: Runtime,
+) -> None:
+    import gc
+
+    from serving.app import GC_YOUNG_THRESHOLD
+
+    before = gc.get_threshold()
+    with TestClient(create_app(runtime=runtime, extensions=())) as client:
+        assert client.get("/health/live").status_code == 200
+        assert gc.get_threshold() == (GC_YOUNG_THRESHOLD, *before[1:])
+    assert gc.get_threshold() == before
