@@ -3,6 +3,10 @@
 The Meta limits here are absolute ceilings that shape the OpenAPI schema; the configured
 limits (`LimitSettings`, usually lower) are checked in `to_ticket`, so one deployment can
 tighten them without a code change.
+
+Every struct here is `gc=False`: they hold only scalars, strings and other such structs, so
+they can never be part of a reference cycle, and a 1,000-ticket batch makes tens of thousands
+of them that the cyclic GC would otherwise track and scan.
 """
 
 from __future__ import annotations
@@ -39,7 +43,7 @@ class LimitExceeded(Exception):  # noqa: N818 - reads as the condition it report
         self.actual = actual
 
 
-class CustomerIn(msgspec.Struct, kw_only=True, omit_defaults=True):
+class CustomerIn(msgspec.Struct, kw_only=True, omit_defaults=True, gc=False):
     """What the helpdesk knows about the customer; every field is optional.
 
     Unknown `tier` values are accepted: the model treats unseen categories as unknown.
@@ -55,7 +59,7 @@ class CustomerIn(msgspec.Struct, kw_only=True, omit_defaults=True):
     calendar: ShortStr | None = None
 
 
-class TicketIn(msgspec.Struct, kw_only=True, omit_defaults=True):
+class TicketIn(msgspec.Struct, kw_only=True, omit_defaults=True, gc=False):
     """A ticket at creation time. `subject` or `body` must contain text.
 
     `created_at` without a timezone is read as UTC. `extra` carries attributes of custom
@@ -79,20 +83,20 @@ class TicketIn(msgspec.Struct, kw_only=True, omit_defaults=True):
     )
 
 
-class BatchIn(msgspec.Struct, kw_only=True):
+class BatchIn(msgspec.Struct, kw_only=True, gc=False):
     """Up to the configured batch size (default 1,000) of tickets, answered in order."""
 
     tickets: list[TicketIn]
 
 
-class ReasonOut(msgspec.Struct, kw_only=True):
+class ReasonOut(msgspec.Struct, kw_only=True, gc=False):
     """A feature that pushed the model towards (weight > 0) or away from its suggestion."""
 
     feature: str
     weight: float
 
 
-class FiredRuleOut(msgspec.Struct, kw_only=True):
+class FiredRuleOut(msgspec.Struct, kw_only=True, gc=False):
     """A rule whose condition held, what it did and why."""
 
     rule_id: str
@@ -100,7 +104,7 @@ class FiredRuleOut(msgspec.Struct, kw_only=True):
     actions: list[str]
 
 
-class SlaOut(msgspec.Struct, kw_only=True):
+class SlaOut(msgspec.Struct, kw_only=True, gc=False):
     """SLA targets for the final priority, as due times (UTC, ISO 8601)."""
 
     policy: str
@@ -110,7 +114,7 @@ class SlaOut(msgspec.Struct, kw_only=True):
     calendar: str
 
 
-class DecisionOut(msgspec.Struct, kw_only=True):
+class DecisionOut(msgspec.Struct, kw_only=True, gc=False):
     """The whole answer for one ticket.
 
     `source` is `model`, `rule` (then `rule_id` names it) or `default` (neither a model nor a
@@ -137,7 +141,7 @@ class DecisionOut(msgspec.Struct, kw_only=True):
     rules_sha256: str
 
 
-class ErrorOut(msgspec.Struct, kw_only=True, omit_defaults=True):
+class ErrorOut(msgspec.Struct, kw_only=True, omit_defaults=True, gc=False):
     """Every 4xx/5xx body: the status, a stable error code, a readable message, the field."""
 
     status: int
@@ -146,7 +150,7 @@ class ErrorOut(msgspec.Struct, kw_only=True, omit_defaults=True):
     field: str | None = None
 
 
-class BatchItemOut(msgspec.Struct, kw_only=True, omit_defaults=True):
+class BatchItemOut(msgspec.Struct, kw_only=True, omit_defaults=True, gc=False):
     """One batch entry: `decision` when the ticket was answered, else `error`."""
 
     index: int
@@ -154,7 +158,7 @@ class BatchItemOut(msgspec.Struct, kw_only=True, omit_defaults=True):
     error: ErrorOut | None = None
 
 
-class BatchOut(msgspec.Struct, kw_only=True):
+class BatchOut(msgspec.Struct, kw_only=True, gc=False):
     """Batch answer, in request order; `failed` counts entries with an error."""
 
     count: int

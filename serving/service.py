@@ -73,10 +73,11 @@ def encode_prediction(
         item: the ticket as received.
         created_at: when the service answered.
         loaded: the model that was asked, or None when serving rules only.
-        decision_json: `out` already encoded (the single route's response body), if at hand.
+        decision_json: `out` already encoded (the response's bytes), if at hand.
     """
     sla = out.sla
-    rule_ids = tuple(dict.fromkeys(fired.rule_id for fired in out.rules_fired))
+    fired = out.rules_fired
+    rule_ids = tuple(dict.fromkeys([f.rule_id for f in fired])) if fired else ()
     return EncodedPrediction(
         prediction_id=out.prediction_id,
         external_id=out.external_id,
@@ -100,11 +101,19 @@ def encode_prediction(
 
 @dataclass
 class Answer:
-    """The decisions for one request plus what produced them."""
+    """The decisions for one request plus what produced them.
+
+    Attributes:
+        results: per ticket, its decision or the core's error, in request order.
+        model / rules: what decided.
+        encoded: per ticket, the decision as JSON (None where `results` holds an error):
+            encoded once, stored and sent as they are.
+    """
 
     results: list[DecisionOut | ClassifierError]
     model: LoadedModel | None
     rules: LoadedRules
+    encoded: list[bytes | None] = field(default_factory=list)
 
 
 @dataclass
@@ -178,7 +187,8 @@ class Runtime:
         decide = self.decide
         decisions: list[Decision] = []
         results: list[DecisionOut | ClassifierError] = []
-        stored: list[tuple[DecisionOut, TicketIn]] = []
+        encoded: list[bytes | None] = []
+        stored: list[tuple[DecisionOut, TicketIn, bytes]] = []
         ids = prediction_ids(len(tickets))
         for ticket, output, item, prediction_id in zip(
             tickets, model_outputs, wire, ids, strict=True
@@ -189,6 +199,7 @@ class Runtime:
                 )
             except ClassifierError as exc:
                 results.append(exc)
+                encoded.append(None)
                 continue
             out = to_decision_out(
                 decision,
@@ -196,22 +207,24 @@ class Runtime:
                 external_id=ticket.ticket_id,
                 rules_sha256=rules.sha256,
             )
+            body = _encode(out)
             decisions.append(decision)
             results.append(out)
-            stored.append((out, item))
+            encoded.append(body)
+            stored.append((out, item, body))
         self.metrics.observe_decisions(decisions)
         if stored and not isinstance(self.sink, NullSink):
             await self._store(stored, used)
         self._log(log_state, decisions, stored, tickets, used)
-        return Answer(results=results, model=used, rules=rules)
+        return Answer(results=results, model=used, rules=rules, encoded=encoded)
 
     async def _store(
         self,
-        stored: Sequence[tuple[DecisionOut, TicketIn]],
+        stored: Sequence[tuple[DecisionOut, TicketIn, bytes]],
         loaded: LoadedModel | None,
     ) -> None:
         created = datetime.now(UTC)
-        records = [encode_prediction(o, w, created, loaded) for o, w in stored]
+        records = [encode_prediction(o, w, created, loaded, body) for o, w, body in stored]
         try:
             await self.sink.save(records)
         except Exception as exc:  # the helpdesk still gets its answer
@@ -227,7 +240,7 @@ class Runtime:
         self,
         state: dict[str, Any],
         decisions: Sequence[Decision],
-        stored: Sequence[tuple[DecisionOut, TicketIn]],
+        stored: Sequence[tuple[DecisionOut, TicketIn, bytes]],
         tickets: Sequence[Ticket],
         loaded: LoadedModel | None,
     ) -> None:

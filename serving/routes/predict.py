@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import msgspec
 from litestar import Request
@@ -25,7 +25,6 @@ from serving.routes import RuntimeDep
 from serving.routes.fast_json import FastJsonResponse, LeanRoute
 from serving.schemas import (
     BatchIn,
-    BatchItemOut,
     BatchOut,
     DecisionOut,
     ErrorOut,
@@ -38,6 +37,23 @@ from serving.service import Runtime
 
 class _RawBatch(msgspec.Struct):
     tickets: list[msgspec.Raw]
+
+
+class _EncodedItem(msgspec.Struct, kw_only=True, omit_defaults=True, gc=False):
+    """`BatchItemOut` with the decision already encoded: the same JSON, each decision
+    encoded once for both the response and the review store."""
+
+    index: int
+    decision: msgspec.Raw | None = None
+    error: ErrorOut | None = None
+
+
+class _EncodedBatch(msgspec.Struct, kw_only=True, gc=False):
+    """`BatchOut` of `_EncodedItem`s."""
+
+    count: int
+    failed: int
+    results: list[_EncodedItem]
 
 
 _batch_decoder = msgspec.json.Decoder(_RawBatch)
@@ -82,7 +98,9 @@ async def predict(
     result = answer.results[0]
     if isinstance(result, ClassifierError):
         raise result
-    return result
+    body = answer.encoded[0]
+    # The bytes stored with the prediction are this DecisionOut's JSON: send them as they are.
+    return result if body is None else cast("DecisionOut", msgspec.Raw(body))
 
 
 def _core_error(exc: ClassifierError, index: int) -> ErrorOut:
@@ -152,7 +170,7 @@ async def predict_batch(runtime: RuntimeDep, request: Request[Any, Any, Any]) ->
     limit = runtime.settings.limits.batch_size
     if count > limit:
         raise LimitExceeded("tickets", limit, count, unit="tickets")
-    results: list[BatchItemOut] = []
+    results: list[_EncodedItem] = []
     good_wire: list[TicketIn] = []
     good_tickets: list[Ticket] = []
     slots: list[int] = []
@@ -163,18 +181,19 @@ async def predict_batch(runtime: RuntimeDep, request: Request[Any, Any, Any]) ->
             else _convert_item(typed[index], index, runtime)
         )
         if isinstance(decoded, ErrorOut):
-            results.append(BatchItemOut(index=index, error=decoded))
+            results.append(_EncodedItem(index=index, error=decoded))
             continue
-        results.append(BatchItemOut(index=index))
+        results.append(_EncodedItem(index=index))
         slots.append(index)
         good_wire.append(decoded[0])
         good_tickets.append(decoded[1])
     if good_tickets:
         answer = await runtime.answer(good_tickets, good_wire, request.scope["state"])
-        for index, out in zip(slots, answer.results, strict=True):
+        for index, out, json in zip(slots, answer.results, answer.encoded, strict=True):
             if isinstance(out, ClassifierError):
                 results[index].error = _core_error(out, index)
-            else:
-                results[index].decision = out
+            elif json is not None:
+                results[index].decision = msgspec.Raw(json)
     failed = sum(1 for r in results if r.error is not None)
-    return BatchOut(count=len(results), failed=failed, results=results)
+    # Encodes to exactly the JSON of the documented BatchOut (see _EncodedItem).
+    return cast("BatchOut", _EncodedBatch(count=len(results), failed=failed, results=results))

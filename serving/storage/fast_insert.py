@@ -44,16 +44,24 @@ def prediction_tuples(
     """Parameter tuples for `INSERT_PREDICTIONS` and `INSERT_RULES`."""
     rows: list[tuple[Any, ...]] = []
     rules: list[tuple[str, str]] = []
-    times: dict[datetime, str | None] = {}  # a request's records share one created_at
+    # A request's records share one created_at, and most of a batch's due times repeat (the
+    # same moment plus the same few targets): format each distinct moment once.
+    times: dict[datetime | None, str | None] = {None: None}
     for r in records:
         created = times.get(r.created_at)
         if created is None:
             created = times[r.created_at] = sqlite_time(r.created_at)
+        due = r.first_response_due
+        due_text = times.get(due)
+        if due_text is None and due is not None:
+            due_text = times[due] = sqlite_time(due)
         rows.append((
             r.prediction_id, r.external_id, created, r.model_name, r.model_version,
             r.rules_sha256, r.priority, r.source, r.model_priority, r.confidence, r.language,
-            sqlite_time(r.first_response_due), int(r.review_required), int(r.shadow),
+            due_text, int(r.review_required), int(r.shadow),
             r.request_json.decode(), r.decision_json.decode(),
         ))  # fmt: skip
-        rules.extend((r.prediction_id, rule_id) for rule_id in r.rule_ids)
+        if r.rule_ids:
+            prediction_id = r.prediction_id
+            rules.extend([(prediction_id, rule_id) for rule_id in r.rule_ids])
     return rows, rules

@@ -318,6 +318,34 @@ def test_predictions_are_stored_once_per_ticket(runtime: Runtime) -> None:
     assert first.rules_sha256 == one.json()["rules_sha256"]
 
 
+def test_responses_send_the_stored_decision_bytes_in_the_documented_shape(
+    runtime: Runtime,
+) -> None:
+    import msgspec
+
+    from serving.persistence import EncodedPrediction
+    from serving.schemas import BatchOut, DecisionOut
+
+    sink = MemorySink()
+    runtime.sink = sink
+    for client in _client(runtime):
+        one = client.post("/v1/predict", json=OUTAGE, headers=PREDICT)
+        batch = client.post(
+            "/v1/predict/batch", json={"tickets": [{"x": 1}, OUTAGE]}, headers=PREDICT
+        )
+    stored = [r for r in sink.records if isinstance(r, EncodedPrediction)]
+    assert len(stored) == 2
+    assert one.content == stored[0].decision_json
+    assert msgspec.json.decode(one.content, type=DecisionOut).priority == "urgent"
+    typed = msgspec.json.decode(batch.content, type=BatchOut)
+    assert (typed.count, typed.failed) == (2, 1)
+    assert typed.results[0].decision is None
+    assert typed.results[0].error is not None
+    assert msgspec.json.encode(typed.results[1].decision) == stored[1].decision_json
+    assert "decision" not in batch.json()["results"][0]
+    assert "error" not in batch.json()["results"][1]
+
+
 def test_a_failing_store_still_answers(runtime: Runtime) -> None:
     runtime.sink = _FailingSink()
     for client in _client(runtime):
