@@ -138,7 +138,8 @@ class Keyring:
         return key
 
 
-def _authorization(scope: Any) -> str | None:
+def authorization_header(scope: Any) -> str | None:
+    """The request's `Authorization` header value, or None (read from the raw ASGI scope)."""
     # Straight from the raw ASGI headers: building Litestar's Headers object for one header
     # costs more than the whole key check.
     for name, value in scope["headers"]:
@@ -156,7 +157,7 @@ def require(scope: Scope) -> Guard:
     # async: Litestar runs a sync guard in its thread pool, a thread hop on every request.
     async def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:  # type: ignore[type-arg]
         keyring: Keyring = connection.app.state.keyring
-        key = keyring.authorize(_authorization(connection.scope), scope)
+        key = keyring.authorize(authorization_header(connection.scope), scope)
         if key is not None:
             connection.scope["state"]["api_key_id"] = key.key_id
 

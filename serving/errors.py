@@ -144,35 +144,34 @@ def _limit(_: Request[Any, Any, Any], exc: LimitExceeded) -> Response[ErrorOut]:
     return _response(error_body(HTTP_413_REQUEST_ENTITY_TOO_LARGE, str(exc), exc.field))
 
 
-def _classifier(_: Request[Any, Any, Any], exc: ClassifierError) -> Response[ErrorOut]:
+def classifier_error_body(exc: ClassifierError) -> ErrorOut:
+    """The error body (and status) of a core error."""
     if isinstance(exc, InvalidTicket):
-        return _response(
-            error_body(HTTP_422_UNPROCESSABLE_ENTITY, str(exc), exc.field, "invalid_ticket")
-        )
+        return error_body(HTTP_422_UNPROCESSABLE_ENTITY, str(exc), exc.field, "invalid_ticket")
     if isinstance(exc, UnknownLevel):
-        return _response(error_body(HTTP_422_UNPROCESSABLE_ENTITY, str(exc), None, "unknown_level"))
+        return error_body(HTTP_422_UNPROCESSABLE_ENTITY, str(exc), None, "unknown_level")
     if isinstance(exc, ModelNotReady):
-        return _response(
-            error_body(HTTP_503_SERVICE_UNAVAILABLE, str(exc), None, "model_not_ready")
-        )
+        return error_body(HTTP_503_SERVICE_UNAVAILABLE, str(exc), None, "model_not_ready")
     if isinstance(exc, RuleConfigError):
-        return _response(error_body(HTTP_409_CONFLICT, str(exc), None, "rules_invalid"))
-    return _response(error_body(HTTP_422_UNPROCESSABLE_ENTITY, str(exc)))
+        return error_body(HTTP_409_CONFLICT, str(exc), None, "rules_invalid")
+    return error_body(HTTP_422_UNPROCESSABLE_ENTITY, str(exc))
+
+
+def _classifier(_: Request[Any, Any, Any], exc: ClassifierError) -> Response[ErrorOut]:
+    return _response(classifier_error_body(exc))
+
+
+def internal_error_body(path: str, exc: Exception) -> ErrorOut:
+    """Log an unexpected exception (type and traceback, no request data); the 500 body."""
+    log.error("unhandled_error", path=path, error_type=type(exc).__name__, exc_info=exc)
+    return error_body(
+        HTTP_500_INTERNAL_SERVER_ERROR,
+        "internal error; the request id in the X-Request-ID header finds it in the log",
+    )
 
 
 def _internal(request: Request[Any, Any, Any], exc: Exception) -> Response[ErrorOut]:
-    log.error(
-        "unhandled_error",
-        path=request.url.path,
-        error_type=type(exc).__name__,
-        exc_info=exc,
-    )
-    return _response(
-        error_body(
-            HTTP_500_INTERNAL_SERVER_ERROR,
-            "internal error; the request id in the X-Request-ID header finds it in the log",
-        )
-    )
+    return _response(internal_error_body(request.url.path, exc))
 
 
 ExceptionHandler = Callable[[Request[Any, Any, Any], Any], Response[ErrorOut]]

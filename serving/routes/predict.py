@@ -23,6 +23,7 @@ from serving.auth import require
 from serving.errors import WireError, classify_decode_error, error_body
 from serving.routes import RuntimeDep
 from serving.routes.fast_json import FastJsonResponse, LeanRoute
+from serving.routes.fast_predict import PredictFastPath
 from serving.schemas import (
     BatchIn,
     BatchOut,
@@ -88,6 +89,7 @@ class _BatchOperation(Operation):
     status_code=200,
     tags=["predict"],
     response_class=FastJsonResponse,
+    middleware=[PredictFastPath],
 )
 async def predict(
     data: JSONBody[TicketIn], runtime: RuntimeDep, request: Request[Any, Any, Any]
