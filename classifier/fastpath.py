@@ -291,20 +291,77 @@ class FastFeatures:
                 indices.append(index)
                 values.append(value)
             indptr.append(len(indices))
-        # All three as arrays of their final dtypes: scipy otherwise scans the index arrays'
-        # contents to choose an index dtype, a sizeable part of one ticket's cost.
-        matrix = sp.csr_matrix(
-            (
-                np.asarray(values, dtype=np.float64),
-                np.asarray(indices, dtype=np.int32),
-                np.asarray(indptr, dtype=np.int32),
-            ),
-            shape=(len(records), self.width),
-        )
         # Blocks cover disjoint columns and each adds a column at most once, and every row is
-        # sorted above: the matrix is canonical (sum_duplicates would only re-check that).
-        matrix.has_canonical_format = True
-        return matrix
+        # sorted above: the arrays are a canonical CSR already.
+        return canonical_csr(
+            np.asarray(values, dtype=np.float64),
+            np.asarray(indices, dtype=np.int32),
+            np.asarray(indptr, dtype=np.int32),
+            (len(records), self.width),
+        )
+
+
+def _csr_by_constructor(
+    data: npt.NDArray[np.float64],
+    indices: npt.NDArray[np.int32],
+    indptr: npt.NDArray[np.int32],
+    shape: tuple[int, int],
+) -> sp.csr_matrix:
+    matrix = sp.csr_matrix((data, indices, indptr), shape=shape)
+    matrix.has_canonical_format = True
+    return matrix
+
+
+def _csr_by_fields(
+    data: npt.NDArray[np.float64],
+    indices: npt.NDArray[np.int32],
+    indptr: npt.NDArray[np.int32],
+    shape: tuple[int, int],
+) -> sp.csr_matrix:
+    matrix = object.__new__(sp.csr_matrix)
+    matrix.__dict__.update(
+        _shape=shape, maxprint=_MAXPRINT, indices=indices, indptr=indptr, data=data,
+        _has_canonical_format=True, _has_sorted_indices=True,
+    )  # fmt: skip
+    return matrix
+
+
+def _fields_match_constructor() -> bool:
+    # The shortcut sets the attributes scipy's constructor sets; check that it still does
+    # (names, values and dtypes) before trusting it with this scipy version.
+    args = (np.array([0.5, 2.0]), np.array([1, 3], dtype=np.int32),
+            np.array([0, 1, 2], dtype=np.int32), (2, 4))  # fmt: skip
+    try:
+        slow, fast = _csr_by_constructor(*args), _csr_by_fields(*args)
+        same = vars(slow).keys() == vars(fast).keys() and all(
+            np.array_equal(v, vars(fast)[k])
+            and getattr(v, "dtype", None) == getattr(vars(fast)[k], "dtype", None)
+            for k, v in vars(slow).items()
+        )
+        return bool(same and (fast @ np.ones((4, 1))).tolist() == [[0.5], [2.0]])
+    except Exception:  # noqa: BLE001 - any difference means: use the constructor
+        return False
+
+
+_MAXPRINT = sp.csr_matrix((1, 1)).maxprint
+_FIELDS_OK = _fields_match_constructor()
+
+
+def canonical_csr(
+    data: npt.NDArray[np.float64],
+    indices: npt.NDArray[np.int32],
+    indptr: npt.NDArray[np.int32],
+    shape: tuple[int, int],
+) -> sp.csr_matrix:
+    """A CSR matrix of arrays the caller guarantees canonical (rows sorted, no duplicates).
+
+    scipy's constructor re-validates and scans the index arrays (~25 us, a tenth of a
+    single ticket's model cost); this sets the same attributes directly when a check at
+    import found that the constructor produces exactly those, and calls it otherwise.
+    """
+    if _FIELDS_OK:
+        return _csr_by_fields(data, indices, indptr, shape)
+    return _csr_by_constructor(data, indices, indptr, shape)
 
 
 def _analyzer(vectorizer: TfidfVectorizer) -> Callable[[str], list[str]]:
