@@ -1,14 +1,17 @@
 """This service vs `mlflow models serve` on the same registered champion, side by side.
 
-Each server runs one worker pinned to CPU 0 (taskset); the load generator (a minimal
-keep-alive HTTP/1.1 client on asyncio) runs pinned to CPU 1; everything is on loopback and
-every phase is bounded by a duration. Every phase is repeated (`--repeats`) and the table shows
-medians: sequential p50/p99, throughput and p50/p99 at 16 connections, server CPU per request
-(utime + stime from /proc), resident memory, the batch endpoint's tickets/s (1,000 per
+Each server runs one worker pinned to CPU 0 (taskset; every thread and child process of the
+server inherits the pinning); the load generator (a minimal keep-alive HTTP/1.1 client on
+asyncio) runs pinned to CPU 1; everything is on loopback and every phase is bounded by a
+duration. Every phase is repeated (`--repeats`) and the table shows medians: sequential
+p50/p99, throughput and p50/p99 at 16 connections, server CPU per request (utime + stime from
+/proc of every process of the server, which covers all their threads: the HTTP runtime, the
+event loop, the review store's writer), resident memory, the batch endpoint's tickets/s (1,000 per
 request), and the raw in-process `predict_proba` cost of the same model for one ticket and per
 ticket in a batch of 1,000. Then the goals of issue 5 as PASS/FAIL lines.
 
-This service (`ticket-priority serve`, production settings) answers with the full Decision
+This service (`ticket-priority serve`, production settings, under its default ASGI server
+granian unless `--server uvicorn`) answers with the full Decision
 (rules, SLA due times, reasons) and stores every prediction in the review store (SQLite here);
 MLflow serves the pyfunc flavour of the same registered version and answers with bare labels.
 Both get the same tickets: the model's columns for MLflow, the ticket JSON for this service.
@@ -22,6 +25,7 @@ Usage:
     .venv/bin/python benchmarks/serving.py                     # ~3 minutes
     .venv/bin/python benchmarks/serving.py --seconds 3 --repeats 1
     .venv/bin/python benchmarks/serving.py --tracking-uri sqlite:///mlflow.db   # demo's model
+    .venv/bin/python benchmarks/serving.py --skip-mlflow --server uvicorn       # compare servers
 """
 
 from __future__ import annotations
