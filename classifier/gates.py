@@ -19,19 +19,9 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 
-from classifier.conditions import (
-    OPS,
-    AllCond,
-    AnyCond,
-    BoolCond,
-    Condition,
-    Facts,
-    InCond,
-    LanguageCond,
-    NumCond,
-    PhraseCond,
-    TagsCond,
-)
+from classifier.attribute_conditions import OPS, BoolCond, InCond, LanguageCond, NumCond
+from classifier.conditions import AllCond, AnyCond, Condition, Facts
+from classifier.text_conditions import PhraseCond, TagsCond
 
 Atom = Hashable
 _NONE: frozenset[int] = frozenset()

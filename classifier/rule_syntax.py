@@ -12,31 +12,31 @@ from dataclasses import dataclass
 from operator import attrgetter
 from typing import Any
 
-from classifier.calendars import BusinessCalendar
-from classifier.conditions import (
+from classifier.attribute_conditions import (
     OPS,
-    AllCond,
-    Always,
-    AnyCond,
     BoolCond,
     BusinessHoursCond,
-    Condition,
     ConfidenceBelow,
-    Facts,
     InCond,
     LanguageCond,
     ModelLevelCond,
-    NotCond,
     NumCond,
-    PhraseCond,
-    RegexCond,
-    TagsCond,
+)
+from classifier.calendars import BusinessCalendar
+from classifier.conditions import (
+    AllCond,
+    Always,
+    AnyCond,
+    Condition,
+    Facts,
+    NotCond,
     cheapest_first,
 )
 from classifier.errors import RuleConfigError, UnknownLevel
 from classifier.levels import PriorityScale
 from classifier.schema import CHANNELS, TIERS
 from classifier.text import Phrase, compile_phrase
+from classifier.text_conditions import PhraseCond, RegexCond, TagsCond
 
 Getter = Callable[[Facts], object]
 
