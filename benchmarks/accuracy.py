@@ -14,8 +14,9 @@ costing twice a level too high); "ours, 0/1 costs" is the same fitted model deci
 `CostMatrix.identity` (the most probable level, levels weighed equally), i.e. the suggestion
 when under-prioritising is not penalised more than over-prioritising. The baseline is char_wb 2-5
 TF-IDF over subject + body with LogisticRegression(C=4, class_weight="balanced"). Metrics come
-from `training.evaluate.classification_metrics`. Goal: ours beats the baseline on every line,
-by at least 0.03 macro-F1 on average.
+from `training.evaluate.classification_metrics`. CV lines also show the standard error of the
+gain, paired by fold (the per-fold spread of ours minus baseline). Goal: ours beats the
+baseline on every line, by at least 0.03 macro-F1 on average.
 """
 
 from __future__ import annotations
@@ -62,6 +63,7 @@ class Line:
 
     scenario: str
     systems: dict[str, dict[str, float]]
+    gain_se: dict[str, float] | None = None  # CV only: standard error of the paired F1 gain
 
 
 def load(path: Path) -> tuple[pd.DataFrame, list[str]]:
@@ -142,7 +144,20 @@ def cross_validation(name: str, frame: pd.DataFrame, labels: list[str], folds: i
         started = time.perf_counter()
         rows.append(evaluate(frame.iloc[tr], y[tr].tolist(), frame.iloc[te], y[te].tolist()))
         _progress(f"{name} fold {k}/{folds}", rows[-1], started)
-    return Line(f"{folds}-fold CV {name}", _mean(rows))
+    return Line(f"{folds}-fold CV {name}", _mean(rows), _paired_gain_se(rows))
+
+
+def _paired_gain_se(rows: Sequence[dict[str, dict[str, float]]]) -> dict[str, float]:
+    """Standard error of each system's macro-F1 gain over the baseline, paired by fold.
+
+    Both systems see the same folds, so the spread of the per-fold differences (not of the
+    scores) says whether a gain is larger than the noise of which tickets fell in which fold.
+    """
+    out = {}
+    for system in SYSTEMS[:-1]:
+        gains = [r[system]["macro_f1"] - r["baseline"]["macro_f1"] for r in rows]
+        out[system] = float(np.std(gains, ddof=1) / np.sqrt(len(gains)))
+    return out
 
 
 def transfer(names: tuple[str, str], data: dict[str, tuple[pd.DataFrame, list[str]]]) -> Line:
@@ -158,13 +173,15 @@ def table(lines: Sequence[Line]) -> str:
     """The result table: one row per scenario and system, the macro-F1 gain over baseline."""
     width = max(len(line.scenario) for line in lines)
     head = f"{'scenario':<{width}} {'system':<16}" + "".join(f"{h:>13}" for h in HEADS)
-    out = [head + f"{'F1 gain':>9}", "-" * (len(head) + 9)]
+    out = [head + f"{'F1 gain':>9}{'± SE':>7}", "-" * (len(head) + 16)]
     for line in lines:
         base = line.systems["baseline"]["macro_f1"]
         for k, system in enumerate(SYSTEMS):
             figures = line.systems[system]
             cells = "".join(f"{figures[m]:>13.3f}" for m in METRICS)
             gain = f"{figures['macro_f1'] - base:+9.3f}" if system != "baseline" else ""
+            if line.gain_se and system in line.gain_se:
+                gain += f"{line.gain_se[system]:>7.3f}"
             out.append(f"{line.scenario if k == 0 else '':<{width}} {system:<16}{cells}{gain}")
     return "\n".join(out)
 
