@@ -22,7 +22,7 @@ TF-IDF blocks plus the customer attributes (the model the issue's anchors were m
 `--features full` trains the production feature set (word + char n-grams).
 
 Usage:
-    .venv/bin/python benchmarks/serving.py                     # ~3 minutes
+    .venv/bin/python benchmarks/serving.py                     # 4-6 minutes
     .venv/bin/python benchmarks/serving.py --seconds 3 --repeats 1
     .venv/bin/python benchmarks/serving.py --tracking-uri sqlite:///mlflow.db   # demo's model
     .venv/bin/python benchmarks/serving.py --skip-mlflow --server uvicorn       # compare servers
