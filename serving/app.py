@@ -190,7 +190,7 @@ def create_app(
         The Litestar app. Rules and model load when its lifespan starts.
     """
     if settings is None and runtime is None:
-        # The production factory (uvicorn): keep pandas unloaded unless something needs it
+        # The production factory (any ASGI server): keep pandas unloaded unless something needs it
         # (~65 MB per worker; see serving.lean). Must run before the model is imported.
         defer_import("pandas")
         limit_malloc_arenas()

@@ -1,6 +1,6 @@
 """Prometheus metrics, one registry per app (so tests and several apps never collide).
 
-With several uvicorn workers each worker exposes its own counters; scrape each worker or run
+With several workers each worker exposes its own counters; scrape each worker or run
 one worker per container (the usual Kubernetes set-up).
 """
 

@@ -1,4 +1,4 @@
-"""The real service under uvicorn against a SQLite MLflow registry: hot swap, outages, tampering.
+"""The served app (`ticket-priority serve`) on a SQLite MLflow registry: swap, outages, tampering.
 
 One small model is trained once (not through `run_training`: no selection or report) and
 version 2 is registered on the same artifact, so promotion costs no second
