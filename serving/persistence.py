@@ -3,46 +3,19 @@
 The predict routes build one `EncodedPrediction` per answered ticket and hand them to the
 `PredictionSink` on `app.state.sink` in one call per request (a batch is one call). The
 default `NullSink` keeps nothing; `serving/storage/` provides the SQL implementation.
-`PredictionRecord` is the same prediction with the request and Decision as dicts (tests and
-tools build it by hand); the store accepts both.
+Tests and tools that hold the request and Decision as dicts build the same record with
+`serving.storage.store.prediction_from_dicts`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
 import msgspec
 
 _decode = msgspec.json.Decoder(dict[str, Any]).decode
-
-
-@dataclass(frozen=True)
-class PredictionRecord:
-    """One answered ticket, as the review page and feedback export need it.
-
-    Attributes:
-        prediction_id: the id returned to the caller (a UUID as 32 hex digits; the service
-            makes time-ordered version-7 ones).
-        external_id: the helpdesk's own ticket id (`ticket_id` in the request), if given.
-        created_at: when the service answered (UTC, timezone-aware).
-        request: the ticket as received, JSON-ready (the wire `TicketIn` as builtins).
-        decision: the answer as returned, JSON-ready (the wire `DecisionOut` as builtins).
-        model_version: the model version that was asked, or None when serving rules only.
-        rules_sha256: SHA-256 of the rules file that decided.
-        model_name: registered model name, or None when serving rules only.
-    """
-
-    prediction_id: str
-    external_id: str | None
-    created_at: datetime
-    request: dict[str, Any]
-    decision: dict[str, Any]
-    model_version: str | None
-    rules_sha256: str
-    model_name: str | None = field(default=None)
 
 
 class EncodedPrediction(msgspec.Struct, frozen=True, kw_only=True, gc=False):
@@ -53,10 +26,14 @@ class EncodedPrediction(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     hold no reference cycles, so the cyclic GC need not track it.
 
     Attributes:
-        prediction_id ... model_name: as in `PredictionRecord`.
+        prediction_id: the id returned to the caller (a UUID as 32 hex digits; the service
+            makes time-ordered version-7 ones).
+        external_id: the helpdesk's own ticket id (`ticket_id` in the request), if given.
+        created_at: when the service answered (UTC, timezone-aware).
+        model_version / model_name: the model that was asked; None when serving rules only.
+        rules_sha256: SHA-256 of the rules file that decided.
         priority / source / model_priority / confidence / language / first_response_due /
-            review_required / shadow / rule_ids: the queue's columns (see
-            `serving.storage.store.prediction_row`).
+            review_required / shadow / rule_ids: the queue's columns.
         request_json / decision_json: the wire `TicketIn` and `DecisionOut` as JSON.
     """
 
@@ -89,15 +66,12 @@ class EncodedPrediction(msgspec.Struct, frozen=True, kw_only=True, gc=False):
         return _decode(self.decision_json)
 
 
-StoredPrediction = PredictionRecord | EncodedPrediction
-
-
 @runtime_checkable
 class PredictionSink(Protocol):
     """Stores predictions. Implementations must not raise on ordinary storage trouble they
     can recover from; an exception here turns into a 503 for the caller."""
 
-    async def save(self, records: Sequence[StoredPrediction]) -> None:
+    async def save(self, records: Sequence[EncodedPrediction]) -> None:
         """Persist the records of one request (one or many tickets)."""
         ...
 
@@ -105,7 +79,7 @@ class PredictionSink(Protocol):
 class NullSink:
     """Keeps nothing: the default when no review store is configured."""
 
-    async def save(self, records: Sequence[StoredPrediction]) -> None:
+    async def save(self, records: Sequence[EncodedPrediction]) -> None:
         """Accept and drop the records."""
         del records
 
@@ -114,8 +88,8 @@ class MemorySink:
     """Keeps records in a list: for tests and demos without a database."""
 
     def __init__(self) -> None:
-        self.records: list[StoredPrediction] = []
+        self.records: list[EncodedPrediction] = []
 
-    async def save(self, records: Sequence[StoredPrediction]) -> None:
+    async def save(self, records: Sequence[EncodedPrediction]) -> None:
         """Append the records."""
         self.records.extend(records)

@@ -14,11 +14,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from classifier.levels import PriorityScale
-from serving.persistence import PredictionRecord
+from serving.persistence import EncodedPrediction
 from serving.storage.records import ReviewInput
 from serving.storage.reviewing import record_review
 from serving.storage.settings import DEFAULT_REASONS
-from serving.storage.store import ReviewStore
+from serving.storage.store import ReviewStore, prediction_from_dicts
 from tests.review_fixtures import make_decision
 
 SCALE = PriorityScale.default_scale()
@@ -60,9 +60,9 @@ def request_of(ticket: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def record_for(ticket: Mapping[str, Any], suggested: str) -> PredictionRecord:
+def record_for(ticket: Mapping[str, Any], suggested: str) -> EncodedPrediction:
     """A served prediction of `ticket` suggesting `suggested`."""
-    return PredictionRecord(
+    return prediction_from_dicts(
         prediction_id=uuid.uuid4().hex,
         external_id=str(ticket["ticket_id"]),
         created_at=datetime.now(UTC),

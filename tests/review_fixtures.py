@@ -18,9 +18,9 @@ from typing import Any
 import psycopg
 import pytest
 
-from serving.persistence import PredictionRecord
+from serving.persistence import EncodedPrediction
 from serving.storage.migrate import upgrade
-from serving.storage.store import ReviewStore
+from serving.storage.store import ReviewStore, prediction_from_dicts
 from tests.pg_server import PgServer, PgUnavailableError
 
 BACKENDS = ("sqlite", "postgresql")
@@ -102,8 +102,9 @@ def make_decision(
     model_version: str | None = "3",
     shadow_model_priority: str | None = None,
     source: str = "model",
+    sla: bool = True,
 ) -> dict[str, Any]:
-    """A Decision as the wire format carries it (JSON builtins)."""
+    """A Decision as the wire format carries it (JSON builtins); `sla=False`: no SLA policy."""
     model = None
     if confidence is not None:
         model = {
@@ -134,7 +135,9 @@ def make_decision(
             "first_response_due": due.isoformat(),
             "resolution_due": (due + timedelta(days=1)).isoformat(),
             "calendar": "office",
-        },
+        }
+        if sla
+        else None,
         "review_required": False,
         "shadow_model_priority": shadow_model_priority,
     }
@@ -150,7 +153,7 @@ def make_record(
     created_at: datetime = T0,
     model_version: str | None = "3",
     **decision: Any,
-) -> PredictionRecord:
+) -> EncodedPrediction:
     """A served prediction as the predict route hands it to the sink."""
     request = {
         "ticket_id": external_id,
@@ -162,7 +165,7 @@ def make_record(
         "customer": {"customer_id": "c-1", "tier": "enterprise", "vip": False},
         "created_at": created_at.isoformat(),
     }
-    return PredictionRecord(
+    return prediction_from_dicts(
         prediction_id=uuid.uuid4().hex,
         external_id=external_id,
         created_at=created_at,

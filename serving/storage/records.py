@@ -5,28 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal, Protocol
+from typing import Any, Literal
 
 Action = Literal["accept", "override"]
-
-
-class StoredPredictionLike(Protocol):
-    """What the store reads from a `serving.persistence.PredictionRecord`."""
-
-    @property
-    def prediction_id(self) -> str: ...
-    @property
-    def external_id(self) -> str | None: ...
-    @property
-    def created_at(self) -> datetime: ...
-    @property
-    def request(self) -> dict[str, Any]: ...
-    @property
-    def decision(self) -> dict[str, Any]: ...
-    @property
-    def model_version(self) -> str | None: ...
-    @property
-    def rules_sha256(self) -> str: ...
 
 
 class ReviewError(Exception):

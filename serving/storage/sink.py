@@ -19,7 +19,7 @@ from collections.abc import Sequence
 
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from serving.storage.records import StoredPredictionLike
+from serving.persistence import EncodedPrediction
 from serving.storage.store import ReviewStore
 
 log = logging.getLogger(__name__)
@@ -39,7 +39,7 @@ class SqlPredictionSink:
         self.store = store
         self.failed_writes = 0
 
-    async def save(self, records: Sequence[StoredPredictionLike]) -> None:
+    async def save(self, records: Sequence[EncodedPrediction]) -> None:
         """Persist the records of one request (one or many tickets)."""
         try:
             await self.store.save_predictions(records)
@@ -78,7 +78,7 @@ class BufferedPredictionSink:
         self.max_wait_seconds = max_wait_seconds
         self.failed_writes = 0
         self.dropped = 0
-        self._pending: list[StoredPredictionLike] = []
+        self._pending: list[EncodedPrediction] = []
         self._lock = asyncio.Lock()
         self._wake = asyncio.Event()
         self._drained = asyncio.Event()
@@ -109,7 +109,7 @@ class BufferedPredictionSink:
                 async with asyncio.timeout(remaining):
                     await self._drained.wait()
 
-    async def save(self, records: Sequence[StoredPredictionLike]) -> None:
+    async def save(self, records: Sequence[EncodedPrediction]) -> None:
         """Queue the records of one request; waits only while the queue is full."""
         if not self._has_room(len(records)):
             await self._wait_for_room(len(records))
@@ -150,7 +150,7 @@ class BufferedPredictionSink:
                 self._healthy = True
                 self._signal_drained()
 
-    async def _one_by_one(self, batch: Sequence[StoredPredictionLike]) -> None:
+    async def _one_by_one(self, batch: Sequence[EncodedPrediction]) -> None:
         # A record the database refuses (e.g. a repeated id) must not block the others.
         for record in batch:
             try:

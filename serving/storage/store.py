@@ -5,7 +5,7 @@ their own modules and run on the sessions this class opens.
 from __future__ import annotations
 
 import secrets
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -25,7 +25,6 @@ from serving.storage.records import (
     QueueFilters,
     QueueItem,
     ReviewResult,
-    StoredPredictionLike,
 )
 
 _REDACT_CHUNK = 500
@@ -36,30 +35,44 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def prediction_row(record: StoredPredictionLike) -> dict[str, Any]:
-    """Columns of one `predictions` row for a served prediction."""
-    decision = record.decision
+def prediction_from_dicts(
+    *,
+    prediction_id: str,
+    external_id: str | None,
+    created_at: datetime,
+    request: Mapping[str, Any],
+    decision: Mapping[str, Any],
+    model_version: str | None,
+    rules_sha256: str,
+    model_name: str | None = None,
+) -> EncodedPrediction:
+    """The stored form of a prediction whose request and Decision are JSON-ready dicts.
+
+    For tests and tools; the service encodes its wire structs directly
+    (`serving.service.encode_prediction`). The queue columns are read from the dicts.
+    """
     model_priority, confidence = extract.model_view(decision)
     model = decision.get("model") if isinstance(decision.get("model"), dict) else {}
-    language = record.request.get("language") or decision.get("language")
-    return {
-        "id": record.prediction_id,
-        "external_id": record.external_id,
-        "created_at": record.created_at,
-        "model_name": getattr(record, "model_name", None) or (model or {}).get("model_name"),
-        "model_version": record.model_version,
-        "rules_sha256": record.rules_sha256,
-        "priority": str(decision.get("priority", "")),
-        "source": str(decision.get("source", "")),
-        "model_priority": model_priority,
-        "confidence": confidence,
-        "language": str(language) if language else None,
-        "first_response_due": extract.first_response_due(decision),
-        "review_required": bool(decision.get("review_required", False)),
-        "shadow": decision.get("shadow_model_priority") is not None,
-        "request": record.request,
-        "decision": decision,
-    }
+    language = request.get("language") or decision.get("language")
+    return EncodedPrediction(
+        prediction_id=prediction_id,
+        external_id=external_id,
+        created_at=created_at,
+        model_version=model_version,
+        rules_sha256=rules_sha256,
+        model_name=model_name or (model or {}).get("model_name"),
+        priority=str(decision.get("priority", "")),
+        source=str(decision.get("source", "")),
+        model_priority=model_priority,
+        confidence=confidence,
+        language=str(language) if language else None,
+        first_response_due=extract.first_response_due(decision),
+        review_required=bool(decision.get("review_required", False)),
+        shadow=decision.get("shadow_model_priority") is not None,
+        rule_ids=tuple(extract.fired_rule_ids(decision)),
+        request_json=msgspec.json.encode(request),
+        decision_json=msgspec.json.encode(decision),
+    )
 
 
 def encoded_row(record: EncodedPrediction) -> dict[str, Any]:
@@ -158,26 +171,18 @@ class ReviewStore:
             await session.connection(execution_options={IMMEDIATE: True})
             yield session
 
-    async def save_predictions(self, records: Sequence[StoredPredictionLike]) -> None:
+    async def save_predictions(self, records: Sequence[EncodedPrediction]) -> None:
         """Store served predictions and the rules they fired, in one transaction."""
         if not records:
             return
-        encoded = [r for r in records if isinstance(r, EncodedPrediction)]
-        if self.engine.dialect.name == "sqlite" and len(encoded) == len(records):
-            await self._save_sqlite(encoded)
+        if self.engine.dialect.name == "sqlite":
+            await self._save_sqlite(records)
             return
-        rows = [
-            encoded_row(r) if isinstance(r, EncodedPrediction) else prediction_row(r)
-            for r in records
-        ]
+        rows = [encoded_row(r) for r in records]
         rules = [
             {"prediction_id": r.prediction_id, "rule_id": rule_id}
             for r in records
-            for rule_id in (
-                r.rule_ids
-                if isinstance(r, EncodedPrediction)
-                else extract.fired_rule_ids(r.decision)
-            )
+            for rule_id in r.rule_ids
         ]
         # Core inserts (executemany) skip the ORM's per-object bookkeeping.
         async with self.write() as session:

@@ -11,7 +11,7 @@ import pytest
 from litestar.testing import TestClient
 
 from serving.app import create_app
-from serving.persistence import MemorySink, PredictionRecord
+from serving.persistence import EncodedPrediction, MemorySink
 from serving.service import Runtime
 from serving.settings import LimitSettings
 from tests.serving_fakes import FakeModel, keys, make_runtime, write_rules
@@ -296,7 +296,7 @@ def test_a_broken_rules_file_is_rejected_and_the_old_rules_kept(
 
 
 class _FailingSink:
-    async def save(self, records: Sequence[PredictionRecord]) -> None:
+    async def save(self, records: Sequence[EncodedPrediction]) -> None:
         raise OSError("disk full")
 
 

@@ -60,8 +60,7 @@ async def test_queue_orders_by_first_response_due_then_lowest_confidence(
     late = make_record(due=T0 + timedelta(hours=8), confidence=0.2)
     sure = make_record(due=T0 + timedelta(hours=1), confidence=0.9)
     unsure = make_record(due=T0 + timedelta(hours=1), confidence=0.4)
-    no_sla = make_record(confidence=0.1)
-    no_sla.decision["sla"] = None
+    no_sla = make_record(confidence=0.1, sla=False)
     await store.save_predictions([late, sure, unsure, no_sla])
     queue = await store.queue()
     assert [item.prediction_id for item in queue] == [

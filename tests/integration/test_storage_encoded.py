@@ -1,5 +1,6 @@
-"""Predictions stored in their encoded form (what the service writes) read back exactly like
-the dict form, on every backend; and the buffered sink's back-pressure keeps every record."""
+"""Predictions the service encodes from its wire structs read back exactly like the same
+prediction built from dicts (`prediction_from_dicts`, what tests and tools use), on every
+backend; and the buffered sink's back-pressure keeps every record."""
 
 from __future__ import annotations
 
@@ -11,12 +12,12 @@ from typing import Any
 import msgspec
 import pytest
 
-from serving.persistence import EncodedPrediction, PredictionRecord
+from serving.persistence import EncodedPrediction
 from serving.schemas import DecisionOut, FiredRuleOut, ReasonOut, SlaOut, TicketIn
 from serving.service import encode_prediction
 from serving.storage.records import QueueFilters
 from serving.storage.sink import BufferedPredictionSink
-from serving.storage.store import ReviewStore
+from serving.storage.store import ReviewStore, prediction_from_dicts
 
 pytestmark = pytest.mark.anyio
 
@@ -50,8 +51,8 @@ def _wire(prediction_id: str, **changes: Any) -> tuple[DecisionOut, TicketIn]:
     return msgspec.structs.replace(out, **changes), item
 
 
-def _as_dicts(record: EncodedPrediction, prediction_id: str) -> PredictionRecord:
-    return PredictionRecord(
+def _as_dicts(record: EncodedPrediction, prediction_id: str) -> EncodedPrediction:
+    return prediction_from_dicts(
         prediction_id=prediction_id, external_id=record.external_id,
         created_at=record.created_at, request=record.request, decision=record.decision,
         model_version=record.model_version, rules_sha256=record.rules_sha256,
