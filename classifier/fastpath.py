@@ -27,6 +27,7 @@ from classifier.calibration import OutOfFoldCalibrated, TemperatureCalibrator, l
 from classifier.features import (
     MISSING,
     category_value,
+    document,
     joined_text,
     number_value,
     text_column,
@@ -84,7 +85,7 @@ class _TextBlock:
         # The same document as `text_column` (one column) or `joined_text` (several) builds.
         if len(self.columns) == 1:
             return text_value(record.get(self.columns[0]))
-        return " ".join([text_value(record.get(column)) for column in self.columns])
+        return document([record.get(column) for column in self.columns])
 
     def add(self, record: Mapping[str, Any], indices: list[int], values: list[float]) -> None:
         # One ticket has tens of terms: plain Python floats beat a dozen tiny numpy calls.
@@ -266,16 +267,16 @@ class FastFeatures:
         cols = np.concatenate([p[1] for p in parts])
         data = np.concatenate([p[2] for p in parts])
         # Blocks cover disjoint columns, so (row, column) pairs are unique: sorting them gives
-        # the canonical CSR directly (cheaper than COO -> CSR; sum_duplicates only checks).
+        # the canonical CSR directly (cheaper than COO -> CSR).
         order = np.argsort(rows * self.width + cols, kind="stable")
         indptr = np.zeros(len(records) + 1, dtype=np.int64)
         np.cumsum(np.bincount(rows, minlength=len(records)), out=indptr[1:])
-        matrix = sp.csr_matrix(
-            (data[order], cols[order].astype(np.int32), indptr.astype(np.int32)),
-            shape=(len(records), self.width),
+        return canonical_csr(
+            data[order],
+            cols[order].astype(np.int32),
+            indptr.astype(np.int32),
+            (len(records), self.width),
         )
-        matrix.sum_duplicates()
-        return matrix
 
     def _transform_each(self, records: Sequence[Mapping[str, Any]]) -> sp.csr_matrix:
         # Record by record: for one ticket, fewer numpy calls than the whole-batch path.

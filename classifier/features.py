@@ -200,10 +200,15 @@ def text_column(values: Any) -> npt.NDArray[np.object_]:
     return clean_text(_flatten(values))
 
 
+def document(cells: Sequence[Any]) -> str:
+    """One ticket's text cells as the one document the model reads (joined by a space)."""
+    return " ".join(map(text_value, cells))
+
+
 def joined_text(values: Any) -> npt.NDArray[np.object_]:
-    """Pipeline step: a block of text columns as one document per row (cells joined by a space)."""
+    """Pipeline step: a block of text columns as one document per row (`document` of each)."""
     block = _as_2d(values)
-    return np.asarray([" ".join(map(text_value, row)) for row in block.tolist()], dtype=object)
+    return np.asarray([document(row) for row in block.tolist()], dtype=object)
 
 
 def category_block(values: Any) -> npt.NDArray[np.object_]:
