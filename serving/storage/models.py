@@ -70,7 +70,7 @@ class Prediction(Base):
     __tablename__ = "predictions"
 
     id: Mapped[str] = mapped_column(String(ID_LEN), primary_key=True)
-    external_id: Mapped[str | None] = mapped_column(String(256), index=True)
+    external_id: Mapped[str | None] = mapped_column(String(256))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
     model_name: Mapped[str | None] = mapped_column(String(256))
     model_version: Mapped[str | None] = mapped_column(String(128), index=True)
@@ -79,7 +79,7 @@ class Prediction(Base):
     source: Mapped[str] = mapped_column(String(16))
     model_priority: Mapped[str | None] = mapped_column(String(LEVEL_LEN))
     confidence: Mapped[float | None] = mapped_column(Float)
-    language: Mapped[str | None] = mapped_column(String(32), index=True)
+    language: Mapped[str | None] = mapped_column(String(32))
     first_response_due: Mapped[datetime | None] = mapped_column(UtcDateTime())
     review_required: Mapped[bool] = mapped_column(Boolean, server_default=false())
     shadow: Mapped[bool] = mapped_column(Boolean, server_default=false())

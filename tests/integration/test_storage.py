@@ -7,6 +7,7 @@ import csv
 import io
 import json
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,6 +18,7 @@ from sqlalchemy import func, select
 from classifier.levels import PriorityScale
 from serving.storage.engine import make_sync_engine
 from serving.storage.export import EXPORT_COLUMNS, csv_chunks, export_rows, jsonl_line
+from serving.storage.fast_insert import INSERT_PREDICTIONS, prediction_tuples
 from serving.storage.migrate import current_revision, head_revision, upgrade
 from serving.storage.models import Base, Review
 from serving.storage.records import (
@@ -44,9 +46,37 @@ async def review(store: ReviewStore, prediction_id: str, **fields: Any) -> Revie
     )
 
 
+def test_upgrading_a_0001_store_keeps_its_predictions_and_drops_the_unused_indexes(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    assert upgrade(url, "0001") == "0001"
+    engine = make_sync_engine(url)
+    rows, _ = prediction_tuples([make_record(external_id="ZD-1")])
+    with engine.begin() as connection:
+        connection.exec_driver_sql(INSERT_PREDICTIONS, rows[0])
+    assert upgrade(url) == "0002"
+    with engine.connect() as connection:
+        stored = connection.exec_driver_sql("SELECT external_id FROM predictions").all()
+        indexes = {
+            name
+            for (name,) in connection.exec_driver_sql(
+                "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'predictions'"
+            )
+        }
+        checkpoint = connection.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar()
+        cache = connection.exec_driver_sql("PRAGMA cache_size").scalar()
+    engine.dispose()
+    assert stored == [("ZD-1",)]
+    assert "ix_predictions_external_id" not in indexes
+    assert "ix_predictions_language" not in indexes
+    assert {"ix_predictions_created_at", "ix_predictions_pending"} <= indexes
+    assert (checkpoint, cache) == (10_000, -8_000)
+
+
 def test_migrations_reach_head_and_match_the_models(db_url: str) -> None:
-    assert current_revision(db_url) == head_revision() == "0001"
-    assert upgrade(db_url) == "0001"  # a second run is a no-op
+    assert current_revision(db_url) == head_revision() == "0002"
+    assert upgrade(db_url) == "0002"  # a second run is a no-op
     engine = make_sync_engine(db_url)
     with engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
