@@ -33,6 +33,7 @@ from classifier.features import (
     text_column,
     text_value,
 )
+from classifier.word_ngrams import WordNgrams, fast_tokenizer
 
 # Up to this many records are transformed one by one (cheaper for a single ticket).
 _SMALL = 4
@@ -80,6 +81,7 @@ class _TextBlock:
     idf: npt.NDArray[np.float64] | None
     sublinear: bool
     norm: str | None
+    ngrams: WordNgrams | None = None  # batch lookup by token number (plain word n-grams)
 
     def text(self, record: Mapping[str, Any]) -> str:
         # The same document as `text_column` (one column) or `joined_text` (several) builds.
@@ -115,22 +117,31 @@ class _TextBlock:
         indices.extend([k + offset for k in counts])
         values.extend(weights)
 
-    def entries(self, records: Sequence[Mapping[str, Any]]) -> Entries:
+    def _occurrences(
+        self, records: Sequence[Mapping[str, Any]]
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        # (row, vocabulary column) of every n-gram occurrence in the vocabulary.
+        if self.ngrams is not None:
+            return self.ngrams.pairs([self.text(record) for record in records])
         terms: list[str] = []
         lengths: list[int] = []
         for record in records:
             found = self.analyzer(self.text(record))
             terms.extend(found)
             lengths.append(len(found))
-        # Term -> column for every token of the batch in one pass (-1: not in the vocabulary),
-        # then count (row, column) pairs in numpy rather than a dict per record.
-        size = len(self.vocabulary)
+        # Term -> column for every token of the batch in one pass (-1: not in the vocabulary).
         index = np.fromiter(
             map(self.vocabulary.get, terms, repeat(-1)), dtype=np.int64, count=len(terms)
         )
         row_of = np.repeat(np.arange(len(records), dtype=np.int64), lengths)
         known = index >= 0
-        pairs, counts = np.unique(row_of[known] * size + index[known], return_counts=True)
+        return row_of[known], index[known]
+
+    def entries(self, records: Sequence[Mapping[str, Any]]) -> Entries:
+        # Count (row, column) pairs in numpy rather than a dict per record.
+        size = len(self.vocabulary)
+        row_of, index = self._occurrences(records)
+        pairs, counts = np.unique(row_of * size + index, return_counts=True)
         if not len(pairs):
             return _NO_INDEX, _NO_INDEX, np.zeros(0, dtype=np.float64)
         row_array = pairs // size
@@ -380,7 +391,7 @@ def _analyzer(vectorizer: TfidfVectorizer) -> Callable[[str], list[str]]:
     if not plain:
         generic: Callable[[str], list[str]] = vectorizer.build_analyzer()
         return generic
-    tokenize: Callable[[str], list[str]] = vectorizer.build_tokenizer()
+    tokenize = fast_tokenizer(vectorizer)
     lower = bool(vectorizer.lowercase)
     bigrams = tuple(vectorizer.ngram_range) == (1, 2)
     join = " ".join
@@ -416,7 +427,7 @@ def _block(name: str, transformer: Any, columns: Any, offset: int) -> Block | No
         vocabulary = {term: int(index) for term, index in last.vocabulary_.items()}
         return _TextBlock(
             text_columns, offset, _analyzer(last), vocabulary, idf,
-            bool(last.sublinear_tf), last.norm,
+            bool(last.sublinear_tf), last.norm, WordNgrams.from_fitted(last),
         )  # fmt: skip
     if name == "categories":
         lookups = []
