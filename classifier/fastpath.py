@@ -33,6 +33,7 @@ from classifier.features import (
     text_column,
     text_value,
 )
+from classifier.voting import LogitVote
 from classifier.word_ngrams import WordNgrams, fast_tokenizer
 
 # Up to this many records are transformed one by one (cheaper for a single ticket).
@@ -473,8 +474,9 @@ class FastLinear:
     """`predict_proba` of a fitted linear classifier without sklearn's per-call validation.
 
     sklearn's input checks cost ~0.5 ms per call, several times the arithmetic for one
-    ticket. Supports LogisticRegression and `OutOfFoldCalibrated` around a linear model (the
-    classifiers training produces); `from_fitted` returns None for anything else.
+    ticket. Supports LogisticRegression, `LogitVote` (one composed affine map, like a
+    LogisticRegression) and `OutOfFoldCalibrated` around a linear model (the classifiers
+    training produces); `from_fitted` returns None for anything else.
     """
 
     def __init__(self, base: _Affine | None, scale: float, calibrator: _Affine) -> None:
@@ -485,7 +487,7 @@ class FastLinear:
     @classmethod
     def from_fitted(cls, classifier: Any) -> FastLinear | None:
         """Read a fitted classifier; None if this fast path does not know its kind."""
-        if type(classifier) is LogisticRegression:
+        if type(classifier) in (LogisticRegression, LogitVote):
             calibrator = _Affine.of(classifier)
             return None if calibrator is None else cls(None, 1.0, calibrator)
         if type(classifier) is not OutOfFoldCalibrated:

@@ -4,8 +4,10 @@ The text columns, joined into one document, get word 1-2 gram and char_wb 2-5 gr
 stop words, Unicode word pattern: works for any language); categories are one-hot encoded
 (unknown values ignored, missing is its own value); numbers are log-compressed, imputed and
 scaled. The TF-IDF is fitted once; the candidates (class-balanced logistic regressions with a
-few C values and a linear SVM) are compared by stratified CV macro-F1 on those features, and
-the winner is refitted on all rows with probabilities calibrated on its out-of-fold scores.
+few C values and a linear SVM) are compared by stratified CV macro-F1 on those features. On the
+same folds the winner then competes with a soft vote of itself and a logistic regression on
+plain char_wb n-grams (`training/voting.py`); the choice is refitted on all rows with
+probabilities calibrated on out-of-fold scores.
 """
 
 from __future__ import annotations
@@ -43,6 +45,8 @@ from classifier.features import (
 )
 from classifier.levels import PriorityScale
 from classifier.model import PriorityModel
+from classifier.voting import LogitVote
+from training.voting import PARTNER_PARAMS, decision_f1, oof_vote_proba, vote_wins
 
 Progress = Callable[[str, float], None]
 
@@ -127,6 +131,7 @@ def build_features(
     word_max_features: int = WORD_MAX_FEATURES,
     char_max_features: int = CHAR_MAX_FEATURES,
     min_df: int = 2,
+    char_view: bool = False,
 ) -> ColumnTransformer:
     """The unfitted feature step: TF-IDF of the ticket text, one-hot, scaled numbers.
 
@@ -140,6 +145,7 @@ def build_features(
         word_max_features: vocabulary cap of the word TF-IDF.
         char_max_features: vocabulary cap of the char_wb TF-IDF.
         min_df: an n-gram must occur in at least this many tickets.
+        char_view: append the second view of a `LogitVote` as the last block (`char:view`).
     """
     parts: list[tuple[str, Any, Any]] = []
     if spec.text_columns:
@@ -153,7 +159,23 @@ def build_features(
             strip_accents="unicode", max_features=char_max_features, dtype=np.float32,
         )), columns))  # fmt: skip
     parts.extend(attribute_steps(spec))
+    if char_view:
+        parts.append(
+            ("char:view", _text_step(char_view_vectorizer(min_df)), list(spec.text_columns))
+        )
     return ColumnTransformer(parts, sparse_threshold=1.0, n_jobs=None)
+
+
+def char_view_vectorizer(min_df: int = 2) -> TfidfVectorizer:
+    """Plain char_wb 2-5 gram TF-IDF: the baseline's view of the text, a vote's second member.
+
+    No max_df, accent folding or sublinear tf, unlike the "char:text" block; the vocabulary
+    cap only bounds the artifact (the real exports of benchmarks/accuracy.py stay below it).
+    """
+    return TfidfVectorizer(
+        analyzer="char_wb", ngram_range=(2, 5), min_df=min_df,
+        max_features=CHAR_MAX_FEATURES, dtype=np.float32,
+    )  # fmt: skip
 
 
 def attribute_steps(spec: FeatureSpec) -> list[tuple[str, Any, Any]]:
@@ -248,6 +270,102 @@ def train_model(
     matrix, y = full_matrix[select], full_y[select]
     weights = None if full_weights is None else full_weights[select]
     folds = _folds(y, cv)
+    candidates, oof_by_candidate = _compare_candidates(
+        matrix, y, folds, weights, random_state, report
+    )
+    best = int(np.argmax([c["cv_macro_f1_mean"] for c in candidates]))
+    family, params = CANDIDATES[best]
+    report("cross-validating a vote with the char view", 0.8)
+    text = clean.iloc[select][list(spec.text_columns)]
+    vote = _vote_stage(text, y, folds, weights, oof_by_candidate[best], min_df, random_state)
+    candidates.append(vote.candidate)
+    if vote.chosen:
+        features = build_features(spec, min_df=min_df, char_view=True)
+        full_matrix = features.fit_transform(clean).tocsr()
+    report(f"fitting {vote.name if vote.chosen else family} on all rows", 0.85)
+    winner = make_estimator(family, random_state=random_state, **params)
+    classifier, unseen, unseen_y, calibration = _fit_final(
+        winner, vote, features, full_matrix, full_y, full_weights, select, folds,
+        oof_by_candidate[best], random_state,
+    )  # fmt: skip
+    pipeline = Pipeline([("features", features), ("classifier", classifier)])
+    model = PriorityModel(
+        pipeline, scale, spec, costs,
+        metrics={"cv_macro_f1": candidates[best]["cv_macro_f1_mean"],
+                 "cv_macro_f1_std": candidates[best]["cv_macro_f1_std"]},
+    )  # fmt: skip
+    exponent = choose_prior_exponent(model, unseen, unseen_y, level_shares(full_y, scale))
+    report("done", 1.0)
+    chosen = {
+        "estimator": "logit_vote" if vote.chosen else family,
+        **params,
+        "vote_members": f"{family} + logreg on char_view" if vote.chosen else "",
+        "single_decision_f1": vote.single_f1,
+        "vote_decision_f1": vote.candidate["cv_macro_f1_mean"],
+        "cv_folds": len(folds),
+        "word_max_features": WORD_MAX_FEATURES,
+        "char_max_features": CHAR_MAX_FEATURES,
+        "min_df": min_df,
+        "n_features": int(full_matrix.shape[1]),
+        "calibration": f"{calibration}_{_calibrator_kind(classifier)}",
+        "selection_rows": len(select),
+        "decision_prior_exponent": exponent,
+    }
+    return TrainResult(model, chosen, candidates, out_of_core=False)
+
+
+def _fit_final(  # noqa: PLR0917 - private helper, all arguments required
+    winner: Any,
+    vote: _Vote,
+    features: ColumnTransformer,
+    full_matrix: Any,
+    full_y: npt.NDArray[Any],
+    full_weights: npt.NDArray[np.float64] | None,
+    select: npt.NDArray[np.int64],
+    folds: Sequence[tuple[npt.NDArray[np.int64], ...]],
+    winner_oof: npt.NDArray[np.float64],
+    random_state: int,
+) -> tuple[OutOfFoldCalibrated | LogitVote, Any, npt.NDArray[Any], str]:
+    """Fit the chosen model on all rows; its probabilities and labels of rows it did not see.
+
+    Returns:
+        (classifier, unseen probabilities, their labels, "oof" or "holdout" calibration).
+    """
+    matrix, y = full_matrix[select], full_y[select]
+    weights = None if full_weights is None else full_weights[select]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        if len(select) == len(full_y) and vote.chosen:
+            classifier: OutOfFoldCalibrated | LogitVote = LogitVote(
+                [winner, vote.partner], split=_view_start(features), cv=len(folds),
+                random_state=random_state,
+            ).fit_from_oof(matrix, y, [winner_oof, vote.oof], weights)  # fmt: skip
+            return classifier, vote.proba, y, "oof"
+        if len(select) == len(full_y):
+            classifier = OutOfFoldCalibrated(winner, cv=len(folds)).fit_from_oof(
+                matrix, y, winner_oof, weights
+            )
+            unseen = classifier.calibrator_.predict_proba(winner_oof / classifier.score_scale_)
+            # out-of-fold scores: the calibrator's few parameters barely fit them
+            return classifier, unseen, y, "oof"
+        fit_rows = len(y) * (len(folds) - 1) / len(folds)
+        members = [winner, vote.partner] if vote.chosen else [winner]
+        split = _view_start(features) if vote.chosen else None
+        classifier, held = _fit_large(
+            members, split, full_matrix, full_y, full_weights, fit_rows, random_state
+        )
+        return classifier, classifier.predict_proba(full_matrix[held]), full_y[held], "holdout"
+
+
+def _compare_candidates(  # noqa: PLR0917 - private helper, all arguments required
+    matrix: Any,
+    y: npt.NDArray[Any],
+    folds: Sequence[tuple[npt.NDArray[np.int64], ...]],
+    weights: npt.NDArray[np.float64] | None,
+    random_state: int,
+    report: Progress,
+) -> tuple[list[dict[str, Any]], list[npt.NDArray[np.float64]]]:
+    """CV macro-F1 and out-of-fold scores of every candidate in `CANDIDATES`."""
     candidates: list[dict[str, Any]] = []
     oof_by_candidate: list[npt.NDArray[np.float64]] = []
     for number, (family, params) in enumerate(CANDIDATES):
@@ -261,57 +379,70 @@ def train_model(
             "fit_seconds": round(time.perf_counter() - started, 2),
         })  # fmt: skip
         oof_by_candidate.append(oof)
-    best = int(np.argmax([c["cv_macro_f1_mean"] for c in candidates]))
-    family, params = CANDIDATES[best]
-    report(f"fitting {family} {params} on all rows", 0.85)
-    calibration = "oof"
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        if len(select) == len(full_y):
-            classifier = OutOfFoldCalibrated(
-                make_estimator(family, random_state=random_state, **params), cv=len(folds)
-            ).fit_from_oof(matrix, y, oof_by_candidate[best], weights)
-            unseen = classifier.calibrator_.predict_proba(
-                oof_by_candidate[best] / classifier.score_scale_
-            )  # out-of-fold scores: the calibrator's few parameters barely fit them
-            unseen_y = y
-        else:
-            fit_rows = len(y) * (len(folds) - 1) / len(folds)
-            classifier, held = _fit_large(
-                make_estimator(family, random_state=random_state, **params),
-                full_matrix, full_y, full_weights, fit_rows, random_state,
-            )  # fmt: skip
-            unseen, unseen_y = classifier.predict_proba(full_matrix[held]), full_y[held]
-            calibration = "holdout"
-    y, matrix = full_y, full_matrix
-    pipeline = Pipeline([("features", features), ("classifier", classifier)])
-    model = PriorityModel(
-        pipeline, scale, spec, costs,
-        metrics={"cv_macro_f1": candidates[best]["cv_macro_f1_mean"],
-                 "cv_macro_f1_std": candidates[best]["cv_macro_f1_std"]},
-    )  # fmt: skip
-    exponent = choose_prior_exponent(model, unseen, unseen_y, level_shares(y, scale))
-    report("done", 1.0)
-    chosen = {
-        "estimator": family,
-        **params,
-        "cv_folds": len(folds),
-        "word_max_features": WORD_MAX_FEATURES,
-        "char_max_features": CHAR_MAX_FEATURES,
-        "min_df": min_df,
-        "n_features": int(matrix.shape[1]),
-        "calibration": f"{calibration}_{_calibrator_kind(classifier)}",
-        "selection_rows": len(select),
-        "decision_prior_exponent": exponent,
-    }
-    return TrainResult(model, chosen, candidates, out_of_core=False)
+    return candidates, oof_by_candidate
 
 
-def _calibrator_kind(classifier: OutOfFoldCalibrated) -> str:
+def _calibrator_kind(classifier: OutOfFoldCalibrated | LogitVote) -> str:
+    if isinstance(classifier, LogitVote):
+        return "per_member_vote"
     calibrator = classifier.calibrator_
     return (
         "temperature" if isinstance(calibrator, TemperatureCalibrator) else "multinomial_logistic"
     )
+
+
+@dataclass
+class _Vote:
+    """The outcome of the vote stage: whether the vote won, and what refitting it needs."""
+
+    chosen: bool
+    name: str
+    partner: Any
+    oof: npt.NDArray[np.float64]
+    proba: npt.NDArray[np.float64]
+    single_f1: float
+    candidate: dict[str, Any]
+
+
+def _vote_stage(  # noqa: PLR0917 - private helper, all arguments required
+    text: pd.DataFrame,
+    y: npt.NDArray[Any],
+    folds: Sequence[tuple[npt.NDArray[np.int64], ...]],
+    weights: npt.NDArray[np.float64] | None,
+    winner_oof: npt.NDArray[np.float64],
+    min_df: int,
+    random_state: int,
+) -> _Vote:
+    """Score the winner and its vote with the char view by the balanced decision, same folds.
+
+    The char view's vocabulary is learnt from the selection rows only (no labels involved);
+    the vote is chosen only if its decisions beat the winner's alone by more than the noise
+    of the folds (`vote_wins`).
+    """
+    started = time.perf_counter()
+    view = _text_step(char_view_vectorizer(min_df)).fit_transform(text)
+    partner = make_estimator("logreg", random_state=random_state, **PARTNER_PARAMS)
+    _, partner_oof = _cross_validate(partner, view, y, folds, weights, random_state)
+    single = decision_f1(oof_vote_proba([winner_oof], y, random_state), y, folds)
+    proba = oof_vote_proba([winner_oof, partner_oof], y, random_state)
+    vote = decision_f1(proba, y, folds)
+    name = "logit_vote"
+    candidate = {
+        "name": name, "params": {"partner": "logreg on char_view", **PARTNER_PARAMS},
+        "cv_macro_f1_mean": float(np.mean(vote)), "cv_macro_f1_std": float(np.std(vote)),
+        "criterion": "balanced decision on calibrated out-of-fold probabilities, chosen if "
+                     "its paired gain over the single winner exceeds one standard error",
+        "single_decision_f1": float(np.mean(single)),
+        "fold_gains": [round(v - s, 4) for v, s in zip(vote, single, strict=True)],
+        "fit_seconds": round(time.perf_counter() - started, 2),
+    }  # fmt: skip
+    return _Vote(vote_wins(single, vote), name, partner, partner_oof, proba,
+                 float(np.mean(single)), candidate)  # fmt: skip
+
+
+def _view_start(features: ColumnTransformer) -> int:
+    """The first column of the char view (the last block of a vote's feature step)."""
+    return int(features.output_indices_["char:view"].start)
 
 
 def _selection_rows(y: npt.NDArray[Any], random_state: int) -> npt.NDArray[np.int64]:
@@ -326,25 +457,31 @@ def _selection_rows(y: npt.NDArray[Any], random_state: int) -> npt.NDArray[np.in
 
 
 def _fit_large(  # noqa: PLR0917 - private helper, all arguments required
-    estimator: Any,
+    members: Sequence[Any],
+    split: int | None,
     matrix: Any,
     y: npt.NDArray[Any],
     weights: npt.NDArray[np.float64] | None,
     validated_rows: float,
     random_state: int,
-) -> tuple[OutOfFoldCalibrated, npt.NDArray[np.int64]]:
-    """Fit the winner on all rows but a held-out part, and calibrate on that part."""
+) -> tuple[OutOfFoldCalibrated | LogitVote, npt.NDArray[np.int64]]:
+    """Fit the winner (or both vote members) on all rows but a held-out part; calibrate on it."""
     rows = np.arange(len(y))
     held = min(CALIBRATION_ROWS, len(y) // 5)
     fit, cal = train_test_split(rows, test_size=held, stratify=y, random_state=random_state)
-    base_iter = int(estimator.get_params()["max_iter"])
-    budget = max(base_iter // 10, round(base_iter * validated_rows / len(fit)))
-    estimator.set_params(max_iter=min(base_iter, budget))
-    estimator.fit(matrix[fit], y[fit], sample_weight=None if weights is None else weights[fit])
-    if set(y[cal].tolist()) != set(estimator.classes_.tolist()):
-        raise InvalidTicket("labels", "a level is too rare to calibrate; add examples of it")
-    scores = decision_scores(estimator, matrix[cal])
-    return OutOfFoldCalibrated.from_fitted(estimator, scores, y[cal]), cal
+    blocks = [matrix] if split is None else [matrix[:, :split], matrix[:, split:]]
+    scores = []
+    for estimator, block in zip(members, blocks, strict=True):
+        base_iter = int(estimator.get_params()["max_iter"])
+        budget = max(base_iter // 10, round(base_iter * validated_rows / len(fit)))
+        estimator.set_params(max_iter=min(base_iter, budget))
+        estimator.fit(block[fit], y[fit], sample_weight=None if weights is None else weights[fit])
+        if set(y[cal].tolist()) != set(estimator.classes_.tolist()):
+            raise InvalidTicket("labels", "a level is too rare to calibrate; add examples of it")
+        scores.append(decision_scores(estimator, block[cal]))
+    if split is None:
+        return OutOfFoldCalibrated.from_fitted(members[0], scores[0], y[cal]), cal
+    return LogitVote.from_fitted(members, split, scores, y[cal], random_state), cal
 
 
 def choose_prior_exponent(
