@@ -458,8 +458,11 @@ class _Affine:
     def of(cls, estimator: Any) -> _Affine | None:
         coef = getattr(estimator, "coef_", None)
         intercept = getattr(estimator, "intercept_", None)
-        if not isinstance(coef, np.ndarray) or coef.dtype != np.float64 or intercept is None:
+        if not isinstance(coef, np.ndarray) or coef.dtype.kind != "f" or intercept is None:
             return None
+        # saga fits float32 weights on float32 features (exports without numeric columns);
+        # applied in float64 they agree with sklearn's float32 product to ~1e-7.
+        coef = coef.astype(np.float64, copy=False)
         coef_t = coef.T if coef.ndim == 2 else coef.reshape(-1, 1)
         return cls(coef_t, np.asarray(intercept, dtype=np.float64))
 

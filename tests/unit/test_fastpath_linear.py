@@ -62,3 +62,20 @@ def test_fast_linear_declines_classifiers_it_does_not_know() -> None:
     x, y = _data(3)
     assert FastLinear.from_fitted(LinearSVC().fit(x, y)) is None
     assert FastLinear.from_fitted(object()) is None
+
+
+def test_fast_linear_serves_a_float32_model_as_closely_as_float32_allows() -> None:
+    # saga on float32 TF-IDF (an export with text and categories only) keeps float32 weights.
+    x, y = _data(3)
+    x32 = x.astype(np.float32)
+    inner = LogisticRegression(C=1.0, solver="saga", max_iter=500).fit(x32, y)
+    assert inner.coef_.dtype == np.float32
+    fast = FastLinear.from_fitted(inner)
+    assert fast is not None
+    np.testing.assert_allclose(fast.predict_proba(x), inner.predict_proba(x32), rtol=0, atol=1e-6)
+    scores = inner.decision_function(x32).astype(np.float64)
+    model = OutOfFoldCalibrated.from_fitted(inner, scores, y)
+    model.calibrator_ = TemperatureCalibrator().fit(scores / model.score_scale_, y)
+    fast = FastLinear.from_fitted(model)
+    assert fast is not None
+    np.testing.assert_allclose(fast.predict_proba(x), model.predict_proba(x32), rtol=0, atol=1e-6)
