@@ -31,7 +31,8 @@ from classifier.features import (
 )
 from classifier.levels import PriorityScale
 from classifier.model import PriorityModel
-from training.pipeline import TrainResult, attribute_steps, choose_prior_exponent
+from training.feature_steps import attribute_steps
+from training.pipeline import TrainResult, choose_prior_exponent
 
 Progress = Callable[[str, float], None]
 Chunk = tuple[pd.DataFrame, Sequence[str]]
