@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import pairwise, repeat
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -34,7 +34,7 @@ from classifier.features import (
     text_value,
 )
 from classifier.voting import LogitVote
-from classifier.word_ngrams import WordNgrams, fast_tokenizer
+from classifier.word_ngrams import WordNgrams, fast_tokenizer, numbered_tokens
 
 # Up to this many records are transformed one by one (cheaper for a single ticket).
 _SMALL = 4
@@ -122,19 +122,10 @@ class _TextBlock:
         self, records: Sequence[Mapping[str, Any]]
     ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
         # (row, vocabulary column) of every n-gram occurrence in the vocabulary.
+        documents = [self.text(record) for record in records]
         if self.ngrams is not None:
-            return self.ngrams.pairs([self.text(record) for record in records])
-        terms: list[str] = []
-        lengths: list[int] = []
-        for record in records:
-            found = self.analyzer(self.text(record))
-            terms.extend(found)
-            lengths.append(len(found))
-        # Term -> column for every token of the batch in one pass (-1: not in the vocabulary).
-        index = np.fromiter(
-            map(self.vocabulary.get, terms, repeat(-1)), dtype=np.int64, count=len(terms)
-        )
-        row_of = np.repeat(np.arange(len(records), dtype=np.int64), lengths)
+            return self.ngrams.pairs(documents)
+        row_of, index = numbered_tokens(documents, self.analyzer, self.vocabulary)
         known = index >= 0
         return row_of[known], index[known]
 

@@ -27,6 +27,23 @@ _TOKENS = re.compile(r"\w\w+")
 Pairs = tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]
 
 
+def numbered_tokens(
+    documents: Sequence[str], split: Callable[[str], list[str]], numbers: Mapping[str, int]
+) -> Pairs:
+    """(row, number) of every token `split` finds, in order; -1 for a token `numbers` lacks.
+
+    One pass over all tokens of the batch (a C-level map of `numbers.get`), not one per document.
+    """
+    tokens: list[str] = []
+    lengths: list[int] = []
+    for doc in documents:
+        found = split(doc)
+        tokens.extend(found)
+        lengths.append(len(found))
+    ids = np.fromiter(map(numbers.get, tokens, repeat(-1)), dtype=np.int64, count=len(tokens))
+    return np.repeat(np.arange(len(documents), dtype=np.int64), lengths), ids
+
+
 def fast_tokenizer(vectorizer: TfidfVectorizer) -> Callable[[str], list[str]]:
     """The vectorizer's tokenizer, with an equivalent cheaper regex for sklearn's default."""
     if vectorizer.tokenizer is None and vectorizer.token_pattern == SKLEARN_WORD_PATTERN:
@@ -101,17 +118,9 @@ class WordNgrams:
 
     def pairs(self, documents: Sequence[str]) -> Pairs:
         """(row, column) of every vocabulary n-gram occurrence, one entry per occurrence."""
-        tokens: list[str] = []
-        lengths: list[int] = []
-        tokenize, lower = self.tokenize, self.lowercase
-        for doc in documents:
-            found = tokenize(doc.lower() if lower else doc)
-            tokens.extend(found)
-            lengths.append(len(found))
-        ids = np.fromiter(
-            map(self.token_ids.get, tokens, repeat(-1)), dtype=np.int64, count=len(tokens)
-        )
-        row_of = np.repeat(np.arange(len(documents), dtype=np.int64), lengths)
+        tokenize = self.tokenize
+        split = (lambda doc: tokenize(doc.lower())) if self.lowercase else tokenize
+        row_of, ids = numbered_tokens(documents, split, self.token_ids)
         known = ids >= 0
         columns = self.unigram_columns[ids[known]]
         found_unigram = columns >= 0
