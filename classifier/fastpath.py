@@ -287,19 +287,22 @@ class FastFeatures:
         indices: list[int] = []
         values: list[float] = []
         for record in records:
-            row_indices: list[int] = []
-            row_values: list[float] = []
             for block in self.blocks:
-                block.add(record, row_indices, row_values)
-            for index, value in sorted(zip(row_indices, row_values, strict=True)):
-                indices.append(index)
-                values.append(value)
+                block.add(record, indices, values)
             indptr.append(len(indices))
-        # Blocks cover disjoint columns and each adds a column at most once, and every row is
-        # sorted above: the arrays are a canonical CSR already.
+        # Blocks cover disjoint columns and each adds a column at most once, so (row, column)
+        # keys are unique: one numpy sort puts every row's columns in order (a canonical CSR),
+        # cheaper than sorting and copying ~100 (column, value) pairs in Python.
+        columns = np.asarray(indices, dtype=np.int64)
+        keys = columns
+        if len(records) > 1:
+            lengths = [stop - start for start, stop in pairwise(indptr)]
+            keys = np.repeat(np.arange(len(records), dtype=np.int64), lengths) * self.width
+            keys += columns
+        order = np.argsort(keys)
         return canonical_csr(
-            np.asarray(values, dtype=np.float64),
-            np.asarray(indices, dtype=np.int32),
+            np.asarray(values, dtype=np.float64)[order],
+            columns[order].astype(np.int32),
             np.asarray(indptr, dtype=np.int32),
             (len(records), self.width),
         )
