@@ -96,7 +96,8 @@ class CostMatrix:
 
 
 def least_cost_levels(
-    proba: npt.ArrayLike, costs: CostMatrix | Sequence[Sequence[float]]
+    proba: npt.ArrayLike,
+    costs: CostMatrix | Sequence[Sequence[float]] | npt.NDArray[np.float64],
 ) -> npt.NDArray[np.int64]:
     """Index of the level with the least expected cost for each row of probabilities.
 
@@ -105,7 +106,7 @@ def least_cost_levels(
 
     Args:
         proba: array (n_rows, n_levels) of probabilities in scale order (or one row).
-        costs: the cost matrix (or its rows).
+        costs: the cost matrix (or its rows, or `CostMatrix.as_array()`).
 
     Returns:
         Integer array (n_rows,) of level indices.

@@ -94,6 +94,7 @@ class PriorityModel:
         self._fast: FastFeatures | None = None
         self._fast_linear: FastLinear | None = None
         self._fast_checked = False
+        self._decision: tuple[Any, CostMatrix, Any, npt.NDArray[np.float64]] | None = None
 
     def _level_columns(self) -> npt.NDArray[np.int64]:
         """For each level in scale order, its column in the classifier's output (-1: unseen)."""
@@ -145,16 +146,29 @@ class PriorityModel:
         Args:
             proba: calibrated probabilities (n, len(levels)) in scale order.
         """
-        if self.level_prior is None:
-            return least_cost_levels(proba, self.costs)
-        prior = np.asarray(self.level_prior, dtype=np.float64)
-        weights = np.where(prior > 0, 1.0 / np.where(prior > 0, prior, 1.0), 1.0)
+        weights, matrix = self._decision_arrays()
+        if weights is None:
+            return least_cost_levels(proba, matrix)
         balanced = np.asarray(proba, dtype=np.float64) * weights
         totals = balanced.sum(axis=1, keepdims=True)
         balanced = np.divide(
             balanced, totals, out=np.array(proba, dtype=np.float64), where=totals > 0
         )
-        return least_cost_levels(balanced, self.costs)
+        return least_cost_levels(balanced, matrix)
+
+    def _decision_arrays(
+        self,
+    ) -> tuple[npt.NDArray[np.float64] | None, npt.NDArray[np.float64]]:
+        # The prior's weights and the cost matrix as arrays, rebuilt only when `level_prior`
+        # or `costs` is replaced (building them cost more than deciding one ticket).
+        cached = self._decision
+        if cached is None or cached[0] is not self.level_prior or cached[1] is not self.costs:
+            weights = None
+            if self.level_prior is not None:
+                prior = np.asarray(self.level_prior, dtype=np.float64)
+                weights = np.where(prior > 0, 1.0 / np.where(prior > 0, prior, 1.0), 1.0)
+            cached = self._decision = (self.level_prior, self.costs, weights, self.costs.as_array())
+        return cached[2], cached[3]
 
     def predict(
         self, records: Sequence[Mapping[str, Any]], *, reasons: int = 5

@@ -9,7 +9,7 @@ import joblib
 import numpy as np
 import pytest
 
-from classifier.costs import least_cost_levels
+from classifier.costs import CostMatrix, least_cost_levels
 from classifier.errors import ModelIntegrityError
 from classifier.features import to_frame
 from classifier.model import MODEL_FILE, SIDECAR_FILE, PriorityModel, file_sha256
@@ -142,3 +142,13 @@ def test_level_prior_balances_the_decision_but_not_the_reported_probabilities(
 def test_a_level_prior_of_the_wrong_length_is_refused() -> None:
     with pytest.raises(ModelIntegrityError, match="level_prior"):
         PriorityModel(tiny_model().pipeline, SCALE, SPEC, level_prior=(0.5, 0.5))
+
+
+def test_replacing_the_costs_or_the_prior_changes_the_next_decision() -> None:
+    model = tiny_model()
+    proba = np.array([[0.5, 0.2, 0.2, 0.1]])
+    assert model.decide(proba).tolist() == [1]  # default costs: too low costs 2x
+    model.costs = CostMatrix.identity(len(SCALE.levels))
+    assert model.decide(proba).tolist() == [0]  # 0/1 costs: the most probable level
+    model.level_prior = (0.7, 0.1, 0.1, 0.1)
+    assert model.decide(proba).tolist() == [1]  # 0.2 / 0.1 beats 0.5 / 0.7; ties go lower
