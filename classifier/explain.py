@@ -195,15 +195,12 @@ def _each_row(
         keep = visible[index]
         index, values = index[keep], values[keep]
         contrib = values * weights[chosen[row], index]
-        order = np.argsort(-np.abs(contrib), kind="stable")[:count]
+        top = np.argsort(-np.abs(contrib), kind="stable")[:count]
+        # Plain Python numbers for the few picked entries: indexing numpy scalars one by one
+        # cost more than the arithmetic above.
+        picked = zip(index[top].tolist(), values[top].tolist(), contrib[top].tolist(), strict=True)
         result.append(
-            tuple(
-                Reason(
-                    _readable(names, int(index[k]), float(values[k])), round(float(contrib[k]), 4)
-                )
-                for k in order
-                if contrib[k] != 0
-            )
+            tuple(Reason(_readable(names, i, v), round(c, 4)) for i, v, c in picked if c != 0)
         )
     return result
 
