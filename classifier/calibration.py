@@ -34,6 +34,28 @@ def decision_scores(estimator: Any, x: Any) -> npt.NDArray[np.float64]:
     return scores.reshape(-1, 1) if scores.ndim == 1 else scores
 
 
+def out_of_fold_scores(  # noqa: PLR0917 - mirrors fit(x, y) plus the fold settings
+    estimator: Any,
+    x: Any,
+    labels: npt.NDArray[Any],
+    cv: int,
+    random_state: int,
+    sample_weight: Any = None,
+) -> npt.NDArray[np.float64]:
+    """Each row's decision scores from a clone of `estimator` fitted on the other folds.
+
+    Stratified, shuffled folds seeded by `random_state`: the same arguments give the same split.
+    """
+    folds = StratifiedKFold(cv, shuffle=True, random_state=random_state)
+    classes = np.unique(labels)
+    oof = np.zeros((len(labels), 1 if len(classes) == 2 else len(classes)))
+    for train, test in folds.split(np.zeros(len(labels)), labels):
+        weights = None if sample_weight is None else np.asarray(sample_weight)[train]
+        model = clone(estimator).fit(x[train], labels[train], sample_weight=weights)
+        oof[test] = decision_scores(model, x[test])
+    return oof
+
+
 def logistic_proba(logits: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     """Probabilities from log-odds with the arithmetic of LogisticRegression.predict_proba.
 
@@ -176,15 +198,7 @@ class OutOfFoldCalibrated(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             sample_weight: optional per-row weights passed to both fits.
         """
         labels = np.asarray(y)
-        classes = np.unique(labels)
-        folds = StratifiedKFold(self.cv, shuffle=True, random_state=self.random_state)
-        width = 1 if len(classes) == 2 else len(classes)
-        oof = np.zeros((len(labels), width))
-        for train, test in folds.split(np.zeros(len(labels)), labels):
-            model = self._base()
-            weights = None if sample_weight is None else np.asarray(sample_weight)[train]
-            model.fit(x[train], labels[train], sample_weight=weights)
-            oof[test] = decision_scores(model, x[test])
+        oof = out_of_fold_scores(self._base(), x, labels, self.cv, self.random_state, sample_weight)
         return self.fit_from_oof(x, labels, oof, sample_weight)
 
     def fit_from_oof(

@@ -17,10 +17,9 @@ from typing import Any, Self
 import numpy as np
 import numpy.typing as npt
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
-from sklearn.model_selection import StratifiedKFold
 from sklearn.utils.validation import check_is_fitted
 
-from classifier.calibration import choose_calibrator, decision_scores, logistic_proba
+from classifier.calibration import choose_calibrator, logistic_proba, out_of_fold_scores
 
 
 class LogitVote(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
@@ -60,15 +59,10 @@ class LogitVote(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             sample_weight: optional per-row weights for the member fits.
         """
         labels = np.asarray(y)
-        blocks = self._blocks(x)
-        folds = StratifiedKFold(self.cv, shuffle=True, random_state=self.random_state)
-        width = 1 if len(np.unique(labels)) == 2 else len(np.unique(labels))
-        oof = [np.zeros((len(labels), width)) for _ in blocks]
-        for train, test in folds.split(np.zeros(len(labels)), labels):
-            weights = None if sample_weight is None else np.asarray(sample_weight)[train]
-            for member, block, scores in zip(self.estimators, blocks, oof, strict=True):
-                model = clone(member).fit(block[train], labels[train], sample_weight=weights)
-                scores[test] = decision_scores(model, block[test])
+        oof = [
+            out_of_fold_scores(member, block, labels, self.cv, self.random_state, sample_weight)
+            for member, block in zip(self.estimators, self._blocks(x), strict=True)
+        ]
         return self.fit_from_oof(x, labels, oof, sample_weight)
 
     def fit_from_oof(
