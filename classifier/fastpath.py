@@ -24,6 +24,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 
 from classifier.calibration import OutOfFoldCalibrated, TemperatureCalibrator, logistic_proba
+from classifier.char_ngrams import CharNgrams
 from classifier.features import (
     MISSING,
     category_value,
@@ -82,7 +83,8 @@ class _TextBlock:
     idf: npt.NDArray[np.float64] | None
     sublinear: bool
     norm: str | None
-    ngrams: WordNgrams | None = None  # batch lookup by token number (plain word n-grams)
+    # Batch lookup by number: token numbers (plain word n-grams) or char keys (char_wb).
+    ngrams: WordNgrams | CharNgrams | None = None
 
     def text(self, record: Mapping[str, Any]) -> str:
         # The same document as `text_column` (one column) or `joined_text` (several) builds.
@@ -91,7 +93,10 @@ class _TextBlock:
         return document([record.get(column) for column in self.columns])
 
     def add(self, record: Mapping[str, Any], indices: list[int], values: list[float]) -> None:
-        # One ticket has tens of terms: plain Python floats beat a dozen tiny numpy calls.
+        if isinstance(self.ngrams, CharNgrams):
+            self._add_columns(self.ngrams.columns_of(self.text(record)), indices, values)
+            return
+        # One ticket has tens of words: plain Python floats beat a dozen tiny numpy calls.
         counts: dict[int, int] = {}
         lookup = self.vocabulary.get
         for term in self.analyzer(self.text(record)):
@@ -117,6 +122,25 @@ class _TextBlock:
         offset = self.offset
         indices.extend([k + offset for k in counts])
         values.extend(weights)
+
+    def _add_columns(
+        self, columns: npt.NDArray[np.int64], indices: list[int], values: list[float]
+    ) -> None:
+        # One ticket has hundreds of distinct char n-grams: numpy beats a loop of Python floats.
+        keys, counts = np.unique(columns, return_counts=True)
+        if not len(keys):
+            return
+        tf = counts.astype(np.float64)
+        if self.sublinear:
+            tf = np.log(tf) + 1.0
+        if self.idf is not None:
+            tf *= self.idf[keys]
+        if self.norm == "l2":
+            tf /= math.sqrt(float(np.dot(tf, tf)))
+        elif self.norm == "l1":
+            tf /= float(np.abs(tf).sum())
+        indices.extend((keys + self.offset).tolist())
+        values.extend(tf.tolist())
 
     def _occurrences(
         self, records: Sequence[Mapping[str, Any]]
@@ -422,7 +446,8 @@ def _block(name: str, transformer: Any, columns: Any, offset: int) -> Block | No
         vocabulary = {term: int(index) for term, index in last.vocabulary_.items()}
         return _TextBlock(
             text_columns, offset, _analyzer(last), vocabulary, idf,
-            bool(last.sublinear_tf), last.norm, WordNgrams.from_fitted(last),
+            bool(last.sublinear_tf), last.norm,
+            WordNgrams.from_fitted(last) or CharNgrams.from_fitted(last),
         )  # fmt: skip
     if name == "categories":
         lookups = []
