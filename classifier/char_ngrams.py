@@ -20,6 +20,9 @@ a whole padded word has that shape, so those terms are kept and the short window
 
 from __future__ import annotations
 
+import functools
+import sys
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -32,6 +35,8 @@ Pairs = tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]
 # Key bits available in an int64 (the sign bit stays clear).
 _KEY_BITS = 63
 _NONE = np.zeros(0, dtype=np.int64)
+# Characters per lookup in a batch (a few hundred KB of window keys).
+_CHUNK = 1 << 14
 
 
 def _producible(term: str) -> bool:
@@ -44,6 +49,42 @@ def _producible(term: str) -> bool:
     return not any(c.isspace() for c in core)
 
 
+@functools.cache
+def _combining() -> npt.NDArray[np.bool_]:
+    # Per code point up to the last combining one (plus one False): has it a non-zero
+    # canonical combining class? Scanned once per process (~0.1 s), from Python's own tables.
+    marks = [p for p in range(sys.maxunicode + 1) if unicodedata.combining(chr(p))]
+    table = np.zeros(marks[-1] + 2, dtype=np.bool_)
+    table[marks] = True
+    return table
+
+
+def _strip_accents_unicode(text: str) -> str:
+    # sklearn's strip_accents_unicode (NFKD, then drop combining characters; ASCII text has
+    # none) with the dropping done in numpy: a Python loop over the characters cost more
+    # than all of the n-gram lookup.
+    if text.isascii():
+        return text
+    points = np.frombuffer(
+        unicodedata.normalize("NFKD", text).encode("utf-32-le", "surrogatepass"), np.uint32
+    )
+    table = _combining()
+    kept = points[~table[np.minimum(points, len(table) - 1)]]
+    return kept.tobytes().decode("utf-32-le", "surrogatepass")
+
+
+def _preprocessor(vectorizer: TfidfVectorizer) -> Callable[[str], str]:
+    # The vectorizer's preprocessing (lowercase, then accents), with the faster equivalent of
+    # strip_accents="unicode"; any other setting uses sklearn's own.
+    if vectorizer.strip_accents != "unicode":
+        preprocess: Callable[[str], str] = vectorizer.build_preprocessor()
+        return preprocess
+    _combining()  # built now, not in the first request
+    if vectorizer.lowercase:
+        return lambda doc: _strip_accents_unicode(doc.lower())
+    return _strip_accents_unicode
+
+
 def _padded(words: list[str]) -> str:
     # The padded words end to end: " w1  w2  w3 " (empty for no words).
     return f" {'  '.join(words)} " if words else ""
@@ -54,7 +95,7 @@ class CharNgrams:
     """A fitted char_wb vocabulary keyed by integers, for exact batch lookup.
 
     Attributes:
-        preprocess: the vectorizer's own preprocessor (lowercase, strip_accents).
+        preprocess: the vectorizer's preprocessing (lowercase, strip_accents).
         min_n: the smallest n-gram length the vectorizer emits (normally).
         max_n: the largest n-gram length.
         shortest: the smallest window length to look up (< min_n only for sklearn's
@@ -62,8 +103,7 @@ class CharNgrams:
         bits: width of one character number in a key.
         char_ids: per code point up to the largest in the vocabulary, its number (1..A),
             or the reserved number A + 1 for characters no vocabulary term holds.
-        keys: sorted keys of the vocabulary terms char_wb can emit.
-        columns: the column of each key in `keys`.
+        table: key -> column of every vocabulary term char_wb can emit.
     """
 
     preprocess: Callable[[str], str]
@@ -72,8 +112,7 @@ class CharNgrams:
     shortest: int
     bits: int
     char_ids: npt.NDArray[np.int64]
-    keys: npt.NDArray[np.int64]
-    columns: npt.NDArray[np.int64]
+    table: IntTable
 
     @classmethod
     def from_fitted(cls, vectorizer: TfidfVectorizer) -> CharNgrams | None:
@@ -117,16 +156,15 @@ class CharNgrams:
         keys = np.fromiter(
             (_key(text, char_ids, bits) for text, _ in terms), dtype=np.int64, count=len(terms)
         )
-        order = np.argsort(keys, kind="stable")
+        table = IntTable.build(keys, np.asarray([c for _, c in terms], dtype=np.int64))
         return cls(
-            preprocess=vectorizer.build_preprocessor(),
+            preprocess=_preprocessor(vectorizer),
             min_n=min_n,
             max_n=max_n,
             shortest=shortest,
             bits=bits,
             char_ids=char_ids,
-            keys=keys[order],
-            columns=np.asarray([c for _, c in terms], dtype=np.int64)[order],
+            table=table,
         )
 
     def columns_of(self, document: str) -> npt.NDArray[np.int64]:
@@ -145,36 +183,115 @@ class CharNgrams:
             analyzer followed by the vocabulary lookup; order is unspecified.
         """
         texts = [_padded(self.preprocess(doc).split()) for doc in documents]
-        starts, columns = self._lookup("".join(texts))
-        if not len(columns):
+        rows: list[npt.NDArray[np.int64]] = []
+        columns: list[npt.NDArray[np.int64]] = []
+        first = 0
+        while first < len(texts):
+            # Documents in chunks of about _CHUNK characters: the arrays of one chunk stay in
+            # cache, which halves the cost of a large batch.
+            last, size = first, 0
+            while last < len(texts) and (size < _CHUNK or last == first):
+                size += len(texts[last])
+                last += 1
+            starts, found = self._lookup("".join(texts[first:last]))
+            if len(found):
+                lengths = np.fromiter(map(len, texts[first:last]), np.int64, last - first)
+                # A matching window lies inside one document: its start tells the row.
+                row_of = np.repeat(np.arange(first, last, dtype=np.int64), lengths)
+                rows.append(row_of[starts])
+                columns.append(found)
+            first = last
+        if not rows:
             return _NONE, _NONE
-        ends = np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)))
-        # A matching window lies inside one document: its start tells the row.
-        return np.searchsorted(ends, starts, side="right").astype(np.int64), columns
+        return np.concatenate(rows), np.concatenate(columns)
 
     def _lookup(self, text: str) -> Pairs:
         # (start position, column) of every window of `text` that is a vocabulary key.
-        if not text or not len(self.keys):
+        if not text:
             return _NONE, _NONE
         # surrogatepass: a lone surrogate is one code point here as in `str` (never a key).
         points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-        ids = self.char_ids[np.minimum(points, len(self.char_ids) - 1)]
-        starts: list[npt.NDArray[np.int64]] = []
-        columns: list[npt.NDArray[np.int64]] = []
-        key = ids
-        for n in range(1, min(self.max_n, len(ids)) + 1):
-            if n > 1:
-                key = (key[:-1] << self.bits) | ids[n - 1 :]
-            if n < self.shortest:
-                continue
-            at = np.searchsorted(self.keys, key)
-            np.minimum(at, len(self.keys) - 1, out=at)
-            hit = np.flatnonzero(self.keys[at] == key)
-            starts.append(hit)
-            columns.append(self.columns[at[hit]])
-        if not starts:
-            return _NONE, _NONE
-        return np.concatenate(starts), np.concatenate(columns)
+        size = len(points)
+        unknown = self.char_ids[-1]
+        # Windows running past the end read the unknown number, so they never match.
+        ids = np.full(size + self.max_n - 1, unknown, dtype=np.int64)
+        ids[:size] = self.char_ids[np.minimum(points, len(self.char_ids) - 1)]
+        # Row j holds the keys of all windows of length shortest + j, one per start position.
+        windows = np.empty((self.max_n - self.shortest + 1, size), dtype=np.int64)
+        key = ids[:size]
+        for n in range(2, self.max_n + 1):
+            key = (key << self.bits) | ids[n - 1 : n - 1 + size]
+            if n >= self.shortest:
+                windows[n - self.shortest] = key
+        if self.shortest == 1:
+            windows[0] = ids[:size]
+        found, columns = self.table.find(windows.reshape(-1))
+        return found % size, columns
+
+
+@dataclass(frozen=True)
+class IntTable:
+    """A hash table from positive int64 keys to columns, looked up for many keys in numpy.
+
+    A binary search over tens of thousands of keys costs ~17 scattered reads per n-gram. Here
+    each key gets the slot its hash names if it is the first to want it; the few that collide
+    go to a small sorted overflow list. A lookup reads one slot, and only queries whose slot
+    holds another key also search the overflow: no probing loop, no Python per key.
+
+    Attributes:
+        keys: the slots (0 = empty); the size is a power of two, at least twice the keys.
+        columns: the column stored with each slot's key.
+        shift: 64 minus the number of slot bits (the hash takes the high bits).
+        overflow_keys: sorted keys that lost their slot to another key.
+        overflow_columns: the column of each overflow key.
+    """
+
+    keys: npt.NDArray[np.int64]
+    columns: npt.NDArray[np.int64]
+    shift: int
+    overflow_keys: npt.NDArray[np.int64]
+    overflow_columns: npt.NDArray[np.int64]
+
+    @classmethod
+    def build(cls, keys: npt.NDArray[np.int64], columns: npt.NDArray[np.int64]) -> IntTable:
+        """A table holding the distinct positive `keys` with their `columns`."""
+        slot_bits = max(2, (2 * len(keys)).bit_length())
+        table = np.zeros(1 << slot_bits, dtype=np.int64)
+        values = np.zeros(1 << slot_bits, dtype=np.int64)
+        shift = 64 - slot_bits
+        slots = _hash(keys, shift)
+        taken, first = np.unique(slots, return_index=True)
+        table[taken] = keys[first]
+        values[taken] = columns[first]
+        left = np.ones(len(keys), dtype=bool)
+        left[first] = False
+        order = np.argsort(keys[left])
+        return cls(table, values, shift, keys[left][order], columns[left][order])
+
+    def find(self, queries: npt.NDArray[np.int64]) -> Pairs:
+        """(position in `queries`, column) of every query that is a key (any order)."""
+        slots = _hash(queries, self.shift)
+        held = self.keys[slots]
+        hit = np.flatnonzero(held == queries)
+        positions = [hit]
+        columns = [self.columns[slots[hit]]]
+        if len(self.overflow_keys):
+            # An empty slot means: not a key. Another key in it: maybe in the overflow.
+            other = np.flatnonzero((held != queries) & (held != 0))
+            wanted = queries[other]
+            at = np.searchsorted(self.overflow_keys, wanted)
+            np.minimum(at, len(self.overflow_keys) - 1, out=at)
+            found = np.flatnonzero(self.overflow_keys[at] == wanted)
+            positions.append(other[found])
+            columns.append(self.overflow_columns[at[found]])
+        return np.concatenate(positions), np.concatenate(columns)
+
+
+def _hash(keys: npt.NDArray[np.int64], shift: int) -> npt.NDArray[np.int64]:
+    # Fibonacci hashing: the high bits of key * 2^64 / golden ratio (wrapping uint64).
+    product = keys.view(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+    product >>= np.uint64(shift)
+    return product.view(np.int64)
 
 
 def _key(text: str, char_ids: npt.NDArray[np.int64], bits: int) -> int:
@@ -182,4 +299,3 @@ def _key(text: str, char_ids: npt.NDArray[np.int64], bits: int) -> int:
     for c in text:
         key = (key << bits) | int(char_ids[ord(c)])
     return key
-

@@ -94,7 +94,9 @@ class _TextBlock:
 
     def add(self, record: Mapping[str, Any], indices: list[int], values: list[float]) -> None:
         if isinstance(self.ngrams, CharNgrams):
-            self._add_columns(self.ngrams.columns_of(self.text(record)), indices, values)
+            columns, found = self.weights(record)
+            indices.extend(columns.tolist())
+            values.extend(found.tolist())
             return
         # One ticket has tens of words: plain Python floats beat a dozen tiny numpy calls.
         counts: dict[int, int] = {}
@@ -123,14 +125,22 @@ class _TextBlock:
         indices.extend([k + offset for k in counts])
         values.extend(weights)
 
-    def _add_columns(
-        self, columns: npt.NDArray[np.int64], indices: list[int], values: list[float]
-    ) -> None:
-        # One ticket has hundreds of distinct char n-grams: numpy beats a loop of Python floats.
-        keys, counts = np.unique(columns, return_counts=True)
-        if not len(keys):
-            return
+    def weights(
+        self, record: Mapping[str, Any]
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+        """One record's absolute columns and values as arrays (any column order).
+
+        For char n-gram blocks: a ticket has hundreds of distinct char n-grams, where numpy
+        beats a loop of Python floats and handing over arrays beats building lists.
+        """
+        if isinstance(self.ngrams, CharNgrams):
+            occurrences = self.ngrams.columns_of(self.text(record))
+        else:
+            occurrences = self._occurrences([record])[1]
+        keys, counts = _count(occurrences)
         tf = counts.astype(np.float64)
+        if not len(keys):
+            return keys, tf
         if self.sublinear:
             tf = np.log(tf) + 1.0
         if self.idf is not None:
@@ -139,8 +149,7 @@ class _TextBlock:
             tf /= math.sqrt(float(np.dot(tf, tf)))
         elif self.norm == "l1":
             tf /= float(np.abs(tf).sum())
-        indices.extend((keys + self.offset).tolist())
-        values.extend(tf.tolist())
+        return keys + self.offset, tf
 
     def _occurrences(
         self, records: Sequence[Mapping[str, Any]]
@@ -176,6 +185,17 @@ class _TextBlock:
                 totals = np.sqrt(totals)
             tf = tf / np.repeat(totals, sizes)
         return row_array, key_array + self.offset, tf
+
+
+def _count(
+    values: npt.NDArray[np.int64],
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    # np.unique(values, return_counts=True) without its generic wrapper (a third cheaper).
+    ordered = np.sort(values)
+    if not len(ordered):
+        return ordered, ordered
+    starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
+    return ordered[starts], np.diff(np.append(starts, len(ordered)))
 
 
 @dataclass(frozen=True)
@@ -267,6 +287,10 @@ class FastFeatures:
     def __init__(self, blocks: Sequence[Block], width: int) -> None:
         self.blocks = tuple(blocks)
         self.width = width
+        # Blocks that give one record's entries as arrays (char n-grams: hundreds per ticket).
+        self._arrays = tuple(
+            isinstance(b, _TextBlock) and isinstance(b.ngrams, CharNgrams) for b in self.blocks
+        )
 
     @classmethod
     def from_fitted(cls, features: ColumnTransformer) -> FastFeatures | None:
@@ -310,22 +334,42 @@ class FastFeatures:
         indptr = [0]
         indices: list[int] = []
         values: list[float] = []
-        for record in records:
-            for block in self.blocks:
-                block.add(record, indices, values)
-            indptr.append(len(indices))
+        listed: list[int] = []  # per record, its entries in `indices`
+        array_rows: list[int] = []
+        array_columns: list[npt.NDArray[np.int64]] = []
+        array_values: list[npt.NDArray[np.float64]] = []
+        for row, record in enumerate(records):
+            before = len(indices)
+            size = 0
+            for block, as_arrays in zip(self.blocks, self._arrays, strict=True):
+                if as_arrays and isinstance(block, _TextBlock):
+                    columns, weights = block.weights(record)
+                    array_rows.append(row)
+                    array_columns.append(columns)
+                    array_values.append(weights)
+                    size += len(columns)
+                else:
+                    block.add(record, indices, values)
+            listed.append(len(indices) - before)
+            indptr.append(indptr[-1] + size + listed[-1])
+        columns = np.asarray(indices, dtype=np.int64)
+        data = np.asarray(values, dtype=np.float64)
+        if array_columns:
+            columns = np.concatenate([columns, *array_columns])
+            data = np.concatenate([data, *array_values])
         # Blocks cover disjoint columns and each adds a column at most once, so (row, column)
         # keys are unique: one numpy sort puts every row's columns in order (a canonical CSR),
         # cheaper than sorting and copying ~100 (column, value) pairs in Python.
-        columns = np.asarray(indices, dtype=np.int64)
         keys = columns
         if len(records) > 1:
-            lengths = [stop - start for start, stop in pairwise(indptr)]
-            keys = np.repeat(np.arange(len(records), dtype=np.int64), lengths) * self.width
-            keys += columns
+            rows = np.repeat(np.arange(len(records), dtype=np.int64), listed)
+            if array_columns:
+                sizes = [len(part) for part in array_columns]
+                rows = np.concatenate([rows, np.repeat(np.asarray(array_rows), sizes)])
+            keys = rows * self.width + columns
         order = np.argsort(keys)
         return canonical_csr(
-            np.asarray(values, dtype=np.float64)[order],
+            data[order],
             columns[order].astype(np.int32),
             np.asarray(indptr, dtype=np.int32),
             (len(records), self.width),
