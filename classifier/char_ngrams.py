@@ -153,9 +153,7 @@ class CharNgrams:
         unknown = len(alphabet) + 1
         char_ids = np.full((alphabet[-1] if alphabet else 0) + 2, unknown, dtype=np.int64)
         char_ids[np.asarray(alphabet, dtype=np.int64)] = np.arange(1, unknown, dtype=np.int64)
-        keys = np.fromiter(
-            (_key(text, char_ids, bits) for text, _ in terms), dtype=np.int64, count=len(terms)
-        )
+        keys = _keys([text for text, _ in terms], char_ids, bits)
         table = IntTable.build(keys, np.asarray([c for _, c in terms], dtype=np.int64))
         return cls(
             preprocess=_preprocessor(vectorizer),
@@ -294,8 +292,14 @@ def _hash(keys: npt.NDArray[np.int64], shift: int) -> npt.NDArray[np.int64]:
     return product.view(np.int64)
 
 
-def _key(text: str, char_ids: npt.NDArray[np.int64], bits: int) -> int:
-    key = 0
-    for c in text:
-        key = (key << bits) | int(char_ids[ord(c)])
-    return key
+def _keys(texts: list[str], char_ids: npt.NDArray[np.int64], bits: int) -> npt.NDArray[np.int64]:
+    # The key of every text, a whole vocabulary at once: its characters' numbers as digits.
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    joined = "".join(texts).encode("utf-32-le", "surrogatepass")
+    ids = char_ids[np.frombuffer(joined, dtype=np.uint32).astype(np.int64)]
+    starts = np.cumsum(lengths) - lengths
+    keys = np.zeros(len(texts), dtype=np.int64)
+    for position in range(int(lengths.max(initial=0))):
+        longer = lengths > position
+        keys[longer] = (keys[longer] << bits) | ids[starts[longer] + position]
+    return keys
