@@ -306,12 +306,34 @@ def raw_costs(model: Any, records: Sequence[dict[str, Any]]) -> dict[str, float]
 
     return {
         "frame_one": singles(lambda i: model.predict_proba(frames[i])),
-        "fast_one": singles(lambda i: classifier.predict_proba(model.transform_records([one[i]]))),
+        "fast_one": raw_single_ms(model, one),
         "frame_batch": _timed(lambda: model.predict_proba(big), 3) / len(batch) * 1000,
         "fast_batch": _timed(
             lambda: classifier.predict_proba(model.transform_records(batch)), 3
         ) / len(batch) * 1000,
     }  # fmt: skip
+
+
+def raw_single_ms(model: Any, records: Sequence[dict[str, Any]]) -> float:
+    """Median ms of the fast path's one-ticket `predict_proba` over `records` (3 passes)."""
+    classifier = model.pipeline[-1]
+    one = list(records[:200])
+    passes = [
+        _timed(lambda: [classifier.predict_proba(model.transform_records([r])) for r in one], 1)
+        for _ in range(3)
+    ]
+    return statistics.median(passes) / len(one) * 1000
+
+
+@contextmanager
+def on_cpu(cpu: int) -> Iterator[None]:
+    """Run the block with this process pinned to `cpu`, then restore its pinning."""
+    before = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, {cpu})
+    try:
+        yield
+    finally:
+        os.sched_setaffinity(0, before)
 
 
 def _plain(value: Any) -> Any:
@@ -352,9 +374,21 @@ def as_mlflow(record: dict[str, Any], columns: Sequence[str]) -> dict[str, Any]:
 
 
 def measure(
-    port: int, pid: int, requests: list[bytes], seconds: float, repeats: int
+    port: int,
+    pid: int,
+    requests: list[bytes],
+    seconds: float,
+    repeats: int,
+    *,
+    raw_probe: Callable[[], float] | None = None,
 ) -> dict[str, float]:
-    """Medians over `repeats` of a sequential phase and a 16-connection phase."""
+    """Medians over `repeats` of a sequential phase and a 16-connection phase.
+
+    `raw_probe` (the raw one-ticket cost in ms) runs after each 16-connection phase on the
+    server's core while the server idles: this VM's per-core speed drifts by up to ~30% within
+    minutes, so the server's CPU per request is compared with a reference taken on the same
+    core at the same time (`raw_one_ms`, the median of those probes).
+    """  # fmt: skip
     drive(port, requests, 4, min(2.0, seconds))  # warm-up
     runs: list[dict[str, float]] = []
     for _ in range(repeats):
@@ -363,7 +397,11 @@ def measure(
         cpu0 = cpu_seconds(pids)
         conc = drive(port, requests, 16, seconds)
         cpu = cpu_seconds(pids) - cpu0
-        runs.append({
+        raw: dict[str, float] = {}
+        if raw_probe is not None:
+            with on_cpu(SERVER_CPU):
+                raw["raw_one_ms"] = raw_probe()
+        runs.append(raw | {
             "seq_p50": seq.pct(0.5), "seq_p99": seq.pct(0.99), "c16_rps": conc.rps,
             "c16_p50": conc.pct(0.5), "c16_p99": conc.pct(0.99),
             "cpu_ms": cpu / max(1, len(conc.latencies)) * 1000,
@@ -486,7 +524,14 @@ def run(args: argparse.Namespace, workdir: Path) -> None:
     with server(cmd, env, port, workdir / "ours.log", "/health/ready") as pid:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers=headers) as client:
             decisions = [client.post("/v1/predict", json=tickets[i]).json() for i in sample]
-        results["this service"] = measure(port, pid, ours, args.seconds, args.repeats)
+        results["this service"] = measure(
+            port,
+            pid,
+            ours,
+            args.seconds,
+            args.repeats,
+            raw_probe=lambda: raw_single_ms(model, records),
+        )
         tps, failed = batch_rate(port, headers, tickets, args.seconds, args.repeats)
         results["this service"]["batch_tps"] = tps
         # The queue of predictions waiting for the review store grows with batches: report
@@ -515,6 +560,7 @@ ROWS = (
     ("sequential p50 (ms)", "seq_p50"), ("sequential p99 (ms)", "seq_p99"),
     ("16 conns: requests/s", "c16_rps"), ("16 conns: p50 (ms)", "c16_p50"),
     ("16 conns: p99 (ms)", "c16_p99"), ("server CPU per request (ms)", "cpu_ms"),
+    ("raw one-ticket predict, same core (ms)", "raw_one_ms"),
     ("RSS, largest process (MB)", "rss_mb"), ("RSS, all processes (MB)", "rss_total"),
     ("RSS after batches (MB)", "rss_after_batch"),
     ("server processes", "processes"), ("batch endpoint tickets/s", "batch_tps"),
@@ -527,7 +573,7 @@ def goals(ours: dict[str, float], mlflow: dict[str, float] | None, raw_one: floa
     rss = max(ours["rss_mb"], ours.get("rss_after_batch", 0.0))
     checks = [
         (f"server CPU per request {ours['cpu_ms']:.3f} ms <= raw single predict "
-         f"{raw_one:.3f} + 0.3 ms", ours["cpu_ms"] <= raw_one + 0.3),
+         f"{raw_one:.3f} + 0.3 ms (same core, same minutes)", ours["cpu_ms"] <= raw_one + 0.3),
         (f"batch {ours['batch_tps']:,.0f} tickets/s >= 5,000", ours["batch_tps"] >= 5000),
         (f"p99 at 16 conns {ours['c16_p99']:.1f} ms <= 2.5 x p50 {ours['c16_p50']:.1f} ms",
          ours["c16_p99"] <= 2.5 * ours["c16_p50"]),
@@ -554,11 +600,15 @@ def report(results: dict[str, dict[str, float]], raw: dict[str, float],
             f"{results[n][key]:>16,.2f}" if key in results[n] else f"{'-':>16}" for n in names
         )
         print(f"{label:30}{cells}")
-    print(f"\nraw predict_proba, one ticket:   {raw['fast_one']:.3f} ms fast path, "
-          f"{raw['frame_one']:.3f} ms pandas frame")  # fmt: skip
+    print(
+        f"\nraw predict_proba, one ticket (load generator's core, before the runs): "
+        f"{raw['fast_one']:.3f} ms fast path, {raw['frame_one']:.3f} ms pandas frame"
+    )
     print(f"raw predict_proba, per ticket in {BATCH:,}: {raw['fast_batch'] * 1000:.1f} us "
           f"fast path, {raw['frame_batch'] * 1000:.1f} us pandas frame")  # fmt: skip
-    raw_one = min(raw["fast_one"], raw["frame_one"])
+    # The reference of the CPU goal: the fast path's raw cost probed on the server's core
+    # between the load phases (see `measure`); the pandas frame path is ~20x dearer.
+    raw_one = results["this service"].get("raw_one_ms", min(raw["fast_one"], raw["frame_one"]))
     print()
     for line in goals(results["this service"], results.get("mlflow serve"), raw_one):
         print(line)
