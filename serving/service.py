@@ -99,21 +99,26 @@ def encode_prediction(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Answered:
+    """One ticket's decision and its JSON, encoded once: sent and stored as they are."""
+
+    decision: DecisionOut
+    json: bytes
+
+
 @dataclass
 class Answer:
     """The decisions for one request plus what produced them.
 
     Attributes:
-        results: per ticket, its decision or the core's error, in request order.
+        results: per ticket, its answered decision or the core's error, in request order.
         model / rules: what decided.
-        encoded: per ticket, the decision as JSON (None where `results` holds an error):
-            encoded once, stored and sent as they are.
     """
 
-    results: list[DecisionOut | ClassifierError]
+    results: list[Answered | ClassifierError]
     model: LoadedModel | None
     rules: LoadedRules
-    encoded: list[bytes | None] = field(default_factory=list)
 
 
 @dataclass
@@ -186,8 +191,7 @@ class Runtime:
         shadow = self.settings.shadow_mode
         decide = self.decide
         decisions: list[Decision] = []
-        results: list[DecisionOut | ClassifierError] = []
-        encoded: list[bytes | None] = []
+        results: list[Answered | ClassifierError] = []
         stored: list[tuple[DecisionOut, TicketIn, bytes]] = []
         ids = prediction_ids(len(tickets))
         for ticket, output, item, prediction_id in zip(
@@ -199,7 +203,6 @@ class Runtime:
                 )
             except ClassifierError as exc:
                 results.append(exc)
-                encoded.append(None)
                 continue
             out = to_decision_out(
                 decision,
@@ -209,14 +212,13 @@ class Runtime:
             )
             body = _encode(out)
             decisions.append(decision)
-            results.append(out)
-            encoded.append(body)
+            results.append(Answered(out, body))
             stored.append((out, item, body))
         self.metrics.observe_decisions(decisions)
         if stored and not isinstance(self.sink, NullSink):
             await self._store(stored, used)
         self._log(log_state, decisions, stored, tickets, used)
-        return Answer(results=results, model=used, rules=rules, encoded=encoded)
+        return Answer(results=results, model=used, rules=rules)
 
     async def _store(
         self,

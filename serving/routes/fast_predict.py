@@ -126,9 +126,8 @@ class PredictFastPath:
             await _send_json(send, error.status, _encode(error))
             return
         result = answer.results[0]
-        encoded = answer.encoded[0]
         if isinstance(result, ClassifierError):
             error = classifier_error_body(result)
             await _send_json(send, error.status, _encode(error))
         else:
-            await _send_json(send, 200, _encode(result) if encoded is None else encoded)
+            await _send_json(send, 200, result.json)

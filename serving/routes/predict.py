@@ -100,9 +100,8 @@ async def predict(
     result = answer.results[0]
     if isinstance(result, ClassifierError):
         raise result
-    body = answer.encoded[0]
     # The bytes stored with the prediction are this DecisionOut's JSON: send them as they are.
-    return result if body is None else cast("DecisionOut", msgspec.Raw(body))
+    return cast("DecisionOut", msgspec.Raw(result.json))
 
 
 def _core_error(exc: ClassifierError, index: int) -> ErrorOut:
@@ -191,11 +190,11 @@ async def predict_batch(runtime: RuntimeDep, request: Request[Any, Any, Any]) ->
         good_tickets.append(decoded[1])
     if good_tickets:
         answer = await runtime.answer(good_tickets, good_wire, request.scope["state"])
-        for index, out, json in zip(slots, answer.results, answer.encoded, strict=True):
+        for index, out in zip(slots, answer.results, strict=True):
             if isinstance(out, ClassifierError):
                 results[index].error = _core_error(out, index)
-            elif json is not None:
-                results[index].decision = msgspec.Raw(json)
+            else:
+                results[index].decision = msgspec.Raw(out.json)
     failed = sum(1 for r in results if r.error is not None)
     # Encodes to exactly the JSON of the documented BatchOut (see _EncodedItem).
     return cast("BatchOut", _EncodedBatch(count=len(results), failed=failed, results=results))
