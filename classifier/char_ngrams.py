@@ -46,7 +46,7 @@ def _producible(term: str) -> bool:
         return False
     core = term[1:] if term[0] == " " else term
     core = core[:-1] if core and core[-1] == " " else core
-    return not any(c.isspace() for c in core)
+    return not core or core.split() == [core]  # i.e. no whitespace in it
 
 
 @functools.cache
@@ -146,7 +146,7 @@ class CharNgrams:
             if len(text) < min_n and not (len(text) >= 3 and text[0] == text[-1] == " "):
                 continue  # shorter than min_n and not a whole padded word: never emitted
             terms.append((text, int(column)))
-        alphabet = sorted({ord(c) for text, _ in terms for c in text})
+        alphabet = sorted(map(ord, set("".join(text for text, _ in terms))))
         bits = max(1, (len(alphabet) + 1).bit_length())  # numbers 1..A + 1 fit
         if max_n * bits > _KEY_BITS:
             return None
