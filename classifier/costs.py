@@ -120,3 +120,21 @@ def least_cost_levels(
         )
     expected = p @ matrix
     return np.asarray(np.argmin(expected, axis=1), dtype=np.int64)
+
+
+def least_cost_level(proba: Sequence[float], matrix: Sequence[Sequence[float]]) -> int:
+    """`least_cost_levels` for one row of plain floats (a single ticket, without numpy calls).
+
+    Args:
+        proba: probabilities in scale order.
+        matrix: the cost matrix's rows (`CostMatrix.matrix`); ties go to the lower index.
+    """
+    if len(proba) != len(matrix):
+        raise CostMatrixError(
+            f"costs: probabilities have {len(proba)} levels but the cost matrix has "
+            f"{len(matrix)}; build the matrix for the model's scale"
+        )
+    expected = [
+        sum([p * row[j] for p, row in zip(proba, matrix, strict=True)]) for j in range(len(matrix))
+    ]
+    return expected.index(min(expected))

@@ -205,6 +205,29 @@ def _each_row(
     return result
 
 
+def row_reasons(
+    columns: npt.NDArray[np.int64],
+    values: npt.NDArray[np.float64],
+    chosen: int,
+    weights: npt.NDArray[np.float64],
+    names: FeatureNames,
+    *,
+    count: int,
+) -> tuple[Reason, ...]:
+    """`top_reasons` of one row given as its (column, value) entries, in any column order.
+
+    Ties in size go to the lower column, as in `top_reasons` (a stable sort of a CSR row).
+    """
+    if count <= 0 or not len(columns):
+        return ()
+    keep = names.visible[columns]
+    columns, values = columns[keep], values[keep]
+    contrib = values * weights[chosen, columns]
+    top = np.lexsort((columns, -np.abs(contrib)))[:count]
+    picked = zip(columns[top].tolist(), values[top].tolist(), contrib[top].tolist(), strict=True)
+    return tuple(Reason(_readable(names, i, v), round(c, 4)) for i, v, c in picked if c != 0)
+
+
 def _readable(names: FeatureNames, index: int, value: float) -> str:
     if names.kinds[index] == NUMBER:
         return f"{names.names[index]} {'high' if value > 0 else 'low'}"

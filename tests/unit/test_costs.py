@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from classifier.costs import CostMatrix, CostMatrixError, least_cost_levels
+from classifier.costs import CostMatrix, CostMatrixError, least_cost_level, least_cost_levels
 
 
 def test_default_matrix_charges_each_level_too_low_twice_a_level_too_high() -> None:
@@ -75,3 +75,15 @@ def test_invalid_matrices_are_rejected_naming_the_cell(
 def test_probabilities_for_a_different_number_of_levels_are_rejected() -> None:
     with pytest.raises(CostMatrixError, match="3 levels but the cost matrix has 4"):
         least_cost_levels([[0.2, 0.3, 0.5]], CostMatrix.default(4))
+
+
+def test_one_row_of_plain_floats_gets_the_level_of_the_array_version() -> None:
+    rng = np.random.default_rng(11)
+    proba = rng.dirichlet(np.ones(4), size=500)
+    costs = CostMatrix.default(4)
+    expected = least_cost_levels(proba, costs).tolist()
+    assert [least_cost_level(row, costs.matrix) for row in proba.tolist()] == expected
+    assert least_cost_level([0.6, 0.4, 0.0, 0.0], costs.matrix) == 1  # hand-worked above
+    assert least_cost_level([0.5, 0.5], CostMatrix.identity(2).matrix) == 0  # tie: lower level
+    with pytest.raises(CostMatrixError, match="2 levels but the cost matrix has 4"):
+        least_cost_level([0.5, 0.5], costs.matrix)

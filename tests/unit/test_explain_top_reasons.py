@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from classifier.explain import HIDDEN, NUMBER, TERM, FeatureNames, top_reasons
+from classifier.explain import HIDDEN, NUMBER, TERM, FeatureNames, row_reasons, top_reasons
 
 NAMES = FeatureNames(
     names=("'a' in body", "'b' in body", "char x", "users", "'c' in body"),
@@ -54,3 +54,17 @@ def test_a_large_batch_gets_the_same_reasons_as_rows_explained_one_by_one() -> N
     alone = [top_reasons(matrix[i], chosen[i : i + 1], WEIGHTS, NAMES, 2)[0] for i in range(40)]
     assert together == alone
     assert together[3] == ()
+
+
+def test_one_row_given_as_shuffled_entries_gets_the_reasons_of_its_csr_row() -> None:
+    rng = np.random.default_rng(3)
+    dense = rng.normal(size=(60, 5)) * (rng.random(size=(60, 5)) < 0.7)
+    dense[4, :2] = 1.0  # equal contributions: the lower column goes first on both paths
+    dense[7] = 0.0
+    chosen = rng.integers(0, 2, size=60)
+    expected = top_reasons(sp.csr_matrix(dense), chosen, WEIGHTS, NAMES, 3)
+    for row in range(60):
+        columns = np.flatnonzero(dense[row])[::-1].copy()  # any order, here reversed
+        got = row_reasons(columns, dense[row, columns], int(chosen[row]), WEIGHTS, NAMES, count=3)
+        assert got == expected[row], row
+    assert row_reasons(np.array([0]), np.array([1.0]), 0, WEIGHTS, NAMES, count=0) == ()

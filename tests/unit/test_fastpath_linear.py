@@ -79,3 +79,24 @@ def test_fast_linear_serves_a_float32_model_as_closely_as_float32_allows() -> No
     fast = FastLinear.from_fitted(model)
     assert fast is not None
     np.testing.assert_allclose(fast.predict_proba(x), model.predict_proba(x32), rtol=0, atol=1e-6)
+
+
+@pytest.mark.parametrize("classes", [2, 4])
+@pytest.mark.parametrize("kind", ["calibrated_svm", "logistic_regression"])
+def test_one_row_given_as_entries_gets_the_probabilities_of_its_matrix_row(
+    classes: int, kind: str
+) -> None:
+    x, y = _data(classes)
+    model = (
+        OutOfFoldCalibrated(LinearSVC(C=0.5), cv=3).fit(x, y)
+        if kind == "calibrated_svm"
+        else LogisticRegression(C=2.0, max_iter=500).fit(x, y)
+    )
+    fast = FastLinear.from_fitted(model)
+    assert fast is not None
+    expected = model.predict_proba(x)
+    for row in range(x.shape[0]):
+        start, stop = x.indptr[row], x.indptr[row + 1]
+        got = fast.proba_row(x.indices[start:stop][::-1], x.data[start:stop][::-1])
+        np.testing.assert_allclose(got, expected[row], rtol=0, atol=1e-12)
+    assert len(got) == classes

@@ -166,3 +166,20 @@ def test_one_by_one_and_whole_batch_give_the_same_rows() -> None:
     together = fast.transform(records).toarray()
     alone = np.vstack([fast.transform([r]).toarray() for r in records])
     assert np.allclose(together, alone, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("prior", [None, (0.4, 0.3, 0.2, 0.1)])
+def test_a_single_ticket_gets_the_output_the_batch_path_gives_it(
+    prior: tuple[float, ...] | None,
+) -> None:
+    base = _model()
+    model = PriorityModel(base.pipeline, base.scale, base.spec, name="fast", version="1",
+                          level_prior=prior)  # fmt: skip
+    records = [*_records(generate_tickets(60, seed=21)), {}, _base() | {"body": None}]
+    padding = _base()  # a second record sends predict() down the batch path
+    batch = [model.predict([record, padding])[0] for record in records]
+    single = [model.predict([record])[0] for record in records]
+    assert model._has_fast_path()  # so the single-ticket path was the one taken
+    assert single == batch
+    assert len({o.priority for o in single}) > 1  # not one constant answer
+    assert all(o.reasons for o in single[:60])
