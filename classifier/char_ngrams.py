@@ -210,19 +210,23 @@ class CharNgrams:
         # surrogatepass: a lone surrogate is one code point here as in `str` (never a key).
         points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
         size = len(points)
-        unknown = self.char_ids[-1]
         # Windows running past the end read the unknown number, so they never match.
-        ids = np.full(size + self.max_n - 1, unknown, dtype=np.int64)
-        ids[:size] = self.char_ids[np.minimum(points, len(self.char_ids) - 1)]
+        ids = np.empty(size + self.max_n - 1, dtype=np.int64)
+        self.char_ids.take(points, out=ids[:size], mode="clip")  # beyond the table: unknown
+        ids[size:] = self.char_ids[-1]
         # Row j holds the keys of all windows of length shortest + j, one per start position.
         windows = np.empty((self.max_n - self.shortest + 1, size), dtype=np.int64)
-        key = ids[:size]
-        for n in range(2, self.max_n + 1):
-            key = (key << self.bits) | ids[n - 1 : n - 1 + size]
-            if n >= self.shortest:
-                windows[n - self.shortest] = key
         if self.shortest == 1:
             windows[0] = ids[:size]
+        key = ids[:size]
+        for n in range(2, self.max_n + 1):
+            if n < self.shortest:
+                key = (key << self.bits) | ids[n - 1 : n - 1 + size]
+                continue
+            row = windows[n - self.shortest]
+            np.left_shift(key, self.bits, out=row)
+            np.bitwise_or(row, ids[n - 1 : n - 1 + size], out=row)
+            key = row
         found, columns = self.table.find(windows.reshape(-1))
         return found % size, columns
 
@@ -269,19 +273,21 @@ class IntTable:
     def find(self, queries: npt.NDArray[np.int64]) -> Pairs:
         """(position in `queries`, column) of every query that is a key (any order)."""
         slots = _hash(queries, self.shift)
-        held = self.keys[slots]
-        hit = np.flatnonzero(held == queries)
+        held = self.keys.take(slots)
+        missed = held != queries
+        hit = np.flatnonzero(~missed)
         positions = [hit]
-        columns = [self.columns[slots[hit]]]
+        columns = [self.columns.take(slots.take(hit))]
         if len(self.overflow_keys):
             # An empty slot means: not a key. Another key in it: maybe in the overflow.
-            other = np.flatnonzero((held != queries) & (held != 0))
-            wanted = queries[other]
+            missed &= held != 0
+            other = np.flatnonzero(missed)
+            wanted = queries.take(other)
             at = np.searchsorted(self.overflow_keys, wanted)
             np.minimum(at, len(self.overflow_keys) - 1, out=at)
-            found = np.flatnonzero(self.overflow_keys[at] == wanted)
-            positions.append(other[found])
-            columns.append(self.overflow_columns[at[found]])
+            found = np.flatnonzero(self.overflow_keys.take(at) == wanted)
+            positions.append(other.take(found))
+            columns.append(self.overflow_columns.take(at.take(found)))
         return np.concatenate(positions), np.concatenate(columns)
 
 
