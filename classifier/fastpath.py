@@ -329,51 +329,53 @@ class FastFeatures:
             (len(records), self.width),
         )
 
-    def _transform_each(self, records: Sequence[Mapping[str, Any]]) -> sp.csr_matrix:
-        # Record by record: for one ticket, fewer numpy calls than the whole-batch path.
-        indptr = [0]
+    def row(
+        self, record: Mapping[str, Any]
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+        """One record's non-zero entries as (columns, values), in no particular column order.
+
+        The row of `transform([record])` without building or sorting a sparse matrix (what
+        a single ticket's prediction needs).
+        """
         indices: list[int] = []
         values: list[float] = []
-        listed: list[int] = []  # per record, its entries in `indices`
-        array_rows: list[int] = []
         array_columns: list[npt.NDArray[np.int64]] = []
         array_values: list[npt.NDArray[np.float64]] = []
-        for row, record in enumerate(records):
-            before = len(indices)
-            size = 0
-            for block, as_arrays in zip(self.blocks, self._arrays, strict=True):
-                if as_arrays and isinstance(block, _TextBlock):
-                    columns, weights = block.weights(record)
-                    array_rows.append(row)
-                    array_columns.append(columns)
-                    array_values.append(weights)
-                    size += len(columns)
-                else:
-                    block.add(record, indices, values)
-            listed.append(len(indices) - before)
-            indptr.append(indptr[-1] + size + listed[-1])
+        for block, as_arrays in zip(self.blocks, self._arrays, strict=True):
+            if as_arrays and isinstance(block, _TextBlock):
+                columns, weights = block.weights(record)
+                array_columns.append(columns)
+                array_values.append(weights)
+            else:
+                block.add(record, indices, values)
         columns = np.asarray(indices, dtype=np.int64)
         data = np.asarray(values, dtype=np.float64)
         if array_columns:
             columns = np.concatenate([columns, *array_columns])
             data = np.concatenate([data, *array_values])
+        return columns, data
+
+    def _transform_each(self, records: Sequence[Mapping[str, Any]]) -> sp.csr_matrix:
+        # Record by record: for a few tickets, fewer numpy calls than the whole-batch path.
+        shape = (len(records), self.width)
+        if not records:
+            return sp.csr_matrix(shape, dtype=np.float64)
+        entries = [self.row(record) for record in records]
+        columns, data = entries[0]
+        sizes = [len(part) for part, _ in entries]
+        keys = columns
+        if len(entries) > 1:
+            columns = np.concatenate([part for part, _ in entries])
+            data = np.concatenate([part for _, part in entries])
+            keys = np.repeat(np.arange(len(records), dtype=np.int64), sizes) * self.width
+            keys += columns
         # Blocks cover disjoint columns and each adds a column at most once, so (row, column)
         # keys are unique: one numpy sort puts every row's columns in order (a canonical CSR),
         # cheaper than sorting and copying ~100 (column, value) pairs in Python.
-        keys = columns
-        if len(records) > 1:
-            rows = np.repeat(np.arange(len(records), dtype=np.int64), listed)
-            if array_columns:
-                sizes = [len(part) for part in array_columns]
-                rows = np.concatenate([rows, np.repeat(np.asarray(array_rows), sizes)])
-            keys = rows * self.width + columns
         order = np.argsort(keys)
-        return canonical_csr(
-            data[order],
-            columns[order].astype(np.int32),
-            np.asarray(indptr, dtype=np.int32),
-            (len(records), self.width),
-        )
+        indptr = np.zeros(len(records) + 1, dtype=np.int32)
+        np.cumsum(sizes, out=indptr[1:])
+        return canonical_csr(data[order], columns[order].astype(np.int32), indptr, shape)
 
 
 def _csr_by_constructor(

@@ -152,3 +152,17 @@ def test_replacing_the_costs_or_the_prior_changes_the_next_decision() -> None:
     assert model.decide(proba).tolist() == [0]  # 0/1 costs: the most probable level
     model.level_prior = (0.7, 0.1, 0.1, 0.1)
     assert model.decide(proba).tolist() == [1]  # 0.2 / 0.1 beats 0.5 / 0.7; ties go lower
+
+
+def test_the_serving_loader_reads_the_fast_path_before_the_first_request(tmp_path: Path) -> None:
+    from serving.model_store import default_loader
+
+    model = tiny_model()
+    model.save(tmp_path)
+    loaded = default_loader(tmp_path, model.sha256)
+    assert isinstance(loaded, PriorityModel)
+    # the tables the first request would otherwise build (fast path, feature names)
+    assert loaded._fast is not None
+    assert loaded._fast_linear is not None
+    assert loaded._names is not None
+    assert loaded.predict(RECORDS) == model.predict(RECORDS)
