@@ -11,7 +11,7 @@ request), and the raw in-process `predict_proba` cost of the same model for one 
 ticket in a batch of 1,000. Then the goals of issue 5 as PASS/FAIL lines.
 
 This service (`ticket-priority serve`, production settings, under its default ASGI server
-uvicorn unless `--server granian`) answers with the full Decision
+granian unless `--server uvicorn`) answers with the full Decision
 (rules, SLA due times, reasons) and stores every prediction in the review store (SQLite here);
 MLflow serves the pyfunc flavour of the same registered version and answers with bare labels.
 Both get the same tickets: the model's columns for MLflow, the ticket JSON for this service.

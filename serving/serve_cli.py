@@ -26,13 +26,13 @@ def serve(
     ] = None,
     server: Annotated[
         str | None,
-        typer.Option(help="ASGI server: uvicorn or granian [default: TP_SERVER or uvicorn]."),
+        typer.Option(help="ASGI server: granian or uvicorn [default: TP_SERVER or granian]."),
     ] = None,
     log_level: Annotated[str, typer.Option(help="The ASGI server's own log level.")] = "warning",
 ) -> None:
     """Run the prediction service; configuration comes from TP_* variables.
 
-    Example: ticket-priority serve --host 0.0.0.0 --port 8000 --workers 2 --server uvicorn
+    Example: ticket-priority serve --host 0.0.0.0 --port 8000 --workers 2 --server granian
     """
     from serving.settings import HTTP_SERVERS, ServerSettings, SettingsError
 

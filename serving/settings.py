@@ -92,17 +92,16 @@ class ServerSettings:
         port: `TP_PORT`, default `8000`.
         workers: `TP_WORKERS`, default `1`; the app is stateless apart from the database.
         debug: `TP_DEBUG`, default false; Litestar debug pages (never in production).
-        http_server: `TP_SERVER`, default `uvicorn`; the ASGI server `serve` runs the
-            app under: `uvicorn` (uvloop + httptools; measured ~20% less CPU per request and
-            ~20% more requests/s than granian on one core, see README) or `granian` (Rust
-            HTTP; a lower p99 at 16 connections in most runs).
+        http_server: `TP_SERVER`, default `granian`; the ASGI server `serve` runs the
+            app under: `granian` (Rust HTTP; measured ~20% more requests/s and a lower p99
+            than uvicorn on one core, see README) or `uvicorn`.
     """
 
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 1
     debug: bool = False
-    http_server: str = "uvicorn"
+    http_server: str = "granian"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> ServerSettings:

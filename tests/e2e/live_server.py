@@ -41,7 +41,7 @@ class LiveServer:
 def live_server(
     env: Mapping[str, str], workdir: Path, *, ready_timeout: float = 90.0
 ) -> Iterator[LiveServer]:
-    """Run `ticket-priority serve` (uvicorn by default) with `env` added; stop it at the end."""
+    """Run `ticket-priority serve` (granian by default) with `env` added; stop it at the end."""
     port = free_port()
     log_path = workdir / f"server-{port}.log"
     with log_path.open("wb") as log:

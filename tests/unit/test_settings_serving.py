@@ -21,7 +21,7 @@ def test_defaults_need_no_environment() -> None:
     assert s.auth.metrics_public is True
     assert s.log.log_text is False
     assert s.shadow_mode is False
-    assert s.server.http_server == "uvicorn"
+    assert s.server.http_server == "granian"
 
 
 def test_server_choice_is_read_from_tp_server_case_insensitively() -> None:
@@ -116,20 +116,20 @@ def _serve_calls(monkeypatch: pytest.MonkeyPatch, args: list[str], env: dict[str
     return result, calls
 
 
-def test_serve_runs_uvicorn_by_default_with_the_tp_settings(
+def test_serve_runs_granian_by_default_with_the_tp_settings(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     result, calls = _serve_calls(monkeypatch, [], {"TP_PORT": "9002", "TP_WORKERS": "2"})
     assert result.exit_code == 0, result.output
     assert calls == [
-        ("uvicorn", {"host": "127.0.0.1", "port": 9002, "workers": 2, "log_level": "warning"})
+        ("granian", {"host": "127.0.0.1", "port": 9002, "workers": 2, "log_level": "warning"})
     ]
 
 
 def test_serve_option_overrides_tp_server(monkeypatch: pytest.MonkeyPatch) -> None:
-    result, calls = _serve_calls(monkeypatch, ["--server", "granian"], {"TP_SERVER": "uvicorn"})
+    result, calls = _serve_calls(monkeypatch, ["--server", "uvicorn"], {"TP_SERVER": "granian"})
     assert result.exit_code == 0, result.output
-    assert [name for name, _ in calls] == ["granian"]
+    assert [name for name, _ in calls] == ["uvicorn"]
 
 
 def test_serve_refuses_an_unknown_server_naming_the_choices(
