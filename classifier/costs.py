@@ -113,11 +113,7 @@ def least_cost_levels(
     """
     matrix = costs.as_array() if isinstance(costs, CostMatrix) else np.asarray(costs, float)
     p = np.atleast_2d(np.asarray(proba, dtype=np.float64))
-    if p.shape[1] != matrix.shape[0]:
-        raise CostMatrixError(
-            f"costs: probabilities have {p.shape[1]} levels but the cost matrix has "
-            f"{matrix.shape[0]}; build the matrix for the model's scale"
-        )
+    _check_levels(p.shape[1], matrix.shape[0])
     expected = p @ matrix
     return np.asarray(np.argmin(expected, axis=1), dtype=np.int64)
 
@@ -129,12 +125,16 @@ def least_cost_level(proba: Sequence[float], matrix: Sequence[Sequence[float]]) 
         proba: probabilities in scale order.
         matrix: the cost matrix's rows (`CostMatrix.matrix`); ties go to the lower index.
     """
-    if len(proba) != len(matrix):
-        raise CostMatrixError(
-            f"costs: probabilities have {len(proba)} levels but the cost matrix has "
-            f"{len(matrix)}; build the matrix for the model's scale"
-        )
+    _check_levels(len(proba), len(matrix))
     expected = [
         sum([p * row[j] for p, row in zip(proba, matrix, strict=True)]) for j in range(len(matrix))
     ]
     return expected.index(min(expected))
+
+
+def _check_levels(given: int, expected: int) -> None:
+    if given != expected:
+        raise CostMatrixError(
+            f"costs: probabilities have {given} levels but the cost matrix has {expected}; "
+            "build the matrix for the model's scale"
+        )

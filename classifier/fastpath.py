@@ -287,10 +287,6 @@ class FastFeatures:
     def __init__(self, blocks: Sequence[Block], width: int) -> None:
         self.blocks = tuple(blocks)
         self.width = width
-        # Blocks that give one record's entries as arrays (char n-grams: hundreds per ticket).
-        self._arrays = tuple(
-            isinstance(b, _TextBlock) and isinstance(b.ngrams, CharNgrams) for b in self.blocks
-        )
 
     @classmethod
     def from_fitted(cls, features: ColumnTransformer) -> FastFeatures | None:
@@ -341,8 +337,9 @@ class FastFeatures:
         values: list[float] = []
         array_columns: list[npt.NDArray[np.int64]] = []
         array_values: list[npt.NDArray[np.float64]] = []
-        for block, as_arrays in zip(self.blocks, self._arrays, strict=True):
-            if as_arrays and isinstance(block, _TextBlock):
+        for block in self.blocks:
+            # Char n-gram blocks hand over arrays (hundreds of entries per ticket).
+            if isinstance(block, _TextBlock) and isinstance(block.ngrams, CharNgrams):
                 columns, weights = block.weights(record)
                 array_columns.append(columns)
                 array_values.append(weights)
@@ -537,6 +534,14 @@ class _Affine:
             scores = scores.toarray()
         return np.asarray(scores, dtype=np.float64) + self.intercept
 
+    def apply_row(
+        self, columns: npt.NDArray[np.int64], values: npt.NDArray[np.float64]
+    ) -> npt.NDArray[np.float64]:
+        # `apply` of one row given as (column, value) entries: a dense product with the
+        # entries' weight rows, cheaper for one ticket than scipy's sparse product.
+        result: npt.NDArray[np.float64] = values @ self.coef_t[columns] + self.intercept
+        return result
+
 
 class FastLinear:
     """`predict_proba` of a fitted linear classifier without sklearn's per-call validation.
@@ -577,15 +582,10 @@ class FastLinear:
     def proba_row(
         self, columns: npt.NDArray[np.int64], values: npt.NDArray[np.float64]
     ) -> list[float]:
-        """`predict_proba` of one row given as its (column, value) entries, as plain floats.
-
-        A dense product with the entries' weight rows: for a single ticket, cheaper than
-        scipy's sparse product and the array checks around it.
-        """
+        """`predict_proba` of one row given as its (column, value) entries, as plain floats."""
         if self.base is None:
-            logits = values @ self.calibrator.coef_t[columns] + self.calibrator.intercept
+            logits = self.calibrator.apply_row(columns, values)
         else:
-            scores = (values @ self.base.coef_t[columns] + self.base.intercept) / self.scale
-            logits = scores @ self.calibrator.coef_t + self.calibrator.intercept
+            logits = self.calibrator.apply(self.base.apply_row(columns, values) / self.scale)
         proba: list[float] = logistic_proba(logits.reshape(1, -1))[0].tolist()
         return proba

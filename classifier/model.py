@@ -101,8 +101,7 @@ class PriorityModel:
         self._fast: FastFeatures | None = None
         self._fast_linear: FastLinear | None = None
         self._fast_checked = False
-        self._decision: tuple[Any, CostMatrix, Any, npt.NDArray[np.float64]] | None = None
-        self._prior_weights: tuple[Any, list[float] | None] = (None, None)
+        self._decision: tuple[Any, CostMatrix, Any, npt.NDArray[np.float64], Any] | None = None
 
     def _level_columns(self) -> npt.NDArray[np.int64]:
         """For each level in scale order, its column in the classifier's output (-1: unseen)."""
@@ -167,16 +166,26 @@ class PriorityModel:
     def _decision_arrays(
         self,
     ) -> tuple[npt.NDArray[np.float64] | None, npt.NDArray[np.float64]]:
-        # The prior's weights and the cost matrix as arrays, rebuilt only when `level_prior`
-        # or `costs` is replaced (building them cost more than deciding one ticket).
+        # The prior's weights and the cost matrix as arrays.
+        cached = self._decision_cache()
+        return cached[2], cached[3]
+
+    def _decision_cache(
+        self,
+    ) -> tuple[Any, CostMatrix, Any, npt.NDArray[np.float64], list[float] | None]:
+        # (prior, costs, prior weights, cost array, prior weights as floats), rebuilt only
+        # when `level_prior` or `costs` is replaced (building them cost more than deciding
+        # one ticket).
         cached = self._decision
         if cached is None or cached[0] is not self.level_prior or cached[1] is not self.costs:
             weights = None
             if self.level_prior is not None:
                 prior = np.asarray(self.level_prior, dtype=np.float64)
                 weights = np.where(prior > 0, 1.0 / np.where(prior > 0, prior, 1.0), 1.0)
-            cached = self._decision = (self.level_prior, self.costs, weights, self.costs.as_array())
-        return cached[2], cached[3]
+            plain = None if weights is None else weights.tolist()
+            cached = (self.level_prior, self.costs, weights, self.costs.as_array(), plain)
+            self._decision = cached
+        return cached
 
     def predict(
         self, records: Sequence[Mapping[str, Any]], *, reasons: int = 5
@@ -243,11 +252,7 @@ class PriorityModel:
 
     def _balanced(self, proba: list[float]) -> list[float]:
         # `decide`'s division by the level prior, for one row of plain floats.
-        prior, weights = self._prior_weights
-        if prior is not self.level_prior:
-            array = self._decision_arrays()[0]
-            weights = None if array is None else array.tolist()
-            self._prior_weights = (self.level_prior, weights)
+        weights = self._decision_cache()[4]
         if weights is None:
             return proba
         balanced = [p * w for p, w in zip(proba, weights, strict=True)]
