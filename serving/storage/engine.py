@@ -5,7 +5,10 @@ SQLite gets WAL (readers never wait for the writer), `synchronous=FULL` (a commi
 survives a crash) and a busy timeout (several workers share one file). The WAL is folded back
 into the database every ~40 MB instead of SQLite's 4 MB: the index pages every stored
 prediction touches are then copied once per checkpoint rather than after every batch (about a
-quarter less CPU per stored prediction at 100k rows). Write transactions on SQLite start with
+quarter less CPU per stored prediction at 100k rows). A new database gets 16 KiB pages instead
+of 4 KiB: a stored prediction (~2.4 KB with its request and decision) then shares its page with
+several others, and SQLite's insert costs about a fifth less CPU (24-27 -> 18-21 us per row,
+same WAL size; an existing file keeps its page size). Write transactions on SQLite start with
 `BEGIN IMMEDIATE` so two writers queue up instead of failing on a lock upgrade; PostgreSQL
 serialises writers with row locks instead.
 """
@@ -21,7 +24,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 IMMEDIATE = "tp_sqlite_immediate"  # execution option: open this transaction for writing
 _BUSY_TIMEOUT_MS = 15_000
-_CHECKPOINT_PAGES = 10_000  # 4 KiB pages
+_PAGE_BYTES = 16_384  # for new files; SQLite ignores it once a file has tables
+_CHECKPOINT_BYTES = 40 * 1024 * 1024
 
 
 class DatabaseUrlError(ValueError):
@@ -71,10 +75,13 @@ def _install_sqlite_hooks(engine: Engine) -> None:
         # Take transaction control away from the driver so BEGIN below is the only one.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA page_size={_PAGE_BYTES}")  # before WAL, which fixes it
         cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA page_size")
+        page_bytes = int(cursor.fetchone()[0])
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
-        cursor.execute(f"PRAGMA wal_autocheckpoint={_CHECKPOINT_PAGES}")
+        cursor.execute(f"PRAGMA wal_autocheckpoint={_CHECKPOINT_BYTES // page_bytes}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 

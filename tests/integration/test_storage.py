@@ -6,6 +6,8 @@ import asyncio
 import csv
 import io
 import json
+import sqlite3
+from contextlib import closing
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -65,12 +67,28 @@ def test_upgrading_a_0001_store_keeps_its_predictions_and_drops_the_unused_index
             )
         }
         checkpoint = connection.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar()
+        page = connection.exec_driver_sql("PRAGMA page_size").scalar()
     engine.dispose()
     assert stored == [("ZD-1",)]
     assert "ix_predictions_external_id" not in indexes
     assert "ix_predictions_language" not in indexes
     assert {"ix_predictions_created_at", "ix_predictions_pending"} <= indexes
-    assert checkpoint == 10_000
+    assert (page, checkpoint) == (16_384, 2_560)  # new file: 16 KiB pages, WAL folded at 40 MiB
+
+
+def test_an_existing_sqlite_file_keeps_its_page_size_and_folds_its_wal_at_the_same_size(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "old_pages.db"
+    with closing(sqlite3.connect(path)) as plain:
+        plain.execute("CREATE TABLE t (x INTEGER)")  # SQLite's default 4 KiB pages
+        plain.commit()
+    engine = make_sync_engine(f"sqlite:///{path}")
+    with engine.connect() as connection:
+        page = connection.exec_driver_sql("PRAGMA page_size").scalar()
+        checkpoint = connection.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar()
+    engine.dispose()
+    assert (page, checkpoint) == (4_096, 10_240)
 
 
 def test_migrations_reach_head_and_match_the_models(db_url: str) -> None:
