@@ -32,11 +32,14 @@ def register(app: typer.Typer) -> None:
 def check(
     file: Annotated[Path, typer.Argument(help="Rules file to validate.", exists=False)],
 ) -> None:
-    """Validate a rules file and print a summary of levels, calendars, policies and rules.
+    """Validate a rules file; summarise its levels, calendars, policies and rules.
 
-    Exits with status 1 and a message naming the rule and field when the file is invalid.
+    Exits with status 1 and a message naming the rule and field when the file is
+    invalid.
 
-    Example: ticket-priority rules check classifier/sample_rules.yaml
+    Example:
+
+      ticket-priority rules check classifier/sample_rules.yaml
     """
     rs = load_or_exit(file)
     console.print(f"[green]OK[/green] {rs.source}  sha256 {rs.sha256[:12]}")
@@ -115,13 +118,16 @@ def explain(
     ticket: Annotated[Path, typer.Option("--ticket", "-t", help="Ticket JSON file.")],
     now: When = None,
 ) -> None:
-    """Show every rule, whether it fired for the ticket and why, then the decision and SLA.
+    """Every rule, whether it fired for the ticket and why; then decision and SLA.
 
-    The ticket JSON has the plain schema fields (subject, body, language, channel, tags,
-    customer {tier, vip, monthly_value, ..., calendar}, stated_urgency, affected_users,
-    created_at) and optionally "model": {"priority": "low", "confidence": 0.4}.
+    The ticket JSON has the plain schema fields (subject, body, language,
+    channel, tags, customer {tier, vip, monthly_value, ..., calendar},
+    stated_urgency, affected_users, created_at) and optionally "model":
+    {"priority": "low", "confidence": 0.4}.
 
-    Example: ticket-priority rules explain classifier/sample_rules.yaml --ticket t.json
+    Example:
+
+      ticket-priority rules explain classifier/sample_rules.yaml --ticket t.json
     """
     from classifier.decide import decide, trace_rules
 

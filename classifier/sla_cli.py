@@ -20,7 +20,7 @@ console = Console()
 err = Console(stderr=True)
 
 sla_app = typer.Typer(
-    help="One-off SLA calculations: due times, and time used/remaining from a status history.",
+    help="One-off SLA calculations: due times, and business time used and left.",
     no_args_is_help=True,
 )
 
@@ -81,7 +81,9 @@ def due(
 ) -> None:
     """First-response and resolution due times for a ticket created at START.
 
-    Example: ticket-priority sla due high --start 2026-12-23T16:00:00+01:00
+    Example:
+
+      ticket-priority sla due high --start 2026-12-23T16:00:00+01:00
     """
     rs = load_or_exit(rules)
     try:
@@ -130,12 +132,15 @@ def remaining(
     calendar: Calendar = None,
     level: Annotated[str | None, typer.Option(help="Current level (default: last given).")] = None,
 ) -> None:
-    """Business time used and remaining, pausing while the ticket waits on the customer.
+    """Business time used and remaining, paused while waiting on the customer.
 
-    Statuses: new/open (running), answered/postponed/pending/waiting/on hold (paused),
-    resolved/closed (stopped). Time used is kept across priority changes.
+    Statuses: new/open (running), answered/postponed/pending/waiting/on hold
+    (paused), resolved/closed (stopped). Time used is kept across priority
+    changes.
 
-    Example: ticket-priority sla remaining history.json --now 2026-11-23T10:00:00Z
+    Example:
+
+      ticket-priority sla remaining history.json --now 2026-11-23T10:00:00Z
     """
     rs = load_or_exit(rules)
     try:

@@ -32,7 +32,10 @@ def serve(
 ) -> None:
     """Run the prediction service; configuration comes from TP_* variables.
 
-    Example: ticket-priority serve --host 0.0.0.0 --port 8000 --workers 2 --server granian
+    Example:
+
+      ticket-priority serve --host 0.0.0.0 --port 8000 --workers 2
+        --server granian
     """
     from serving.settings import HTTP_SERVERS, ServerSettings, SettingsError
 
@@ -101,11 +104,14 @@ def new_key(
         str | None, typer.Option(help="Key id shown in logs (random when omitted).")
     ] = None,
 ) -> None:
-    """Create an API key: the key for the client, and the hashed entry for TP_API_KEYS.
+    """New API key: the key for the client and the hashed entry for TP_API_KEYS.
 
-    The service stores only the entry (a SHA-256 of the key); show the key to its owner once.
+    The service stores only the entry (a SHA-256 of the key); show the key to
+    its owner once.
 
-    Example: ticket-priority new-key --scopes predict,review --name zendesk
+    Example:
+
+      ticket-priority new-key --scopes predict,review --name zendesk
     """
     from serving.auth import AuthConfigError, new_api_key
 
@@ -129,10 +135,13 @@ def demo(
 ) -> None:
     """Make data, train, register the champion in MLflow, then serve it.
 
-    Everything lives in the current folder: `.demo/` (data, keys), `mlflow.db` and
-    `mlartifacts/` (MLflow), `models/` (model cache). A second run reuses all of it.
+    Everything lives in the current folder: `.demo/` (data, keys), `mlflow.db`
+    and `mlartifacts/` (MLflow), `models/` (model cache). A second run reuses
+    all of it.
 
-    Example: ticket-priority demo --rows 5000 --port 8080
+    Example:
+
+      ticket-priority demo --rows 5000 --port 8080
     """
     from serving.demo import prepare_demo, print_banner
 

@@ -120,7 +120,9 @@ def generate_data(
 ) -> None:
     """Write synthetic multilingual ticket history in the plain schema.
 
-    Example: ticket-priority generate-data --rows 20000 --seed 7 --out tickets.csv
+    Example:
+
+      ticket-priority generate-data --rows 20000 --seed 7 --out tickets.csv
     """
     from training.synthetic import generate_tickets, write_tickets
 
@@ -173,28 +175,30 @@ def train(  # noqa: PLR0917 - typer maps each CLI option to a parameter
         ),
     ] = 2.0,
 ) -> None:
-    """Train on an export, evaluate on the newest 20%, log to MLflow, register, gate.
+    """Train on an export, test on the newest 20%, log to MLflow, register, gate.
 
-    With no mapping options the plain schema is read (ticket_id, created_at, subject, body,
-    tier, ..., priority). MLflow location comes from TP_MLFLOW_TRACKING_URI (default
-    sqlite:///mlflow.db).
+    With no mapping options the plain schema is read (ticket_id, created_at,
+    subject, body, tier, ..., priority). MLflow location comes from
+    TP_MLFLOW_TRACKING_URI (default sqlite:///mlflow.db).
 
     Examples:
 
       ticket-priority train --data tickets.csv
 
-      ticket-priority train --data zendesk.parquet --text-columns subject,description
-      --label-column priority --category-columns group,type --time-column created_at
-      --levels low,normal,high,urgent --cv 5 --report-json report.json
+      ticket-priority train --data zendesk.parquet
+        --text-columns subject,description --label-column priority
+        --category-columns group,type --time-column created_at
+        --levels low,normal,high,urgent --cv 5 --report-json report.json
 
       ticket-priority train --data export.jsonl --config data.yaml --no-register
 
-      ticket-priority train --data tickets.csv --feedback-db sqlite:///reviews.db
-      --feedback-weight 2
+      ticket-priority train --data tickets.csv
+        --feedback-db sqlite:///reviews.db --feedback-weight 2
 
-    With --feedback-db, each reviewed ticket's final level (newest review per ticket id)
-    replaces the export's label or adds the ticket as a row; reviewed rows always train and
-    the report says how many labels came from reviews and how the model changed on them.
+    With --feedback-db, each reviewed ticket's final level (newest review per
+    ticket id) replaces the export's label or adds the ticket as a row; reviewed
+    rows always train and the report says how many labels came from reviews and
+    how the model changed on them.
     """
     from training.data import DataError
     from training.train import run_training
@@ -241,14 +245,15 @@ def evaluate(  # noqa: PLR0917 - typer maps each CLI option to a parameter
         Path | None, typer.Option(help="Write confusion matrix PNG/JSON and bad rows here.")
     ] = None,
 ) -> None:
-    """Score a registered model version on any export with the same report as `train`.
+    """Score a registered model on any export, with the same report as `train`.
 
     Examples:
 
-      ticket-priority evaluate --model models:/ticket-priority@champion --data new.csv
+      ticket-priority evaluate --model models:/ticket-priority@champion
+        --data new.csv
 
       ticket-priority evaluate --model models:/ticket-priority/3 --data new.csv
-      --report-json v3.json --out-dir eval-v3
+        --report-json v3.json --out-dir eval-v3
     """
     from training.data import DataError
     from training.registry import RegistryError
@@ -273,9 +278,11 @@ def evaluate(  # noqa: PLR0917 - typer maps each CLI option to a parameter
 def promote(
     version: Annotated[str, typer.Option("--version", help="Registered version to promote.")],
 ) -> None:
-    """Point the `champion` alias at a version (bypasses the gate; rollback undoes it).
+    """Point the `champion` alias at a version (no gate; `rollback` undoes it).
 
-    Example: ticket-priority promote --version 3
+    Example:
+
+      ticket-priority promote --version 3
     """
     from training.registry import RegistryError
     from training.registry import promote as do_promote
@@ -292,7 +299,9 @@ def promote(
 def rollback() -> None:
     """Point `champion` back at the version it replaced.
 
-    Example: ticket-priority rollback
+    Example:
+
+      ticket-priority rollback
     """
     from training.registry import RegistryError
     from training.registry import rollback as do_rollback

@@ -66,13 +66,14 @@ def upgrade(
     database_url: UrlOpt = None,
     revision: Annotated[str, typer.Option(help="Target revision.")] = "head",
 ) -> None:
-    """Create or update the review store's tables (alembic migrations; safe to repeat).
+    """Create or update the review store's tables (alembic; safe to repeat).
 
     Examples:
 
       ticket-priority db upgrade
 
-      ticket-priority db upgrade --database-url postgresql://tp:secret@db:5432/tickets
+      ticket-priority db upgrade
+        --database-url postgresql://tp:secret@db:5432/tickets
     """
     from sqlalchemy.exc import SQLAlchemyError
 
@@ -91,7 +92,9 @@ def upgrade(
 def current(database_url: UrlOpt = None) -> None:
     """Show the store's revision and whether it is the newest this code ships.
 
-    Example: ticket-priority db current --database-url sqlite:///reviews.db
+    Example:
+
+      ticket-priority db current --database-url sqlite:///reviews.db
     """
     from sqlalchemy.exc import SQLAlchemyError
 
