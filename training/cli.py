@@ -5,13 +5,11 @@ A thin layer over `training.train` and `training.registry`: parse options, call,
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from training.config import ConfigError, DataConfig, TrainConfig, load_data_config
 from training.settings import MlflowSettings
@@ -80,37 +78,6 @@ def build_data_config(
 def _fail(message: str) -> typer.Exit:
     err.print(f"[bold red]error:[/] {message}")
     return typer.Exit(2)
-
-
-def _print_report(report: dict[str, Any]) -> None:
-    def fmt(key: str) -> str:
-        value = report.get(key)
-        std = report.get(f"{key}_std")
-        text = "n/a" if value is None else f"{value:.4f}"
-        return text + (f" ± {std:.4f}" if std is not None else "")
-
-    table = Table(title="Evaluation", show_header=False)
-    for key in ("macro_f1", "accuracy", "top_level_recall", "under_prioritization_rate",
-                "severe_under_prioritization_rate", "brier"):  # fmt: skip
-        table.add_row(key, fmt(key))
-    table.add_row("n_train / n_test", f"{report.get('n_train')} / {report.get('n_test')}")
-    console.print(table)
-    per_class = Table("level", "precision", "recall", "f1", "support", title="Per level")
-    for level, m in report.get("per_class", {}).items():
-        per_class.add_row(
-            level, *(f"{m[k]:.3f}" if m[k] is not None else "n/a"
-                     for k in ("precision", "recall", "f1")), f"{m['support']:.0f}",
-        )  # fmt: skip
-    console.print(per_class)
-    bad = report.get("bad_rows", {})
-    if bad.get("count"):
-        console.print(
-            f"[yellow]{bad['count']} rows excluded[/]: "
-            + ", ".join(f"{k} {v}" for k, v in bad.get("by_reason", {}).items())
-            + " (full list: bad_rows.csv in the MLflow run)"
-        )
-    for warning in report.get("warnings", []):
-        console.print(f"[yellow]warning:[/] {warning}")
 
 
 def generate_data(
@@ -201,6 +168,7 @@ def train(  # noqa: PLR0917 - typer maps each CLI option to a parameter
     how the model changed on them.
     """
     from training.data import DataError
+    from training.report_view import print_report
     from training.train import run_training
 
     try:
@@ -220,7 +188,7 @@ def train(  # noqa: PLR0917 - typer maps each CLI option to a parameter
         )  # fmt: skip
     except (ConfigError, DataError) as exc:
         raise _fail(str(exc)) from exc
-    _print_report(outcome.report)
+    print_report(console, outcome.report)
     if "feedback" in outcome.report:
         console.print(f"feedback: {outcome.report['feedback']['sentence']}")
     console.print(f"MLflow run {outcome.run_id}; model saved in {outcome.model_dir}")
@@ -257,6 +225,7 @@ def evaluate(  # noqa: PLR0917 - typer maps each CLI option to a parameter
     """
     from training.data import DataError
     from training.registry import RegistryError
+    from training.report_view import print_report
     from training.train import run_evaluation
 
     try:
@@ -271,8 +240,12 @@ def evaluate(  # noqa: PLR0917 - typer maps each CLI option to a parameter
             )  # fmt: skip
     except (ConfigError, DataError, RegistryError) as exc:
         raise _fail(str(exc)) from exc
-    _print_report(report)
-    console.print(f"model {json.dumps(report['model'])}")
+    print_report(console, report)
+    scored = report["model"]
+    console.print(
+        f"scored {scored.get('name')} version {scored.get('version')} "
+        f"(MLflow run {scored.get('run_id') or 'unknown'})"
+    )
 
 
 def promote(

@@ -1,0 +1,63 @@
+"""The evaluation report as printed by `train` and `evaluate`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+
+from training.report_view import print_report
+
+HEADLINE = {
+    "macro_f1": 0.42, "accuracy": 0.55, "top_level_recall": 0.73,
+    "under_prioritization_rate": 0.12, "severe_under_prioritization_rate": 0.0, "brier": 0.5,
+}  # fmt: skip
+PER_CLASS = {"low": {"precision": 0.5, "recall": None, "f1": 0.1, "support": 41.0}}
+
+
+def rendered(report: dict[str, Any]) -> str:
+    console = Console(width=120, record=True, color_system=None)
+    print_report(console, report)
+    return console.export_text()
+
+
+def test_a_trained_models_report_shows_both_row_counts() -> None:
+    text = rendered(HEADLINE | {"per_class": PER_CLASS, "n_train": 933, "n_test": 234})
+    row = next(line for line in text.splitlines() if "n_train / n_test" in line)
+    assert row.split("│")[2].strip() == "933 / 234"
+    assert "0.4200" in text
+    assert "n/a" in text  # the level's missing recall
+
+
+def test_an_evaluated_models_report_shows_only_the_rows_it_scored() -> None:
+    text = rendered(HEADLINE | {"per_class": PER_CLASS, "n_train": None, "n_test": 2181})
+    assert "None" not in text
+    row = next(line for line in text.splitlines() if "n_test" in line)
+    assert row.split("│")[2].strip() == "2181"
+    assert "n_train" not in text
+
+
+def test_slices_are_tables_with_the_largest_group_first_and_small_groups_marked() -> None:
+    slices = {
+        "language": {
+            "de": {"n": 39, "macro_f1": 0.3317, "top_level_recall": 0.6667,
+                   "under_prioritization_rate": 0.1282, "severe_under_prioritization_rate": 0.0},
+            "en": {"n": 101, "macro_f1": 0.4003, "top_level_recall": 0.75,
+                   "under_prioritization_rate": 0.1089, "severe_under_prioritization_rate": 0.0},
+            "fi": {"n": 7},
+        }
+    }  # fmt: skip
+    text = rendered(HEADLINE | {"n_test": 147, "slices": slices})
+    assert "By language" in text
+    assert text.index("│ en ") < text.index("│ de ") < text.index("│ fi ")
+    assert "0.400" in text
+    assert "0.332" in text
+    assert "fewer than 20 rows" in text
+
+
+def test_cross_validated_figures_carry_their_fold_deviation() -> None:
+    report = HEADLINE | {"macro_f1_std": 0.031, "n_train": 900, "n_test": 300}
+    report["slices"] = {"tier": {"free": {"n": 300, "macro_f1": 0.5, "macro_f1_std": 0.02}}}
+    text = rendered(report)
+    assert "0.4200 ± 0.0310" in text
+    assert "0.500 ± 0.020" in text

@@ -1,0 +1,89 @@
+"""The evaluation report on screen: headline metrics, per level, per slice, excluded rows.
+
+`train` and `evaluate` print the same report they write as JSON (`training.evaluate`); this
+module only renders it with rich tables. With `--cv` a metric shows its fold standard
+deviation beside the mean.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from training.evaluate import SLICE_MIN_ROWS
+
+HEADLINE = (
+    "macro_f1", "accuracy", "top_level_recall", "under_prioritization_rate",
+    "severe_under_prioritization_rate", "brier",
+)  # fmt: skip
+SLICE_COLUMNS = (
+    ("macro-F1", "macro_f1"), ("top recall", "top_level_recall"),
+    ("under", "under_prioritization_rate"), ("severe under", "severe_under_prioritization_rate"),
+)  # fmt: skip
+
+
+def print_report(console: Console, report: Mapping[str, Any]) -> None:
+    """Print the report's metrics, per-level and per-slice tables, then excluded rows."""
+    console.print(headline_table(report))
+    console.print(per_level_table(report))
+    for table in slice_tables(report):
+        console.print(table)
+    bad = report.get("bad_rows", {})
+    if bad.get("count"):
+        console.print(
+            f"[yellow]{bad['count']} rows excluded[/]: "
+            + ", ".join(f"{k} {v}" for k, v in bad.get("by_reason", {}).items())
+            + " (full list: bad_rows.csv in the MLflow run)"
+        )
+    for warning in report.get("warnings", []):
+        console.print(f"[yellow]warning:[/] {warning}")
+
+
+def headline_table(report: Mapping[str, Any]) -> Table:
+    """The headline metrics and the row counts (only those the report knows)."""
+    table = Table(title="Evaluation", show_header=False)
+    for key in HEADLINE:
+        table.add_row(key, _metric(report, key))
+    if report.get("n_train") is not None:
+        table.add_row("n_train / n_test", f"{report['n_train']} / {report.get('n_test')}")
+    else:  # `evaluate` scores a model trained elsewhere
+        table.add_row("n_test", str(report.get("n_test")))
+    return table
+
+
+def per_level_table(report: Mapping[str, Any]) -> Table:
+    """Precision, recall, F1 and support of every level."""
+    table = Table("level", "precision", "recall", "f1", "support", title="Per level")
+    for level, m in report.get("per_class", {}).items():
+        table.add_row(
+            level, *(f"{m[k]:.3f}" if m[k] is not None else "n/a"
+                     for k in ("precision", "recall", "f1")), f"{m['support']:.0f}",
+        )  # fmt: skip
+    return table
+
+
+def slice_tables(report: Mapping[str, Any]) -> list[Table]:
+    """One table per slice column (language, channel, tier...), largest groups first."""
+    tables = []
+    for column, groups in report.get("slices", {}).items():
+        table = Table(column, "n", *(title for title, _ in SLICE_COLUMNS), title=f"By {column}")
+        if any("macro_f1" not in metrics for metrics in groups.values()):
+            table.caption = f"n/a: fewer than {SLICE_MIN_ROWS} rows, too few to measure"
+        for value, metrics in sorted(groups.items(), key=lambda item: -item[1].get("n", 0)):
+            table.add_row(
+                str(value),
+                f"{metrics.get('n', 0):.0f}",
+                *(_metric(metrics, key, digits=3) for _, key in SLICE_COLUMNS),
+            )
+        tables.append(table)
+    return tables
+
+
+def _metric(values: Mapping[str, Any], key: str, digits: int = 4) -> str:
+    value = values.get(key)
+    std = values.get(f"{key}_std")
+    text = "n/a" if value is None else f"{value:.{digits}f}"
+    return text + (f" ± {std:.{digits}f}" if std is not None else "")
