@@ -1,8 +1,9 @@
 """The evaluation report on screen: headline metrics, per level, per slice, excluded rows.
 
 `train` and `evaluate` print the same report they write as JSON (`training.evaluate`); this
-module only renders it with rich tables. With `--cv` a metric shows its fold standard
-deviation beside the mean.
+module only renders it with rich tables. With `--cv` the headline metrics show their fold
+standard deviation beside the mean; the slice tables show means only, to fit 80 columns (the
+deviations are in the JSON).
 """
 
 from __future__ import annotations
@@ -47,7 +48,11 @@ def headline_table(report: Mapping[str, Any]) -> Table:
     table = Table(title="Evaluation", show_header=False)
     for key in HEADLINE:
         table.add_row(key, _metric(report, key))
-    if report.get("n_train") is not None:
+    folds = report.get("folds")
+    if folds:  # --cv: the metrics are fold means; the model is trained on the holdout split
+        table.add_row("cross-validation", f"{len(folds)} folds over {report.get('n_test')} rows")
+        table.add_row("model trained on", f"{report.get('n_train')} rows")
+    elif report.get("n_train") is not None:
         table.add_row("n_train / n_test", f"{report['n_train']} / {report.get('n_test')}")
     else:  # `evaluate` scores a model trained elsewhere
         table.add_row("n_test", str(report.get("n_test")))
@@ -57,6 +62,8 @@ def headline_table(report: Mapping[str, Any]) -> Table:
 def per_level_table(report: Mapping[str, Any]) -> Table:
     """Precision, recall, F1 and support of every level."""
     table = Table("level", "precision", "recall", "f1", "support", title="Per level")
+    if "per_class_std" in report:
+        table.caption = "means over the folds (support: rows per fold)"
     for level, m in report.get("per_class", {}).items():
         table.add_row(
             level, *(f"{m[k]:.3f}" if m[k] is not None else "n/a"
@@ -70,20 +77,24 @@ def slice_tables(report: Mapping[str, Any]) -> list[Table]:
     tables = []
     for column, groups in report.get("slices", {}).items():
         table = Table(column, "n", *(title for title, _ in SLICE_COLUMNS), title=f"By {column}")
+        notes = []
+        if any(f"{key}_std" in metrics for metrics in groups.values() for _, key in SLICE_COLUMNS):
+            notes.append("means over the folds")
         if any("macro_f1" not in metrics for metrics in groups.values()):
-            table.caption = f"n/a: fewer than {SLICE_MIN_ROWS} rows, too few to measure"
+            notes.append(f"n/a: fewer than {SLICE_MIN_ROWS} rows, too few to measure")
+        table.caption = "; ".join(notes) or None
         for value, metrics in sorted(groups.items(), key=lambda item: -item[1].get("n", 0)):
             table.add_row(
                 str(value),
                 f"{metrics.get('n', 0):.0f}",
-                *(_metric(metrics, key, digits=3) for _, key in SLICE_COLUMNS),
+                *(_metric(metrics, key, digits=3, spread=False) for _, key in SLICE_COLUMNS),
             )
         tables.append(table)
     return tables
 
 
-def _metric(values: Mapping[str, Any], key: str, digits: int = 4) -> str:
+def _metric(values: Mapping[str, Any], key: str, digits: int = 4, *, spread: bool = True) -> str:
     value = values.get(key)
-    std = values.get(f"{key}_std")
+    std = values.get(f"{key}_std") if spread else None
     text = "n/a" if value is None else f"{value:.{digits}f}"
     return text + (f" ± {std:.{digits}f}" if std is not None else "")

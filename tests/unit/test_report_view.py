@@ -55,9 +55,16 @@ def test_slices_are_tables_with_the_largest_group_first_and_small_groups_marked(
     assert "fewer than 20 rows" in text
 
 
-def test_cross_validated_figures_carry_their_fold_deviation() -> None:
-    report = HEADLINE | {"macro_f1_std": 0.031, "n_train": 900, "n_test": 300}
-    report["slices"] = {"tier": {"free": {"n": 300, "macro_f1": 0.5, "macro_f1_std": 0.02}}}
+def test_cross_validated_headlines_carry_their_fold_deviation_and_slices_their_means() -> None:
+    report = HEADLINE | {"macro_f1_std": 0.031, "n_train": 900, "n_test": 1200}
+    report["folds"] = [{"macro_f1": 0.4}] * 3
+    report["per_class"], report["per_class_std"] = PER_CLASS, {"low": {"f1": 0.01}}
+    report["slices"] = {"tier": {"free": {"n": 1200, "macro_f1": 0.5, "macro_f1_std": 0.02}}}
     text = rendered(report)
     assert "0.4200 ± 0.0310" in text
-    assert "0.500 ± 0.020" in text
+    assert "3 folds over 1200 rows" in text
+    assert "900 rows" in text
+    assert "0.500" in text
+    assert "0.020" not in text
+    assert "means over the folds (support: rows per fold)" in text  # per level
+    assert "means over the folds" in text.split("By tier")[1]
