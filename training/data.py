@@ -13,8 +13,9 @@ from __future__ import annotations
 import csv
 import hashlib
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -81,6 +82,24 @@ class Dataset:
     def bad_row_summary(self) -> dict[str, int]:
         """Count of rows per reason code."""
         return dict(Counter(b.reason for b in self.bad_rows))
+
+    def bad_row_report(
+        self, file: str | None, *, in_mlflow_run: bool = False, examples: int = 10
+    ) -> dict[str, Any]:
+        """The report's `bad_rows`: count, rows per reason, the first few in full.
+
+        Args:
+            file: the CSV with every exclusion, or None when none was written.
+            in_mlflow_run: `file` is an artifact of the training's MLflow run.
+            examples: how many exclusions (by row number) to include with all their fields.
+        """
+        return {
+            "count": self.n_bad,
+            "by_reason": self.bad_row_summary(),
+            "first": [asdict(b) for b in self.bad_rows[:examples]],
+            "file": file,
+            "in_mlflow_run": in_mlflow_run,
+        }
 
 
 def file_sha256(path: Path) -> str:

@@ -34,11 +34,7 @@ def print_report(console: Console, report: Mapping[str, Any]) -> None:
         console.print(table)
     bad = report.get("bad_rows", {})
     if bad.get("count"):
-        console.print(
-            f"[yellow]{bad['count']} rows excluded[/]: "
-            + ", ".join(f"{k} {v}" for k, v in bad.get("by_reason", {}).items())
-            + " (full list: bad_rows.csv in the MLflow run)"
-        )
+        console.print(bad_rows_table(bad))
     for warning in report.get("warnings", []):
         console.print(f"[yellow]warning:[/] {warning}")
 
@@ -91,6 +87,38 @@ def slice_tables(report: Mapping[str, Any]) -> list[Table]:
             )
         tables.append(table)
     return tables
+
+
+def bad_rows_table(bad: Mapping[str, Any]) -> Table:
+    """The first excluded rows with their reasons, and where the full list is."""
+    reasons = ", ".join(f"{k} {v}" for k, v in bad.get("by_reason", {}).items())
+    first = bad.get("first", [])
+    table = Table(
+        "row", "reason", "column", "value", "detail",
+        title=f"{bad['count']} rows excluded ({reasons})",
+        caption=_where(bad, shown=len(first)),
+    )  # fmt: skip
+    for entry in first:
+        table.add_row(
+            str(entry["row"]), entry["reason"], entry["column"],
+            _clip(str(entry["value"]), 24), entry["detail"],
+        )  # fmt: skip
+    return table
+
+
+def _where(bad: Mapping[str, Any], *, shown: int) -> str:
+    total = sum(bad.get("by_reason", {}).values())  # a row may have several reasons
+    lead = f"the first {shown} of {total} reasons" if shown < total else "every reason"
+    file = bad.get("file")
+    if file is None:
+        return f"{lead}; --out-dir writes the full list as bad_rows.csv"
+    if bad.get("in_mlflow_run"):
+        return f"{lead}; full list: {file} in the MLflow run"
+    return f"{lead}; full list: {file}"
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _metric(values: Mapping[str, Any], key: str, digits: int = 4, *, spread: bool = True) -> str:

@@ -335,8 +335,7 @@ def _run(  # noqa: PLR0917 - private continuation of run_training's arguments
         out_of_core=bool(result.out_of_core), warnings=list(dataset.warnings),
         data={"file": dataset.source.name, "sha256": dataset.sha256, "rows": dataset.n_rows,
               "rows_valid": dataset.n_valid, "rows_bad": dataset.n_bad},
-        bad_rows={"count": dataset.n_bad, "by_reason": dataset.bad_row_summary(),
-                  "file": "bad_rows.csv"},
+        bad_rows=dataset.bad_row_report("bad_rows.csv", in_mlflow_run=True),
         model={"name": settings.model_name, "version": None, "run_id": None},
     )  # fmt: skip
     if not train.cv:
@@ -438,7 +437,9 @@ def run_evaluation(
         warnings=warnings + dataset.warnings,
         data={"file": data.name, "sha256": dataset.sha256, "rows": dataset.n_rows,
               "rows_valid": dataset.n_valid, "rows_bad": dataset.n_bad},
-        bad_rows={"count": dataset.n_bad, "by_reason": dataset.bad_row_summary()},
+        bad_rows=dataset.bad_row_report(
+            None if artifacts_dir is None else str(artifacts_dir / "bad_rows.csv")
+        ),
     )  # fmt: skip
     if artifacts_dir is not None:
         evaluate.save_confusion_matrix(report, artifacts_dir)

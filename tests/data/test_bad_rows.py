@@ -130,3 +130,25 @@ def test_the_bad_row_csv_lists_every_reason_without_ticket_text(
         ("2", "missing_text"),
     ]
     assert not any("Beskrivelse" in value for r in written for value in r.values())
+
+
+def test_the_reports_bad_rows_count_rows_and_list_the_first_reasons_in_full(
+    rows: list[dict[str, Any]],
+) -> None:
+    for index in (2, 5, 8):
+        rows[index]["priority"] = "whenever"
+    rows[5]["created_at"] = "not a time"  # row 6: two reasons
+    dataset = validate_frame(frame_of(rows), DataConfig())
+    report = dataset.bad_row_report("bad_rows.csv", in_mlflow_run=True, examples=3)
+    assert report["count"] == 3
+    assert report["by_reason"] == {"unknown_label": 3, "bad_timestamp": 1}
+    assert [(b["row"], b["reason"]) for b in report["first"]] == sorted(
+        [(b["row"], b["reason"]) for b in report["first"]]
+    )
+    assert len(report["first"]) == 3
+    first = report["first"][0]
+    assert (first["row"], first["reason"], first["column"], first["value"]) == (
+        3, "unknown_label", "priority", "whenever",
+    )  # fmt: skip
+    assert "low" in first["detail"]  # names the levels it could have been
+    assert (report["file"], report["in_mlflow_run"]) == ("bad_rows.csv", True)

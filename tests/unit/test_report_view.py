@@ -68,3 +68,32 @@ def test_cross_validated_headlines_carry_their_fold_deviation_and_slices_their_m
     assert "0.020" not in text
     assert "means over the folds (support: rows per fold)" in text  # per level
     assert "means over the folds" in text.split("By tier")[1]
+
+
+def bad_rows(file: str | None, *, in_mlflow_run: bool = False, total: int = 2) -> dict[str, Any]:
+    first = [
+        {"row": 6, "reason": "unknown_label", "column": "prio", "value": "whatever",
+         "detail": "not a level or alias of low, normal, high"},
+        {"row": 12, "reason": "missing_text", "column": "title+description", "value": "x" * 40,
+         "detail": "every text column is empty"},
+    ]  # fmt: skip
+    return {"count": total, "by_reason": {"unknown_label": 1, "missing_text": total - 1},
+            "first": first, "file": file, "in_mlflow_run": in_mlflow_run}  # fmt: skip
+
+
+def test_excluded_rows_are_listed_with_row_number_reason_and_detail() -> None:
+    text = rendered(
+        HEADLINE | {"n_test": 10, "bad_rows": bad_rows("bad_rows.csv", in_mlflow_run=True)}
+    )
+    assert "2 rows excluded (unknown_label 1, missing_text 1)" in text
+    row = next(line for line in text.splitlines() if "whatever" in line)
+    assert [cell.strip() for cell in row.split("│")[1:4]] == ["6", "unknown_label", "prio"]
+    assert "x" * 23 + "…" in text  # long values are clipped
+    assert "every reason; full list: bad_rows.csv in the MLflow run" in text
+
+
+def test_the_caption_says_when_only_the_first_reasons_are_shown_and_where_the_rest_are() -> None:
+    text = rendered(HEADLINE | {"n_test": 10, "bad_rows": bad_rows("out/bad_rows.csv", total=30)})
+    assert "the first 2 of 30 reasons; full list: out/bad_rows.csv" in text
+    text = rendered(HEADLINE | {"n_test": 10, "bad_rows": bad_rows(None, total=30)})
+    assert "--out-dir writes the full list" in text
