@@ -19,7 +19,10 @@ err = Console(stderr=True)
 
 _HELP_MAPPING = "Column mapping (overrides --config)"
 
-DataOpt = Annotated[Path, typer.Option("--data", help="CSV, Parquet or JSONL export.")]
+DataOpt = Annotated[
+    Path,
+    typer.Option("--data", help="CSV, Parquet or JSONL export.", exists=True, dir_okay=False),
+]
 ConfigOpt = Annotated[
     Path | None, typer.Option("--config", help="YAML data config (column mapping, aliases).")
 ]
