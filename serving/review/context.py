@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from litestar.datastructures import State
 
 from classifier.levels import PriorityScale
-from serving.storage.records import PredictionNotFound, ReviewInput, ReviewResult
+from serving.storage.records import PredictionDetail, PredictionNotFound, ReviewInput, ReviewResult
 from serving.storage.reviewing import record_review
 from serving.storage.settings import StorageSettings
 from serving.storage.stats import Agreement, agreement
@@ -40,6 +40,18 @@ class ReviewContext:
         """Write this worker's queued predictions, so a read sees what was just answered."""
         if self.flush_predictions is not None:
             await self.flush_predictions()
+
+    async def detail(self, prediction_id: str) -> PredictionDetail | None:
+        """One prediction for review, or None if there is no such prediction.
+
+        A prediction answered moments ago may still sit in this worker's write queue: the
+        queue is flushed and the read retried once before answering None.
+        """
+        found = await self.store.detail(prediction_id)
+        if found is None and self.flush_predictions is not None:
+            await self.flush_predictions()
+            found = await self.store.detail(prediction_id)
+        return found
 
     async def review(self, prediction_id: str, review: ReviewInput) -> ReviewResult:
         """Validate and store a review (see `serving.storage.reviewing.record_review`).

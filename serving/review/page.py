@@ -266,10 +266,7 @@ class ReviewPage(Controller):
         session = current_session(request, review)
         if session is None:
             return _to_login()
-        found = await review.store.detail(prediction_id)
-        if found is None:
-            await review.catch_up()
-            found = await review.store.detail(prediction_id)
+        found = await review.detail(prediction_id)
         if found is None:
             return self._not_found(review, session)
         return await self._detail(review, session, found, message=_saved_message(request))
@@ -286,7 +283,7 @@ class ReviewPage(Controller):
         if session is None:
             return _to_login()
         form = {key: str(value) for key, value in (await request.form()).items()}
-        found = await review.store.detail(prediction_id)
+        found = await review.detail(prediction_id)
         if found is None:
             return self._not_found(review, session)
         if not csrf_ok(review.session_secret, session.nonce, form.get("csrf")):
