@@ -32,6 +32,7 @@ import structlog
 
 from classifier.decision import ModelOutput
 from classifier.errors import ModelIntegrityError, ModelNotReady
+from serving.registry_rest import is_rest_uri, resolve_alias
 from serving.settings import ModelSettings
 
 log = structlog.get_logger("serving.model_store")
@@ -226,9 +227,10 @@ class ModelStore:
     def resolve(self) -> RegistryVersion:
         """Ask the registry which version the alias points to.
 
-        A SQLite registry is read directly (read-only, stdlib `sqlite3`); any other registry,
-        or a SQLite schema this code does not know, is asked by MLflow in a child process
-        (`serving.fetch_model`), so the worker never imports MLflow.
+        A SQLite registry is read directly (read-only, stdlib `sqlite3`) and a tracking server
+        (`http(s)://`) over its REST API (`serving.registry_rest`, ~10 s at most); any other
+        registry, or a SQLite schema this code does not know, is asked by MLflow in a child
+        process (`serving.fetch_model`), so the worker never imports MLflow.
 
         Raises:
             ModelNotReady: the registry is unreachable or the alias is not set.
@@ -251,6 +253,9 @@ class ModelStore:
                 if found is None:
                     raise ModelNotReady(f"{where}: the alias is not set")
                 return found
+        if is_rest_uri(ms.tracking_uri):
+            target = resolve_alias(ms.tracking_uri, ms.model_name, ms.champion_alias, os.environ)
+            return RegistryVersion(ms.model_name, target.version, target.run_id, target.sha256)
         answer = _child(
             "resolve",
             "--tracking-uri", ms.tracking_uri,
