@@ -7,6 +7,7 @@ through MLflow in a child process; a server that is down must not hold up the st
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -57,19 +58,19 @@ def tracking_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tracki
         process = subprocess.Popen(
             [str(MLFLOW), "server", "--backend-store-uri", settings.tracking_uri,
              "--host", "127.0.0.1", "--port", str(port), "--workers", "1"],
-            cwd=workdir, stdout=log, stderr=subprocess.STDOUT,
+            cwd=workdir, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
             env={**os.environ, "PATH": f"{MLFLOW.parent}{os.pathsep}{os.environ['PATH']}"},
         )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_for(url, process, workdir / "mlflow-server.log")
         yield TrackingServer(url, version, run_id)
-    finally:
-        process.terminate()
+    finally:  # the server, its web workers and its job runners share one process group
+        os.killpg(process.pid, signal.SIGTERM)
         try:
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
-            process.kill()
+            os.killpg(process.pid, signal.SIGKILL)
             process.wait()
 
 
