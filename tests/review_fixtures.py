@@ -83,6 +83,14 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 @pytest.fixture
+async def sqlite_store(sqlite_url: str) -> AsyncIterator[ReviewStore]:
+    """A review store on a migrated SQLite file (when PostgreSQL adds nothing to the test)."""
+    review_store = ReviewStore.from_url(sqlite_url)
+    yield review_store
+    await review_store.dispose()
+
+
+@pytest.fixture
 async def store(db_url: str) -> AsyncIterator[ReviewStore]:
     """A review store on the migrated database."""
     review_store = ReviewStore.from_url(db_url)

@@ -66,14 +66,23 @@ def live_server(
 
 
 def _wait_until_live(server: LiveServer, timeout: float) -> None:
+    wait_until_up(f"{server.base_url}/health/live", server.process, server.log_path, timeout)
+
+
+def wait_until_up(
+    url: str, process: subprocess.Popen[bytes], log_path: Path, timeout: float
+) -> None:
+    """Poll `url` until it answers 200; fail with the log if the process exits or time runs out."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if server.process.poll() is not None:
-            raise RuntimeError(f"server exited with {server.process.returncode}:\n{server.log()}")
+        if process.poll() is not None:
+            log = log_path.read_text(encoding="utf-8", errors="replace")[-3000:]
+            raise RuntimeError(f"{process.args!r} exited with {process.returncode}:\n{log}")
         try:
-            if httpx.get(f"{server.base_url}/health/live", timeout=1.0).status_code == 200:
+            if httpx.get(url, timeout=1.0).status_code == 200:
                 return
         except httpx.TransportError:
             pass
         time.sleep(0.2)
-    raise TimeoutError(f"server not live after {timeout:.0f}s:\n{server.log()}")
+    log = log_path.read_text(encoding="utf-8", errors="replace")[-3000:]
+    raise TimeoutError(f"{url} not up after {timeout:.0f}s:\n{log}")

@@ -44,3 +44,19 @@ def register_model(settings: MlflowSettings, model_dir: Path, sha256: str) -> tu
         settings, f"runs:/{run_id}/{PRIORITY_MODEL_ARTIFACT}", run_id=run_id, sha256=sha256
     )
     return version, run_id
+
+
+def sqlite_champion(workdir: Path) -> tuple[MlflowSettings, str, str]:
+    """A small model registered as `champion` in a new SQLite store under `workdir`.
+
+    Returns:
+        The store's settings, the version and its run id.
+    """
+    settings = MlflowSettings(
+        tracking_uri=f"sqlite:///{workdir / 'mlflow.db'}",
+        artifact_root=str(workdir / "mlartifacts"),
+    )
+    model = train_small_model(workdir / "trained")
+    version, run_id = register_model(settings, workdir / "trained", str(model.sha256))
+    registry.set_champion(settings, version)
+    return settings, version, run_id

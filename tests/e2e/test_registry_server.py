@@ -19,10 +19,8 @@ import httpx
 import pytest
 
 from serving.auth import new_api_key
-from tests.e2e.live_server import free_port, live_server
-from tests.e2e.serving_registry import register_model, train_small_model
-from training import registry
-from training.settings import MlflowSettings
+from tests.e2e.live_server import free_port, live_server, wait_until_up
+from tests.e2e.serving_registry import sqlite_champion
 
 pytestmark = pytest.mark.slow
 
@@ -46,13 +44,7 @@ class TrackingServer:
 @pytest.fixture(scope="module")
 def tracking_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TrackingServer]:
     workdir = tmp_path_factory.mktemp("tracking")
-    settings = MlflowSettings(
-        tracking_uri=f"sqlite:///{workdir / 'mlflow.db'}",
-        artifact_root=str(workdir / "mlartifacts"),
-    )
-    model = train_small_model(workdir / "trained")
-    version, run_id = register_model(settings, workdir / "trained", str(model.sha256))
-    registry.set_champion(settings, version)
+    settings, version, run_id = sqlite_champion(workdir)
     port = free_port()
     with (workdir / "mlflow-server.log").open("wb") as log:
         process = subprocess.Popen(
@@ -63,7 +55,7 @@ def tracking_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tracki
         )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_for(url, process, workdir / "mlflow-server.log")
+        wait_until_up(f"{url}/health", process, workdir / "mlflow-server.log", timeout=120)
         yield TrackingServer(url, version, run_id)
     finally:  # the server, its web workers and its job runners share one process group
         os.killpg(process.pid, signal.SIGTERM)
@@ -72,20 +64,6 @@ def tracking_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tracki
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
-
-
-def _wait_for(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"mlflow server exited:\n{log.read_text()[-3000:]}")
-        try:
-            if httpx.get(f"{url}/health", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.5)
-    raise TimeoutError(f"mlflow server not up after 120 s:\n{log.read_text()[-3000:]}")
 
 
 def _service_env(tmp_path: Path, tracking_uri: str) -> tuple[dict[str, str], dict[str, str]]:

@@ -21,7 +21,7 @@ import pytest
 
 from serving.auth import new_api_key
 from tests.e2e.live_server import LiveServer, live_server
-from tests.e2e.serving_registry import register_model, train_small_model
+from tests.e2e.serving_registry import sqlite_champion
 from training import registry
 from training.settings import MlflowSettings
 
@@ -63,13 +63,7 @@ class World:
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> World:
     workdir = tmp_path_factory.mktemp("service")
-    settings = MlflowSettings(
-        tracking_uri=f"sqlite:///{workdir / 'mlflow.db'}",
-        artifact_root=str(workdir / "mlartifacts"),
-    )
-    model = train_small_model(workdir / "trained")
-    version, run_id = register_model(settings, workdir / "trained", str(model.sha256))
-    registry.set_champion(settings, version)
+    settings, version, run_id = sqlite_champion(workdir)
     key, entry = new_api_key(["predict", "admin"], name="e2e")
     env = {
         "TP_MLFLOW_TRACKING_URI": settings.tracking_uri,

@@ -9,6 +9,7 @@ from tests.review_fixtures import (  # noqa: F401 - re-exported fixtures
     db_url,
     pg_database,
     pg_server,
+    sqlite_store,
     sqlite_template,
     sqlite_url,
     store,

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 
 from serving.persistence import EncodedPrediction
@@ -13,13 +11,6 @@ from serving.storage.store import ReviewStore
 from tests.review_fixtures import make_record
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-async def sqlite_store(sqlite_url: str) -> AsyncIterator[ReviewStore]:
-    review_store = ReviewStore.from_url(sqlite_url)
-    yield review_store
-    await review_store.dispose()
 
 
 def context_with_queue(

@@ -4,7 +4,6 @@ after an outage, refused records, the overflow bound."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -15,13 +14,6 @@ from serving.storage.store import ReviewStore
 from tests.review_fixtures import make_record
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-async def sqlite_store(sqlite_url: str) -> AsyncIterator[ReviewStore]:
-    store = ReviewStore.from_url(sqlite_url)
-    yield store
-    await store.dispose()
 
 
 async def stored(store: ReviewStore) -> int:
