@@ -57,8 +57,9 @@ def resolve_alias(
     url = uri.rstrip("/") + ALIAS_PATH + "?" + urlencode({"name": name, "alias": alias})
     request = urllib.request.Request(url, headers=_auth_headers(env))  # noqa: S310 - http(s) only
     try:
+        tls = _tls_context(env) if url.startswith("https:") else None
         with urllib.request.urlopen(  # noqa: S310 - the scheme is checked by is_rest_uri
-            request, timeout=timeout, context=_tls_context(env)
+            request, timeout=timeout, context=tls
         ) as response:
             answer = json.loads(response.read())
     except urllib.error.HTTPError as exc:

@@ -48,8 +48,8 @@ class ReviewContext:
         queue is flushed and the read retried once before answering None.
         """
         found = await self.store.detail(prediction_id)
-        if found is None and self.flush_predictions is not None:
-            await self.flush_predictions()
+        if found is None:
+            await self.catch_up()
             found = await self.store.detail(prediction_id)
         return found
 
