@@ -42,6 +42,14 @@ REGISTRY_FILE = "registry.json"
 CURRENT_FILE = "current.json"
 # The child process imports MLflow (~2 s) before it resolves or downloads anything.
 REGISTRY_TIMEOUT = 300.0
+# MLflow's client retries a failing tracking server 7 times with doubling back-off (minutes);
+# the worker has a cache and rules to fall back on, so the child gives up after ~10 s of
+# retries instead. Values the operator sets in the environment win.
+CHILD_MLFLOW_ENV = {
+    "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "2",
+    "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "1",
+    "MLFLOW_HTTP_REQUEST_TIMEOUT": "60",
+}
 
 
 class ServableModel(Protocol):
@@ -178,8 +186,11 @@ def _child(*args: str, timeout: float, where: str) -> dict[str, Any]:
         ModelNotReady: the child failed, timed out or answered nothing readable.
     """
     cmd = [sys.executable, "-m", "serving.fetch_model", *args]
+    env = CHILD_MLFLOW_ENV | dict(os.environ)
     try:
-        done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
+        done = subprocess.run(
+            cmd, capture_output=True, text=True, timeout=timeout, check=False, env=env
+        )
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise ModelNotReady(f"{where}: {type(exc).__name__}: {exc}") from exc
     answer: dict[str, Any] | None = None
