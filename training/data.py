@@ -83,6 +83,13 @@ class Dataset:
         """Count of rows per reason code."""
         return dict(Counter(b.reason for b in self.bad_rows))
 
+    def input_report(self) -> dict[str, Any]:
+        """The report's `data`: which file (name and SHA-256) and how many rows were used."""
+        return {
+            "file": self.source.name, "sha256": self.sha256, "rows": self.n_rows,
+            "rows_valid": self.n_valid, "rows_bad": self.n_bad,
+        }  # fmt: skip
+
     def bad_row_report(
         self, file: str | None, *, in_mlflow_run: bool = False, examples: int = 10
     ) -> dict[str, Any]:

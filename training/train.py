@@ -333,8 +333,7 @@ def _run(  # noqa: PLR0917 - private continuation of run_training's arguments
         n_train=len(split.train), n_test_holdout=len(split.test), split=split.kind,
         candidates=list(result.candidates), params=dict(result.params),
         out_of_core=bool(result.out_of_core), warnings=list(dataset.warnings),
-        data={"file": dataset.source.name, "sha256": dataset.sha256, "rows": dataset.n_rows,
-              "rows_valid": dataset.n_valid, "rows_bad": dataset.n_bad},
+        data=dataset.input_report(),
         bad_rows=dataset.bad_row_report("bad_rows.csv", in_mlflow_run=True),
         model={"name": settings.model_name, "version": None, "run_id": None},
     )  # fmt: skip
@@ -435,8 +434,7 @@ def run_evaluation(
     report.update(
         n_train=None, model={"name": name, "version": version, "run_id": run_id},
         warnings=warnings + dataset.warnings,
-        data={"file": data.name, "sha256": dataset.sha256, "rows": dataset.n_rows,
-              "rows_valid": dataset.n_valid, "rows_bad": dataset.n_bad},
+        data=dataset.input_report(),
         bad_rows=dataset.bad_row_report(
             None if artifacts_dir is None else str(artifacts_dir / "bad_rows.csv")
         ),
