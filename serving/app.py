@@ -147,6 +147,7 @@ def _lifespan(runtime: Runtime, extra: Sequence[Lifespan]) -> Lifespan:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+            runtime.metrics.close()
 
     return lifespan
 

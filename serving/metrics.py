@@ -1,11 +1,16 @@
 """Prometheus metrics, one registry per app (so tests and several apps never collide).
 
-With several workers each worker exposes its own counters; scrape each worker or run
-one worker per container (the usual Kubernetes set-up).
+With several workers a scrape reaches one of them at random, so each worker's own counters
+would jump back and forth. `ticket-priority serve --workers N` (N > 1) therefore sets
+`PROMETHEUS_MULTIPROC_DIR` (`serving.metrics_dir`): every worker then writes its values to files
+there and /metrics adds up all workers' counters and histograms. The info gauges (model,
+rules) keep one series per worker (`pid` label), and `tp_degraded` is 1 when any live worker
+is degraded.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from typing import Any
 
@@ -19,6 +24,7 @@ from prometheus_client import (
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 from classifier.decision import Decision
+from serving.metrics_dir import is_multiprocess
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 _LATENCY_BUCKETS = (0.0005, 0.001, 0.002, 0.004, 0.008, 0.016, 0.032, 0.064, 0.128, 0.5, 2.0)
@@ -29,6 +35,7 @@ class Metrics:
     """The service's metrics; `render()` is the /metrics body."""
 
     def __init__(self) -> None:
+        self.multiprocess = is_multiprocess()
         self.registry = CollectorRegistry(auto_describe=True)
         r = self.registry
         self.request_seconds = Histogram(
@@ -58,12 +65,20 @@ class Metrics:
             "The served model (value 1), by name, version and run id.",
             ["name", "version", "run_id"],
             registry=r,
+            multiprocess_mode="liveall",
         )
         self.rules_info = Gauge(
-            "tp_rules_info", "The active rules file (value 1), by SHA-256.", ["sha256"], registry=r
+            "tp_rules_info",
+            "The active rules file (value 1), by SHA-256.",
+            ["sha256"],
+            registry=r,
+            multiprocess_mode="liveall",
         )
         self.degraded = Gauge(
-            "tp_degraded", "1 when answering without a model (rules and default level).", registry=r
+            "tp_degraded",
+            "1 when answering without a model (rules and default level).",
+            registry=r,
+            multiprocess_mode="livemax",
         )
         self.errors = Counter(
             "tp_internal_errors",
@@ -107,16 +122,38 @@ class Metrics:
 
     def set_model(self, name: str | None, version: str | None, run_id: str | None) -> None:
         """Point the model info gauge at the served model (or none)."""
-        self.model_info.clear()
-        if name is not None:
-            self.model_info.labels(name, version or "", run_id or "").set(1)
+        self._point(self.model_info, None if name is None else (name, version or "", run_id or ""))
         self.degraded.set(0 if name is not None else 1)
 
     def set_rules(self, sha256: str) -> None:
         """Point the rules info gauge at the active rules file."""
-        self.rules_info.clear()
-        self.rules_info.labels(sha256).set(1)
+        self._point(self.rules_info, (sha256,))
+
+    def _point(self, gauge: Gauge, labels: tuple[str, ...] | None) -> None:
+        # Value 1 on `labels` only. Shared value files cannot drop a series, so with several
+        # workers the ones no longer current are set to 0 instead of removed.
+        if self.multiprocess:
+            for sample in next(iter(gauge.collect())).samples:
+                if tuple(sample.labels.values()) != labels:
+                    gauge.labels(*sample.labels.values()).set(0)
+        else:
+            gauge.clear()
+        if labels is not None:
+            gauge.labels(*labels).set(1)
 
     def render(self) -> bytes:
-        """The Prometheus text exposition of every metric."""
-        return generate_latest(self.registry)
+        """The Prometheus text exposition of every metric (of every worker, when shared)."""
+        if not self.multiprocess:
+            return generate_latest(self.registry)
+        from prometheus_client.multiprocess import MultiProcessCollector
+
+        shared = CollectorRegistry()
+        MultiProcessCollector(shared)  # type: ignore[no-untyped-call]
+        return generate_latest(shared)
+
+    def close(self) -> None:
+        """Drop this worker's live gauges from the shared files (its counters stay counted)."""
+        if self.multiprocess:
+            from prometheus_client.multiprocess import mark_process_dead
+
+            mark_process_dead(os.getpid())  # type: ignore[no-untyped-call]

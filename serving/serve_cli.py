@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 from typing import Annotated
@@ -50,12 +51,15 @@ def serve(
             param_hint="--server",
         )
     run = run_granian if chosen == "granian" else run_uvicorn
-    run(
-        host=host or settings.host,
-        port=port or settings.port,
-        workers=workers or settings.workers,
-        log_level=log_level,
-    )
+    count = workers or settings.workers
+    with contextlib.ExitStack() as stack:
+        if count > 1:
+            # Workers share their metrics through files; see serving.metrics_dir.
+            from serving.metrics_dir import multiproc_dir
+
+            stack.enter_context(multiproc_dir(os.environ))
+        run(host=host or settings.host, port=port or settings.port, workers=count,
+            log_level=log_level)  # fmt: skip
 
 
 def run_uvicorn(*, host: str, port: int, workers: int, log_level: str) -> None:

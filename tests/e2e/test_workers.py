@@ -1,0 +1,132 @@
+"""`ticket-priority serve` with two worker processes (granian, uvicorn) sharing one SQLite
+review store.
+
+Each request opens its own connection, so the kernel spreads them over both workers. Every
+prediction must be stored once, and every scrape of /metrics (answered by either worker)
+must count all of them.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import closing
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from serving.auth import new_api_key
+from tests.e2e.live_server import LiveServer, live_server
+from tests.e2e.serving_registry import sqlite_champion
+
+pytestmark = pytest.mark.slow
+
+SINGLES = 40
+BATCHES = 3
+BATCH_SIZE = 20
+TICKET = {
+    "subject": "Verkkokauppa ei toimi",
+    "body": "Asiakkaat eivät pääse maksamaan tilauksiaan. Tämä on kiireellinen.",
+    "language": "fi",
+    "customer": {"tier": "business"},
+}
+
+
+@dataclass
+class TwoWorkers:
+    server: LiveServer
+    headers: dict[str, str]
+    database: Path
+    version: str
+
+
+@pytest.fixture(scope="module", params=["granian", "uvicorn"])
+def two_workers(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[TwoWorkers]:
+    workdir = tmp_path_factory.mktemp(f"workers-{request.param}")
+    settings, version, _ = sqlite_champion(workdir)
+    key, entry = new_api_key(["predict", "admin"], name="e2e")
+    database = workdir / "reviews.db"
+    env = {
+        "TP_WORKERS": "2",
+        "TP_SERVER": request.param,
+        "TP_MLFLOW_TRACKING_URI": settings.tracking_uri,
+        "TP_MODEL_CACHE_DIR": str(workdir / "models"),
+        "TP_API_KEYS": entry,
+        "TP_DATABASE_URL": f"sqlite:///{database}",
+    }
+    with live_server(env, workdir) as server:
+        _wait_until_both_ready(server)
+        yield TwoWorkers(server, {"Authorization": f"Bearer {key}"}, database, version)
+
+
+def _wait_until_both_ready(server: LiveServer, timeout: float = 60) -> None:
+    # The first worker may answer before the second has loaded the model.
+    deadline = time.monotonic() + timeout
+    in_a_row = 0
+    while in_a_row < 10:
+        assert time.monotonic() < deadline, server.log()[-3000:]
+        status = httpx.get(f"{server.base_url}/health/ready", timeout=10).json()["status"]
+        in_a_row = in_a_row + 1 if status == "ready" else 0
+        time.sleep(0.05 if status == "ready" else 0.5)
+
+
+def _decision_ids(w: TwoWorkers) -> list[str]:
+    ids = []
+    for _ in range(SINGLES):
+        r = httpx.post(f"{w.server.base_url}/v1/predict", json=TICKET, headers=w.headers)
+        assert r.status_code == 200, r.text
+        ids.append(r.json()["prediction_id"])
+    for _ in range(BATCHES):
+        r = httpx.post(
+            f"{w.server.base_url}/v1/predict/batch",
+            json={"tickets": [TICKET] * BATCH_SIZE},
+            headers=w.headers,
+        )
+        assert r.status_code == 200, r.text
+        ids.extend(item["decision"]["prediction_id"] for item in r.json()["results"])
+    return ids
+
+
+def _stored(database: Path, expected: int, timeout: float = 15) -> int:
+    # Workers store predictions in the background: wait until the count stops short of it.
+    deadline = time.monotonic() + timeout
+    while True:
+        with closing(sqlite3.connect(database, timeout=5)) as db:
+            count = int(db.execute("SELECT count(*) FROM predictions").fetchone()[0])
+        if count >= expected or time.monotonic() > deadline:
+            return count
+        time.sleep(0.2)
+
+
+def _scrape(w: TwoWorkers) -> dict[str, list[tuple[dict[str, str], float]]]:
+    r = httpx.get(f"{w.server.base_url}/metrics", headers=w.headers, timeout=10)
+    assert r.status_code == 200, r.text
+    text = r.text
+    return {
+        family.name: [(dict(s.labels), s.value) for s in family.samples]
+        for family in text_string_to_metric_families(text)
+    }
+
+
+def test_two_workers_store_every_prediction_once_and_metrics_count_all(
+    two_workers: TwoWorkers,
+) -> None:
+    ids = _decision_ids(two_workers)
+    total = SINGLES + BATCHES * BATCH_SIZE
+    assert len(set(ids)) == total
+    assert _stored(two_workers.database, total) == total
+
+    for _ in range(8):  # each scrape reaches either worker
+        families = _scrape(two_workers)
+        decisions = sum(value for labels, value in families["tp_decisions"] if "priority" in labels)
+        assert decisions == total
+        served = [labels for labels, value in families["tp_model_info"] if value == 1]
+        assert {labels["version"] for labels in served} == {two_workers.version}
+        assert len({labels["pid"] for labels in served}) == 2, served
+        assert families["tp_degraded"] == [({}, 0.0)]
