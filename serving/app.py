@@ -17,6 +17,7 @@ import importlib
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import structlog
@@ -34,6 +35,8 @@ from serving.lean import defer_import, limit_malloc_arenas, release_free_memory
 from serving.logging import RequestLogMiddleware, configure_logging
 from serving.metrics import Metrics
 from serving.model_store import ModelStore
+from serving.reload_signal import FILE_NAME as RELOAD_FILE
+from serving.reload_signal import ReloadSignal
 from serving.routes import provide_runtime
 from serving.routes.health import live, metrics, ready
 from serving.routes.meta import model_info, reload, rules
@@ -47,6 +50,7 @@ log = structlog.get_logger("serving.app")
 EXTENSIONS: tuple[str, ...] = ("serving.review",)
 Lifespan = Callable[[Litestar], AbstractAsyncContextManager[None]]
 GC_YOUNG_THRESHOLD = 50_000
+SIGNAL_SECONDS = 1.0  # how often a worker looks for a reload another worker answered
 
 
 @dataclass
@@ -84,6 +88,7 @@ def build_runtime(settings: Settings) -> Runtime:
         rules=RulesStore(settings.rules.path),
         metrics=Metrics(),
         keyring=Keyring(settings.auth.api_keys, required=settings.auth.required),
+        reload_signal=ReloadSignal(settings.model.cache_dir / RELOAD_FILE),
     )
 
 
@@ -99,6 +104,14 @@ async def _every(seconds: float, check: Callable[[], bool], runtime: Runtime, ki
         if changed:
             runtime.metrics.reloads.labels(kind, "changed").inc()
             runtime.on_reload()
+
+
+def _reload_if_asked(runtime: Runtime, signal: ReloadSignal) -> bool:
+    # Another worker answered POST /v1/admin/reload: check rules and alias here too.
+    if not signal.pending():
+        return False
+    rules_changed = runtime.rules.check()
+    return runtime.models.refresh() or rules_changed
 
 
 def _lifespan(runtime: Runtime, extra: Sequence[Lifespan]) -> Lifespan:
@@ -127,6 +140,9 @@ def _lifespan(runtime: Runtime, extra: Sequence[Lifespan]) -> Lifespan:
                     _every(s.rules.reload_seconds, runtime.rules.check, runtime, "rules")
                 )
             )
+        if runtime.reload_signal is not None:
+            asked = partial(_reload_if_asked, runtime, runtime.reload_signal)
+            tasks.append(asyncio.create_task(_every(SIGNAL_SECONDS, asked, runtime, "broadcast")))
         thresholds = gc.get_threshold()
         try:
             async with _nested(app, extra):

@@ -24,6 +24,7 @@ from serving.auth import Keyring
 from serving.metrics import Metrics
 from serving.model_store import LoadedModel, ModelStore
 from serving.persistence import EncodedPrediction, NullSink, PredictionSink
+from serving.reload_signal import ReloadSignal
 from serving.rules_store import LoadedRules, RulesStore
 from serving.schemas import DecisionOut, TicketIn, to_decision_out
 from serving.settings import Settings
@@ -132,6 +133,7 @@ class Runtime:
         keyring: the configured API keys.
         sink: where predictions are stored (the review store replaces the NullSink).
         decide: `classifier.decide.decide` (tests pass a fake).
+        reload_signal: passes an admin reload on to the other workers (None: no others).
     """
 
     settings: Settings
@@ -141,6 +143,7 @@ class Runtime:
     keyring: Keyring
     sink: PredictionSink = field(default_factory=NullSink)
     decide: DecideFn = field(default_factory=default_decide)
+    reload_signal: ReloadSignal | None = None
 
     def on_reload(self) -> None:
         """Point the model and rules info metrics at what is now served."""

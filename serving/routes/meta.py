@@ -80,11 +80,15 @@ async def rules(runtime: RuntimeDep) -> RulesInfoOut:
 )
 async def reload(runtime: RuntimeDep) -> ReloadOut:
     """Reload the rules file and check the registry alias now; 409 if the rules file is
-    rejected (the old rules stay in force)."""
+    rejected (the old rules stay in force). Other workers follow within a second."""
     before = runtime.rules.current.sha256
-    loaded_rules = await to_thread.run_sync(runtime.rules.load)
-    model_changed = await to_thread.run_sync(runtime.models.refresh)
-    runtime.on_reload()
+    try:
+        loaded_rules = await to_thread.run_sync(runtime.rules.load)
+        model_changed = await to_thread.run_sync(runtime.models.refresh)
+        runtime.on_reload()
+    finally:
+        if runtime.reload_signal is not None:  # the other workers check within a second
+            await to_thread.run_sync(runtime.reload_signal.request)
     current = runtime.models.current
     return ReloadOut(
         model_changed=model_changed,

@@ -2,12 +2,13 @@
 review store.
 
 Each request opens its own connection, so the kernel spreads them over both workers. Every
-prediction must be stored once, and every scrape of /metrics (answered by either worker)
-must count all of them.
+prediction must be stored once, every scrape of /metrics (answered by either worker) must
+count all of them, and an admin reload answered by one worker must reach the other.
 """
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -20,6 +21,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from serving.auth import new_api_key
+from serving.settings import packaged_rules_path
 from tests.e2e.live_server import LiveServer, live_server
 from tests.e2e.serving_registry import sqlite_champion
 
@@ -42,6 +44,7 @@ class TwoWorkers:
     headers: dict[str, str]
     database: Path
     version: str
+    rules_file: Path
 
 
 @pytest.fixture(scope="module", params=["granian", "uvicorn"])
@@ -52,7 +55,11 @@ def two_workers(
     settings, version, _ = sqlite_champion(workdir)
     key, entry = new_api_key(["predict", "admin"], name="e2e")
     database = workdir / "reviews.db"
+    rules_file = workdir / "rules.yaml"
+    shutil.copyfile(packaged_rules_path(), rules_file)
     env = {
+        "TP_RULES_FILE": str(rules_file),
+        "TP_RULES_RELOAD_SECONDS": "0",  # no file watch: only a reload can change the rules
         "TP_WORKERS": "2",
         "TP_SERVER": request.param,
         "TP_MLFLOW_TRACKING_URI": settings.tracking_uri,
@@ -62,7 +69,8 @@ def two_workers(
     }
     with live_server(env, workdir) as server:
         _wait_until_both_ready(server)
-        yield TwoWorkers(server, {"Authorization": f"Bearer {key}"}, database, version)
+        headers = {"Authorization": f"Bearer {key}"}
+        yield TwoWorkers(server, headers, database, version, rules_file)
 
 
 def _wait_until_both_ready(server: LiveServer, timeout: float = 60) -> None:
@@ -130,3 +138,26 @@ def test_two_workers_store_every_prediction_once_and_metrics_count_all(
         assert {labels["version"] for labels in served} == {two_workers.version}
         assert len({labels["pid"] for labels in served}) == 2, served
         assert families["tp_degraded"] == [({}, 0.0)]
+
+
+def _rules_hashes(w: TwoWorkers, asks: int) -> set[str]:
+    return {
+        httpx.get(f"{w.server.base_url}/v1/rules", headers=w.headers).json()["sha256"]
+        for _ in range(asks)
+    }
+
+
+def test_an_admin_reload_answered_by_one_worker_reaches_the_other(
+    two_workers: TwoWorkers,
+) -> None:
+    (before,) = _rules_hashes(two_workers, 10)
+    with two_workers.rules_file.open("a", encoding="utf-8") as rules:
+        rules.write("\n# edited by the operator\n")
+    answer = httpx.post(
+        f"{two_workers.server.base_url}/v1/admin/reload", headers=two_workers.headers
+    ).json()
+    assert answer["rules_changed"] is True
+    after = answer["rules_sha256"]
+    assert after != before
+    time.sleep(2.5)  # workers look for a reload request every second
+    assert _rules_hashes(two_workers, 20) == {after}
