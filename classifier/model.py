@@ -40,6 +40,9 @@ from classifier.levels import PriorityScale
 MODEL_FILE = "model.joblib"
 SIDECAR_FILE = "model.json"
 FORMAT_VERSION = 1
+# Rows per feature matrix when scoring a frame: a hashed (out-of-core) model's matrix holds
+# ~500-1,000 entries per ticket, so 200k held-out rows at once would need ~1.5 GB.
+PREDICT_BLOCK_ROWS = 20_000
 
 
 class PriorityModel:
@@ -139,13 +142,21 @@ class PriorityModel:
         Args:
             frame: built by `to_frame`/`coerce_frame` (missing columns become missing values).
         """
-        raw = np.asarray(self.pipeline.predict_proba(self._complete(frame)), dtype=np.float64)
+        complete, step = self._complete(frame), PREDICT_BLOCK_ROWS
+        starts = range(0, len(complete), step) or range(1)  # empty: as sklearn answers it
+        raw = np.concatenate([
+            np.asarray(self.pipeline.predict_proba(complete.iloc[i : i + step]), np.float64)
+            for i in starts
+        ])  # fmt: skip
         return self._to_scale_order(raw)
 
     def predict_levels(self, frame: pd.DataFrame) -> list[str]:
         """The least-expected-cost level of each row."""
-        chosen = self.decide(self.predict_proba(frame))
-        return [self.scale.levels[i] for i in chosen]
+        return self.levels_of(self.predict_proba(frame))
+
+    def levels_of(self, proba: npt.NDArray[np.float64]) -> list[str]:
+        """The least-expected-cost level of each row of `predict_proba`'s output."""
+        return [self.scale.levels[i] for i in self.decide(proba)]
 
     def decide(self, proba: npt.NDArray[np.float64]) -> npt.NDArray[np.int64]:
         """Level indices with the least expected cost, levels weighed equally a priori.

@@ -144,9 +144,9 @@ def feature_spec(dataset: Dataset) -> FeatureSpec:
 
 def score(model: PriorityModel, frame: pd.DataFrame, levels: Sequence[str]) -> tuple[Any, Any]:
     """Cost-aware predictions and the probability matrix of a model on a frame."""
-    proba = evaluate.as_proba_matrix(model.predict_proba(frame), levels)
-    predicted = [str(v) for v in model.predict_levels(frame)]
-    return predicted, proba
+    scale_proba = model.predict_proba(frame)
+    proba = evaluate.as_proba_matrix(scale_proba, levels)
+    return model.levels_of(scale_proba), proba
 
 
 def evaluate_model(

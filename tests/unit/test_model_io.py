@@ -38,6 +38,28 @@ def test_suggested_levels_are_the_least_expected_cost_levels() -> None:
     assert model.predict_levels(frame) == [model.levels[i] for i in expected]
 
 
+def test_a_frame_is_scored_in_blocks_with_the_same_probabilities(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    model = tiny_model()
+    frame, _ = tiny_frame(rows_per_text=3, seed=2)
+    assert len(frame) > 14
+    whole = model.predict_proba(frame)
+    calls: list[int] = []
+    original = model.pipeline.predict_proba
+
+    def counted(block: object) -> object:
+        calls.append(len(block))  # type: ignore[arg-type]
+        return original(block)
+
+    monkeypatch.setattr("classifier.model.PREDICT_BLOCK_ROWS", 7)
+    monkeypatch.setattr(model.pipeline, "predict_proba", counted)
+    blocked = model.predict_proba(frame)
+    assert calls == [7] * (len(frame) // 7) + ([len(frame) % 7] if len(frame) % 7 else [])
+    assert np.allclose(blocked, whole)
+    assert model.levels_of(blocked) == model.predict_levels(frame)
+
+
 def test_predict_returns_one_output_per_record_with_confidence_and_model_identity() -> None:
     outputs = tiny_model().predict(RECORDS)
     assert [o.priority for o in outputs] == ["urgent", "low"]
