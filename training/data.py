@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from classifier.errors import UnknownLevel
@@ -142,6 +143,10 @@ def read_table(path: Path) -> pd.DataFrame:
 
 
 def _as_text(series: pd.Series) -> pd.Series:
+    if isinstance(series.dtype, pd.StringDtype):
+        # Already strings (Parquet, CSV): stay in pandas' compact string storage. Going
+        # through Python objects made a 1M-ticket body column ~400 MB for a moment.
+        return series.fillna("").astype(str).str.strip()
     return series.astype(object).where(series.notna(), "").astype(str).str.strip()
 
 
@@ -272,12 +277,11 @@ def validate_frame(  # noqa: PLR0912, PLR0915 - one pass over the checks reads b
                 first_seen[ticket_id] = row
 
     excluded = {b.row for b in bad}
-    keep = ~frame.index.isin(list(excluded))
-    bad += _conflicts(frame[keep], labels[keep], cols)
+    bad += _conflicts(frame, labels, ~frame.index.isin(list(excluded)), cols)
     excluded = {b.row for b in bad}
     keep = ~frame.index.isin(list(excluded))
 
-    good = frame[keep]
+    good = _rows(frame, keep)
     good_labels = labels[keep].astype(str)
     counts = good_labels.value_counts()
     short = {lvl: int(counts.get(lvl, 0)) for lvl in scale.levels}
@@ -303,12 +307,26 @@ def validate_frame(  # noqa: PLR0912, PLR0915 - one pass over the checks reads b
     )
 
 
-def _conflicts(frame: pd.DataFrame, labels: pd.Series, cols: ResolvedColumns) -> list[BadRow]:
-    """Rows whose text and attributes equal another row's while the labels differ."""
-    if frame.empty:
+def _rows(frame: pd.DataFrame, keep: npt.NDArray[np.bool_]) -> pd.DataFrame:
+    """The kept rows, column by column: each column is freed once copied (a million-row
+    export would otherwise be held twice)."""
+    if keep.all():
+        return frame
+    kept = pd.DataFrame(index=frame.index[keep])
+    for column in list(frame.columns):
+        kept[column] = frame.pop(column)[keep]
+    return kept
+
+
+def _conflicts(
+    frame: pd.DataFrame, labels: pd.Series, among: npt.NDArray[np.bool_], cols: ResolvedColumns
+) -> list[BadRow]:
+    """Rows (of those marked in `among`) whose text and attributes equal another such row's
+    while the labels differ."""
+    if not among.any():
         return []
-    key = pd.util.hash_pandas_object(frame[list(cols.features)].astype(str), index=False)
-    key.index = frame.index
+    key = _row_keys(frame, list(cols.features))[among]
+    labels = labels[among]
     distinct = labels.groupby(key).nunique()
     clashing = distinct[distinct > 1].index
     if clashing.empty:
@@ -330,6 +348,27 @@ def _conflicts(frame: pd.DataFrame, labels: pd.Series, cols: ResolvedColumns) ->
                 )
             )  # fmt: skip
     return out
+
+
+_HASH_BLOCK_ROWS = 100_000
+
+
+def _row_keys(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
+    """A 64-bit hash per row of the columns' values as text, equal for equal rows.
+
+    Column by column and block by block: pandas hashes strings as Python objects, so a
+    million-row export hashed at once held ~450 MB of them (its text columns) for a moment.
+    """
+    key: Any = np.zeros(len(frame), dtype=np.uint64)
+    with np.errstate(over="ignore"):  # uint64 arithmetic wraps by design
+        for column in columns:
+            values = frame[column]
+            for start in range(0, len(frame), _HASH_BLOCK_ROWS):
+                block = values.iloc[start : start + _HASH_BLOCK_ROWS].astype(str)
+                hashed = pd.util.hash_pandas_object(block, index=False).to_numpy(np.uint64)
+                part = key[start : start + _HASH_BLOCK_ROWS]
+                key[start : start + _HASH_BLOCK_ROWS] = part * np.uint64(0x100000001B3) ^ hashed
+    return pd.Series(key, index=frame.index)
 
 
 def write_bad_rows(bad_rows: list[BadRow], path: Path) -> Path:

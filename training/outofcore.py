@@ -37,7 +37,10 @@ from training.pipeline import TrainResult, choose_prior_exponent
 Progress = Callable[[str, float], None]
 Chunk = tuple[pd.DataFrame, Sequence[str]]
 
-CHUNK_ROWS = 50_000
+# Rows per partial_fit. A chunk's hashed matrix is copied while its column blocks are stacked
+# and again as float64 for the SGD: training on 1M synthetic tickets peaked at 2.17 GB RSS
+# with 50k-row chunks and 1.72 GB with 20k, at the same speed.
+CHUNK_ROWS = 20_000
 WORD_HASH_FEATURES = 2**19
 CHAR_HASH_FEATURES = 2**19
 HOLDOUT_SHARE = 0.02

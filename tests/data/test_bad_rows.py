@@ -78,6 +78,17 @@ def test_the_same_text_with_conflicting_labels_is_reported_on_every_row(
     assert reasons_by_row(rows) == {1: {"conflicting_label"}, 2: {"conflicting_label"}}
 
 
+def test_conflicts_are_found_across_the_hashing_blocks_of_a_large_export(
+    rows: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("training.data._HASH_BLOCK_ROWS", 7)  # 100 rows in 15 blocks
+    for key in ("subject", "body", "monthly_value"):
+        rows[91][key] = rows[2][key]
+    rows[50]["tier"] = None  # a missing value hashes like any other
+    assert rows[2]["priority"] != rows[91]["priority"]
+    assert reasons_by_row(rows) == {3: {"conflicting_label"}, 92: {"conflicting_label"}}
+
+
 def test_the_same_text_with_the_same_label_is_not_a_conflict(rows: list[dict[str, Any]]) -> None:
     for key in ("subject", "body", "monthly_value", "priority"):
         rows[4][key] = rows[0][key]
