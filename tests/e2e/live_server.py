@@ -7,12 +7,14 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+
+from serving.auth import new_api_key
 
 CLI = Path(sys.executable).with_name("ticket-priority")
 
@@ -22,6 +24,21 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def service_env(
+    workdir: Path, tracking_uri: str, scopes: Sequence[str] = ("predict",), **extra: str
+) -> tuple[dict[str, str], dict[str, str]]:
+    """`TP_` variables for a service on `tracking_uri` with its model cache in `workdir`, and
+    the headers of a new API key with `scopes`; `extra` adds or overrides variables."""
+    key, entry = new_api_key(list(scopes), name="e2e")
+    env = {
+        "TP_MLFLOW_TRACKING_URI": tracking_uri,
+        "TP_MODEL_CACHE_DIR": str(workdir / "models"),
+        "TP_API_KEYS": entry,
+        **extra,
+    }
+    return env, {"Authorization": f"Bearer {key}"}
 
 
 @dataclass

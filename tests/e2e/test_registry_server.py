@@ -18,8 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from serving.auth import new_api_key
-from tests.e2e.live_server import free_port, live_server, wait_until_up
+from tests.e2e.live_server import free_port, live_server, service_env, wait_until_up
 from tests.e2e.serving_registry import sqlite_champion
 
 pytestmark = pytest.mark.slow
@@ -66,20 +65,10 @@ def tracking_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tracki
             process.wait()
 
 
-def _service_env(tmp_path: Path, tracking_uri: str) -> tuple[dict[str, str], dict[str, str]]:
-    key, entry = new_api_key(["predict"], name="e2e")
-    env = {
-        "TP_MLFLOW_TRACKING_URI": tracking_uri,
-        "TP_MODEL_CACHE_DIR": str(tmp_path / "models"),
-        "TP_API_KEYS": entry,
-    }
-    return env, {"Authorization": f"Bearer {key}"}
-
-
 def test_the_service_serves_the_champion_of_a_tracking_server(
     tracking_server: TrackingServer, tmp_path: Path
 ) -> None:
-    env, headers = _service_env(tmp_path, tracking_server.url)
+    env, headers = service_env(tmp_path, tracking_server.url)
     with live_server(env, tmp_path) as server:
         ready = httpx.get(f"{server.base_url}/health/ready", timeout=10).json()
         answer = httpx.post(
@@ -94,7 +83,7 @@ def test_the_service_serves_the_champion_of_a_tracking_server(
 
 
 def test_a_tracking_server_that_is_down_does_not_hold_up_the_start(tmp_path: Path) -> None:
-    env, headers = _service_env(tmp_path, f"http://127.0.0.1:{free_port()}")
+    env, headers = service_env(tmp_path, f"http://127.0.0.1:{free_port()}")
     started = time.monotonic()
     with live_server(env, tmp_path, ready_timeout=60) as server:
         ready = httpx.get(f"{server.base_url}/health/ready", timeout=10)

@@ -8,8 +8,7 @@ import httpx
 import pytest
 
 from classifier.levels import PriorityScale
-from serving.auth import new_api_key
-from tests.e2e.live_server import live_server
+from tests.e2e.live_server import live_server, service_env
 from training.settings import MlflowSettings
 from training.synthetic import example_ticket, generate_tickets, write_tickets
 from training.train import run_training
@@ -40,16 +39,12 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Any:
         artifact_root=str(workdir / "mlartifacts"),
     )
     outcome = run_training(data, mlflow_settings=settings, register=True, progress=False)
-    key, entry = new_api_key(["predict"], name="e2e")
-    env = {
-        "TP_MLFLOW_TRACKING_URI": settings.tracking_uri,
-        "TP_MLFLOW_ARTIFACT_ROOT": settings.artifact_root,
-        "TP_MODEL_CACHE_DIR": str(workdir / "models"),
-        "TP_API_KEYS": entry,
-        "TP_DATABASE_URL": f"sqlite:///{workdir / 'reviews.db'}",
-    }
+    env, headers = service_env(
+        workdir, settings.tracking_uri, TP_MLFLOW_ARTIFACT_ROOT=settings.artifact_root,
+        TP_DATABASE_URL=f"sqlite:///{workdir / 'reviews.db'}",
+    )  # fmt: skip
     with live_server(env, workdir) as server:
-        yield server, key, outcome
+        yield server, headers, outcome
 
 
 def test_training_registers_version_one_as_champion(served: Any) -> None:
@@ -67,7 +62,7 @@ def test_readiness_names_the_champion_version(served: Any) -> None:
 
 @pytest.mark.parametrize("language", ["en", "da", "fi"])
 def test_enterprise_outage_ranks_above_free_typo(served: Any, language: str) -> None:
-    server, key, _ = served
+    server, headers, _ = served
     outage = example_ticket("outage", language, tier="enterprise")
     typo = example_ticket("typo", language, tier="free")
     answers = []
@@ -75,7 +70,7 @@ def test_enterprise_outage_ranks_above_free_typo(served: Any, language: str) -> 
         response = httpx.post(
             f"{server.base_url}/v1/predict",
             json=as_request(record),
-            headers={"Authorization": f"Bearer {key}"},
+            headers=headers,
             timeout=10,
         )
         assert response.status_code == 200, response.text
@@ -90,11 +85,11 @@ def test_enterprise_outage_ranks_above_free_typo(served: Any, language: str) -> 
 
 
 def test_missing_body_and_subject_is_a_4xx_naming_the_field(served: Any) -> None:
-    server, key, _ = served
+    server, headers, _ = served
     response = httpx.post(
         f"{server.base_url}/v1/predict",
         json={"language": "da", "customer": {"tier": 3}},
-        headers={"Authorization": f"Bearer {key}"},
+        headers=headers,
         timeout=10,
     )
     assert 400 <= response.status_code < 500

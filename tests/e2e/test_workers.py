@@ -20,9 +20,8 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from serving.auth import new_api_key
 from serving.settings import packaged_rules_path
-from tests.e2e.live_server import LiveServer, live_server
+from tests.e2e.live_server import LiveServer, live_server, service_env
 from tests.e2e.serving_registry import sqlite_champion
 
 pytestmark = pytest.mark.slow
@@ -53,23 +52,17 @@ def two_workers(
 ) -> Iterator[TwoWorkers]:
     workdir = tmp_path_factory.mktemp(f"workers-{request.param}")
     settings, version, _ = sqlite_champion(workdir)
-    key, entry = new_api_key(["predict", "admin"], name="e2e")
     database = workdir / "reviews.db"
     rules_file = workdir / "rules.yaml"
     shutil.copyfile(packaged_rules_path(), rules_file)
-    env = {
-        "TP_RULES_FILE": str(rules_file),
-        "TP_RULES_RELOAD_SECONDS": "0",  # no file watch: only a reload can change the rules
-        "TP_WORKERS": "2",
-        "TP_SERVER": request.param,
-        "TP_MLFLOW_TRACKING_URI": settings.tracking_uri,
-        "TP_MODEL_CACHE_DIR": str(workdir / "models"),
-        "TP_API_KEYS": entry,
-        "TP_DATABASE_URL": f"sqlite:///{database}",
-    }
+    env, headers = service_env(
+        workdir, settings.tracking_uri, ("predict", "admin"),
+        TP_RULES_FILE=str(rules_file),
+        TP_RULES_RELOAD_SECONDS="0",  # no file watch: only a reload can change the rules
+        TP_WORKERS="2", TP_SERVER=request.param, TP_DATABASE_URL=f"sqlite:///{database}",
+    )  # fmt: skip
     with live_server(env, workdir) as server:
         _wait_until_both_ready(server)
-        headers = {"Authorization": f"Bearer {key}"}
         yield TwoWorkers(server, headers, database, version, rules_file)
 
 
