@@ -95,7 +95,7 @@ def _decision_ids(w: TwoWorkers) -> list[str]:
 
 
 def _stored(database: Path, expected: int, timeout: float = 15) -> int:
-    # Workers store predictions in the background: wait until the count stops short of it.
+    # Workers store predictions in the background: wait until the count reaches `expected`.
     deadline = time.monotonic() + timeout
     while True:
         with closing(sqlite3.connect(database, timeout=5)) as db:
