@@ -52,11 +52,12 @@ def serve(
         )
     run = run_granian if chosen == "granian" else run_uvicorn
     count = workers or settings.workers
-    with contextlib.ExitStack() as stack:
-        if count > 1:
-            # Workers share their metrics through files; see serving.metrics_dir.
-            from serving.metrics_dir import multiproc_dir
+    from serving.metrics_dir import is_multiprocess, multiproc_dir
 
+    with contextlib.ExitStack() as stack:
+        if count > 1 or is_multiprocess():
+            # Workers share their metrics through files (see serving.metrics_dir); an
+            # operator's folder is emptied even for one worker, or last run's counts add up.
             stack.enter_context(multiproc_dir(os.environ))
         run(host=host or settings.host, port=port or settings.port, workers=count,
             log_level=log_level)  # fmt: skip

@@ -126,6 +126,17 @@ def test_serve_runs_granian_by_default_with_the_tp_settings(
     ]
 
 
+def test_serve_empties_an_operators_metrics_folder_even_for_one_worker(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    (tmp_path / "counter_1234.db").write_bytes(b"last run")
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
+    result, calls = _serve_calls(monkeypatch, [], {"TP_WORKERS": "1"})
+    assert result.exit_code == 0, result.output
+    assert len(calls) == 1
+    assert not (tmp_path / "counter_1234.db").exists()
+
+
 def test_serve_option_overrides_tp_server(monkeypatch: pytest.MonkeyPatch) -> None:
     result, calls = _serve_calls(monkeypatch, ["--server", "uvicorn"], {"TP_SERVER": "granian"})
     assert result.exit_code == 0, result.output
