@@ -5,13 +5,15 @@ would jump back and forth. `ticket-priority serve --workers N` (N > 1) therefore
 `PROMETHEUS_MULTIPROC_DIR` (`serving.metrics_dir`): every worker then writes its values to files
 there and /metrics adds up all workers' counters and histograms. The info gauges (model,
 rules) keep one series per worker (`pid` label), and `tp_degraded` is 1 when any live worker
-is degraded.
+is degraded. A worker that was killed outright (SIGKILL, out of memory) could not remove its
+series; a scrape drops them.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 from prometheus_client import (
@@ -24,7 +26,7 @@ from prometheus_client import (
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 from classifier.decision import Decision
-from serving.metrics_dir import is_multiprocess
+from serving.metrics_dir import MULTIPROC_ENV, dead_worker_pids, is_multiprocess
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 _LATENCY_BUCKETS = (0.0005, 0.001, 0.002, 0.004, 0.008, 0.016, 0.032, 0.064, 0.128, 0.5, 2.0)
@@ -145,8 +147,10 @@ class Metrics:
         """The Prometheus text exposition of every metric (of every worker, when shared)."""
         if not self.multiprocess:
             return generate_latest(self.registry)
-        from prometheus_client.multiprocess import MultiProcessCollector
+        from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
 
+        for pid in dead_worker_pids(Path(os.environ[MULTIPROC_ENV])):
+            mark_process_dead(pid)  # type: ignore[no-untyped-call]
         shared = CollectorRegistry()
         MultiProcessCollector(shared)  # type: ignore[no-untyped-call]
         return generate_latest(shared)

@@ -9,6 +9,7 @@ import prometheus_client, so `serve` can set the variable before it starts the w
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterator, Mapping, MutableMapping
@@ -46,3 +47,31 @@ def multiproc_dir(environ: MutableMapping[str, str]) -> Iterator[Path]:
     finally:
         environ.pop(MULTIPROC_ENV, None)
         shutil.rmtree(folder, ignore_errors=True)
+
+
+_LIVE_GAUGE_FILE = re.compile(r"gauge_live[a-z]*_(\d+)\.db")
+
+
+def dead_worker_pids(folder: Path) -> list[int]:
+    """Pids with live-gauge files in `folder` whose process no longer runs (e.g. SIGKILLed).
+
+    A worker that stops normally removes its live gauges itself; one killed outright cannot,
+    and its model info series would stay in every scrape. The workers of one service run on
+    one host, so a pid that does not exist here is dead.
+    """
+    pids = set()
+    for path in folder.glob("gauge_live*_*.db"):
+        match = _LIVE_GAUGE_FILE.fullmatch(path.name)
+        if match:
+            pids.add(int(match.group(1)))
+    return sorted(pid for pid in pids if not _running(pid))
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
