@@ -11,13 +11,14 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from training.config import ConfigError, DataConfig, TrainConfig, load_data_config
+from training.config import ConfigError, CostSpec, DataConfig, TrainConfig, load_data_config
 from training.settings import MlflowSettings
 
 console = Console()
 err = Console(stderr=True)
 
 _HELP_MAPPING = "Column mapping (overrides --config)"
+_HELP_COSTS = "Decision costs (override the costs of --config)"
 
 DataOpt = Annotated[
     Path,
@@ -66,11 +67,22 @@ def build_data_config(
     config: Path | None, *, text_columns: str | None = None, label_column: str | None = None,
     category_columns: str | None = None, numeric_columns: str | None = None,
     time_column: str | None = None, id_column: str | None = None, levels: str | None = None,
-    min_rows_per_level: int | None = None,
+    min_rows_per_level: int | None = None, under_cost: float | None = None,
+    over_cost: float | None = None,
 ) -> DataConfig:  # fmt: skip
-    """The YAML config (or defaults) with the CLI mapping options applied on top."""
+    """The YAML config (or defaults) with the CLI mapping options applied on top.
+
+    `under_cost`/`over_cost` replace the config's costs (a matrix from the YAML included).
+    """
     base = load_data_config(config) if config is not None else DataConfig()
+    costs = None
+    if under_cost is not None or over_cost is not None:
+        costs = CostSpec(
+            under=base.costs.under if under_cost is None else under_cost,
+            over=base.costs.over if over_cost is None else over_cost,
+        )
     return base.with_overrides(
+        costs=costs,
         text_columns=_split(text_columns), label_column=label_column,
         category_columns=_split(category_columns), numeric_columns=_split(numeric_columns),
         time_column=time_column, id_column=id_column, levels=_split(levels),
@@ -114,6 +126,22 @@ def train(  # noqa: PLR0917 - typer maps each CLI option to a parameter
     levels: LevelsOpt = None,
     min_rows_per_level: Annotated[
         int | None, typer.Option(help="Fewer valid rows in a level is an error (default 20).")
+    ] = None,
+    under_cost: Annotated[
+        float | None,
+        typer.Option(
+            help="Cost of each level a suggestion is too low (default 2).",
+            rich_help_panel=_HELP_COSTS,
+            min=0,
+        ),
+    ] = None,
+    over_cost: Annotated[
+        float | None,
+        typer.Option(
+            help="Cost of each level a suggestion is too high (default 1).",
+            rich_help_panel=_HELP_COSTS,
+            min=0,
+        ),
     ] = None,
     cv: Annotated[
         int | None, typer.Option("--cv", help="Report K-fold mean ± std over the whole file.")
@@ -162,6 +190,8 @@ def train(  # noqa: PLR0917 - typer maps each CLI option to a parameter
 
       ticket-priority train --data export.jsonl --config data.yaml --no-register
 
+      ticket-priority train --data tickets.csv --under-cost 4 --over-cost 1
+
       ticket-priority train --data tickets.csv
         --feedback-db sqlite:///reviews.db --feedback-weight 2
 
@@ -179,7 +209,7 @@ def train(  # noqa: PLR0917 - typer maps each CLI option to a parameter
             config, text_columns=text_columns, label_column=label_column,
             category_columns=category_columns, numeric_columns=numeric_columns,
             time_column=time_column, id_column=id_column, levels=levels,
-            min_rows_per_level=min_rows_per_level,
+            min_rows_per_level=min_rows_per_level, under_cost=under_cost, over_cost=over_cost,
         )  # fmt: skip
         train_config = TrainConfig(
             cv=cv, f1_tolerance=f1_tolerance, top_recall_tolerance=top_recall_tolerance

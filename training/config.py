@@ -14,6 +14,8 @@ Example `data.yaml`::
     levels: [low, medium, high, urgent]
     label_aliases: {P1: urgent, Critical: urgent, hoch: high}
     min_rows_per_level: 20
+    costs: {under: 2, over: 1}      # or the whole matrix, one row per true level:
+    # costs: [[0, 1, 2, 3], [2, 0, 1, 2], [4, 2, 0, 1], [6, 4, 2, 0]]
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from typing import Any
 
 import yaml
 
+from classifier.costs import CostMatrix, CostMatrixError
 from classifier.levels import DEFAULT_ALIASES, PriorityScale
 from classifier.schema import (
     CATEGORY_COLUMNS,
@@ -45,6 +48,74 @@ class ConfigError(ValueError):
 
 
 @dataclass(frozen=True)
+class CostSpec:
+    """What a wrong suggestion costs: per level too low and too high, or a whole matrix.
+
+    Attributes:
+        under: cost of each level the suggestion is below the truth (default 2).
+        over: cost of each level the suggestion is above the truth (default 1).
+        matrix: when given, `matrix[i][j]` is the cost of suggesting level j for a ticket of
+            level i (levels in ascending urgency); `under` and `over` are then not used.
+    """
+
+    under: float = 2.0
+    over: float = 1.0
+    matrix: tuple[tuple[float, ...], ...] | None = None
+
+    def __post_init__(self) -> None:
+        for name, value in (("under", self.under), ("over", self.over)):
+            if not value >= 0 or value == float("inf"):
+                raise ConfigError(f"costs.{name}: must be a finite number >= 0, got {value}")
+        if self.under == 0 and self.over == 0:
+            raise ConfigError("costs: under and over are both 0; give at least one a cost")
+
+    def for_scale(self, scale: PriorityScale) -> CostMatrix:
+        """The cost matrix for `scale`'s levels.
+
+        Raises:
+            ConfigError: the matrix does not fit the levels or has invalid entries.
+        """
+        n = len(scale.levels)
+        if self.matrix is None:
+            return CostMatrix.default(n, under=self.under, over=self.over)
+        if len(self.matrix) != n:
+            raise ConfigError(
+                f"costs: the matrix has {len(self.matrix)} rows but there are {n} levels "
+                f"({', '.join(scale.levels)}); give one row per level in ascending urgency"
+            )
+        try:
+            return CostMatrix(self.matrix)
+        except CostMatrixError as exc:
+            raise ConfigError(str(exc)) from exc
+
+
+def _cost_spec(raw: Any, source: str) -> CostSpec:
+    if isinstance(raw, Mapping):
+        unknown = sorted(set(raw) - {"under", "over"})
+        if unknown:
+            raise ConfigError(f"{source}: costs: unknown keys {unknown}; use under and over")
+        try:
+            return CostSpec(under=float(raw.get("under", 2.0)), over=float(raw.get("over", 1.0)))
+        except (TypeError, ValueError) as exc:
+            if isinstance(exc, ConfigError):
+                raise
+            raise ConfigError(f"{source}: costs: under and over must be numbers") from exc
+    if isinstance(raw, list | tuple):
+        try:
+            rows = tuple(tuple(float(v) for v in row) for row in raw)
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(
+                f"{source}: costs: the matrix must be a list of rows of numbers, "
+                "e.g. [[0, 1, 2], [2, 0, 1], [4, 2, 0]]"
+            ) from exc
+        return CostSpec(matrix=rows)
+    raise ConfigError(
+        f"{source}: costs: give {{under: 2, over: 1}} or a matrix (a list of rows), "
+        f"got {type(raw).__name__}"
+    )
+
+
+@dataclass(frozen=True)
 class DataConfig:
     """How to read an export. `None` means "use the plain schema column if it exists".
 
@@ -59,6 +130,8 @@ class DataConfig:
         label_aliases: extra label spellings mapped to a level (case/space-insensitive).
         min_rows_per_level: fewer valid rows than this in any level is an error.
         slice_columns: columns the report's per-slice metrics are cut by.
+        costs: what a suggestion one or more levels off costs; the decision picks the level
+            with the least expected cost. Default: a level too low costs twice a level too high.
     """
 
     text_columns: tuple[str, ...] | None = None
@@ -71,6 +144,7 @@ class DataConfig:
     label_aliases: Mapping[str, str] = field(default_factory=dict)
     min_rows_per_level: int = DEFAULT_MIN_ROWS_PER_LEVEL
     slice_columns: tuple[str, ...] = DEFAULT_SLICE_COLUMNS
+    costs: CostSpec = field(default_factory=CostSpec)
 
     def __post_init__(self) -> None:
         if self.min_rows_per_level < 1:
@@ -161,6 +235,7 @@ class TrainConfig:
         f1_tolerance: the gate lets macro-F1 drop by at most this much.
         top_recall_tolerance: the gate lets the top level's recall drop by at most this much.
         random_state: seed for splits and estimators.
+        costs: the decision's cost matrix; None takes the data config's `costs`.
     """
 
     test_fraction: float = 0.2
@@ -169,6 +244,7 @@ class TrainConfig:
     f1_tolerance: float = 0.01
     top_recall_tolerance: float = 0.0
     random_state: int = 0
+    costs: CostMatrix | None = None
 
     def __post_init__(self) -> None:
         if not 0.05 <= self.test_fraction <= 0.5:
@@ -208,6 +284,8 @@ def data_config_from_mapping(raw: Mapping[str, Any], source: str = "config") -> 
     if not isinstance(aliases, Mapping):
         raise ConfigError(f"{source}: label_aliases must map a label to a level, e.g. P1: urgent")
     kwargs["label_aliases"] = {str(k): str(v) for k, v in aliases.items()}
+    if raw.get("costs") is not None:
+        kwargs["costs"] = _cost_spec(raw["costs"], source)
     if "min_rows_per_level" in raw:
         try:
             kwargs["min_rows_per_level"] = int(raw["min_rows_per_level"])

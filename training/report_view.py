@@ -52,6 +52,10 @@ def headline_table(report: Mapping[str, Any]) -> Table:
         table.add_row("n_train / n_test", f"{report['n_train']} / {report.get('n_test')}")
     else:  # `evaluate` scores a model trained elsewhere
         table.add_row("n_test", str(report.get("n_test")))
+    costs = report.get("costs")
+    if costs:  # one row of the matrix per true level, lowest first
+        rows = (" ".join(f"{value:g}" for value in row) for row in costs["matrix"])
+        table.add_row("decision costs", " | ".join(rows))
     return table
 
 

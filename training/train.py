@@ -8,7 +8,7 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -173,7 +173,7 @@ def _fit(
 
     return train_model(
         frame, labels.tolist(), feature_spec(dataset), dataset.scale, cv=train.selection_cv,
-        random_state=train.random_state, progress=report,
+        random_state=train.random_state, progress=report, costs=train.costs,
         sample_weight=None if merge is None else merge.weights_for(frame.index),
     )  # fmt: skip
 
@@ -290,7 +290,10 @@ def run_training(
     settings = mlflow_settings or MlflowSettings.from_env()
     train = train_config or TrainConfig()
     if cv is not None:
-        train = TrainConfig(**{**train.__dict__, "cv": cv})
+        train = replace(train, cv=cv)
+    if train.costs is None:  # the data config's costs, for its levels (a misfit fails here)
+        data_config = config or DataConfig()
+        train = replace(train, costs=data_config.costs.for_scale(data_config.scale()))
     source = feedback.FeedbackSource(feedback_db, feedback_weight) if feedback_db else None
     steps = _Steps(progress)
     columns = [SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
@@ -333,6 +336,7 @@ def _run(  # noqa: PLR0917 - private continuation of run_training's arguments
         n_train=len(split.train), n_test_holdout=len(split.test), split=split.kind,
         candidates=list(result.candidates), params=dict(result.params),
         out_of_core=bool(result.out_of_core), warnings=list(dataset.warnings),
+        costs=model.costs.to_dict(),
         data=dataset.input_report(),
         bad_rows=dataset.bad_row_report("bad_rows.csv", in_mlflow_run=True),
         model={"name": settings.model_name, "version": None, "run_id": None},
@@ -433,7 +437,7 @@ def run_evaluation(
     report = evaluate_model(model, dataset.frame, dataset.labels, dataset)
     report.update(
         n_train=None, model={"name": name, "version": version, "run_id": run_id},
-        warnings=warnings + dataset.warnings,
+        warnings=warnings + dataset.warnings, costs=model.costs.to_dict(),
         data=dataset.input_report(),
         bad_rows=dataset.bad_row_report(
             None if artifacts_dir is None else str(artifacts_dir / "bad_rows.csv")

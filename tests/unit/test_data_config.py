@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from training.cli import build_data_config
-from training.config import ConfigError, DataConfig, TrainConfig, load_data_config
+from training.config import ConfigError, CostSpec, DataConfig, TrainConfig, load_data_config
 
 
 def test_with_no_mapping_the_plain_schema_columns_that_exist_are_used() -> None:
@@ -84,3 +84,57 @@ def test_train_settings_reject_nonsense() -> None:
         TrainConfig(cv=1)
     with pytest.raises(ConfigError, match="test_fraction"):
         TrainConfig(test_fraction=0.9)
+
+
+_MATRIX = "[[0, 1, 3], [2, 0, 1], [9, 4, 0]]"
+
+
+def test_costs_come_from_the_yaml_as_under_and_over_or_as_a_whole_matrix(tmp_path: Path) -> None:
+    linear = tmp_path / "linear.yaml"
+    linear.write_text("levels: [low, mid, high]\ncosts: {under: 5}\n", encoding="utf-8")
+    config = load_data_config(linear)
+    assert config.costs == CostSpec(under=5.0, over=1.0)
+    assert config.costs.for_scale(config.scale()).matrix[2] == (10.0, 5.0, 0.0)
+    whole = tmp_path / "whole.yaml"
+    whole.write_text(f"levels: [low, mid, high]\ncosts: {_MATRIX}\n", encoding="utf-8")
+    config = load_data_config(whole)
+    assert config.costs.for_scale(config.scale()).matrix == ((0, 1, 3), (2, 0, 1), (9, 4, 0))
+    assert DataConfig().costs.for_scale(DataConfig().scale()).matrix[3] == (6.0, 4.0, 2.0, 0.0)
+
+
+@pytest.mark.parametrize(
+    ("yaml_costs", "message"),
+    [
+        ("{under: 2, sideways: 1}", "unknown keys \\['sideways'\\]"),
+        ("{under: -1}", "costs.under: must be a finite number >= 0"),
+        ("{under: 0, over: 0}", "both 0"),
+        ("{under: lots}", "under and over must be numbers"),
+        ("[[0, x], [1, 0]]", "list of rows of numbers"),
+        ("cheap", "give \\{under: 2, over: 1\\} or a matrix"),
+    ],
+)
+def test_bad_costs_in_the_yaml_name_the_key_and_the_fix(
+    tmp_path: Path, yaml_costs: str, message: str
+) -> None:
+    path = tmp_path / "data.yaml"
+    path.write_text(f"costs: {yaml_costs}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=message):
+        load_data_config(path)
+
+
+def test_a_matrix_must_fit_the_levels_and_hold_valid_costs() -> None:
+    config = DataConfig(levels=("low", "medium", "high"), costs=CostSpec(matrix=((0.0, 1.0),)))
+    with pytest.raises(ConfigError, match="1 rows but there are 3 levels \\(low, medium, high\\)"):
+        config.costs.for_scale(config.scale())
+    diagonal = CostSpec(matrix=((1.0, 1.0, 1.0), (1.0, 0.0, 1.0), (1.0, 1.0, 0.0)))
+    with pytest.raises(ConfigError, match="the correct level must cost 0"):
+        diagonal.for_scale(config.scale())
+
+
+def test_cli_costs_replace_the_yamls_even_a_matrix(tmp_path: Path) -> None:
+    path = tmp_path / "data.yaml"
+    path.write_text(f"levels: [low, mid, high]\ncosts: {_MATRIX}\n", encoding="utf-8")
+    assert build_data_config(path).costs.matrix == ((0, 1, 3), (2, 0, 1), (9, 4, 0))
+    config = build_data_config(path, under_cost=4.0)
+    assert config.costs == CostSpec(under=4.0, over=1.0)
+    assert build_data_config(None, over_cost=0.5).costs == CostSpec(under=2.0, over=0.5)

@@ -97,3 +97,10 @@ def test_the_caption_says_when_only_the_first_reasons_are_shown_and_where_the_re
     assert "the first 2 of 30 reasons; full list: out/bad_rows.csv" in text
     text = rendered(HEADLINE | {"n_test": 10, "bad_rows": bad_rows(None, total=30)})
     assert "--out-dir writes the full list" in text
+
+
+def test_the_decision_costs_are_shown_one_row_per_true_level() -> None:
+    costs = {"matrix": [[0.0, 1.0, 2.0], [2.0, 0.0, 1.0], [4.0, 2.0, 0.0]]}
+    text = rendered(HEADLINE | {"n_test": 10, "costs": costs})
+    row = next(line for line in text.splitlines() if "decision costs" in line)
+    assert row.split("│")[2].strip() == "0 1 2 | 2 0 1 | 4 2 0"

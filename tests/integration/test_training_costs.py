@@ -1,0 +1,65 @@
+"""The decision's cost matrix is the user's: from the data config or the CLI into the model."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from classifier.costs import CostMatrix
+from training.config import CostSpec, DataConfig, TrainConfig
+from training.settings import MlflowSettings
+from training.synthetic import generate_tickets, write_tickets
+from training.train import TrainOutcome, run_training
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def outcomes(tmp_path_factory: pytest.TempPathFactory) -> dict[float, TrainOutcome]:
+    workdir = tmp_path_factory.mktemp("costs")
+    data = write_tickets(generate_tickets(1500, 5), workdir / "tickets.csv")
+    settings = MlflowSettings(
+        tracking_uri=f"sqlite:///{workdir / 'mlflow.db'}",
+        artifact_root=str(workdir / "mlartifacts"),
+    )
+
+    def train(under: float) -> TrainOutcome:
+        return run_training(
+            data, config=DataConfig(costs=CostSpec(under=under, over=1.0)),
+            mlflow_settings=settings, register=False, progress=False,
+            train_config=TrainConfig(selection_cv=2), models_dir=workdir / "models",
+        )  # fmt: skip
+
+    return {under: train(under) for under in (1.0, 6.0)}
+
+
+def test_the_configured_costs_are_the_models_and_the_reports(
+    outcomes: dict[float, TrainOutcome],
+) -> None:
+    expected = CostMatrix.default(4, under=6.0, over=1.0).to_dict()
+    outcome = outcomes[6.0]
+    assert outcome.report["costs"] == expected
+    saved = json.loads((outcome.model_dir / "model.json").read_text(encoding="utf-8"))
+    assert saved["costs"] == expected
+    assert outcomes[1.0].report["costs"]["matrix"][3] == [3.0, 2.0, 1.0, 0.0]
+
+
+def test_a_dearer_too_low_suggestion_means_fewer_tickets_suggested_too_low(
+    outcomes: dict[float, TrainOutcome],
+) -> None:
+    cheap, dear = outcomes[1.0].report, outcomes[6.0].report
+    assert dear["n_test"] == cheap["n_test"]  # the same holdout
+    assert dear["under_prioritization_rate"] < cheap["under_prioritization_rate"]
+    assert dear["per_class"]["urgent"]["recall"] >= cheap["per_class"]["urgent"]["recall"]
+
+
+def test_a_matrix_that_does_not_fit_the_levels_fails_before_reading_the_data(
+    tmp_path: Path,
+) -> None:
+    from training.config import ConfigError
+
+    config = DataConfig(costs=CostSpec(matrix=((0.0, 1.0), (2.0, 0.0))))
+    with pytest.raises(ConfigError, match="2 rows but there are 4 levels"):
+        run_training(tmp_path / "absent.csv", config=config, progress=False)
