@@ -82,7 +82,8 @@ def run_granian(*, host: str, port: int, workers: int, log_level: str) -> None:
     """Serve `serving.app:create_app` under granian (Rust HTTP, ASGI with lifespan).
 
     One runtime thread per worker: the app does its work on the event loop, so more threads
-    only compete for the same core.
+    only compete for the same core. A worker that dies (killed, out of memory) is started
+    again; granian would otherwise stop the whole service.
     """
     from granian.constants import Interfaces
     from granian.log import LogLevels
@@ -98,6 +99,7 @@ def run_granian(*, host: str, port: int, workers: int, log_level: str) -> None:
         factory=True,
         log_level=LogLevels(log_level.lower()),
         log_access=False,
+        respawn_failed_workers=True,
     ).serve()
 
 

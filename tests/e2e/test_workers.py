@@ -3,12 +3,15 @@ review store.
 
 Each request opens its own connection, so the kernel spreads them over both workers. Every
 prediction must be stored once, every scrape of /metrics (answered by either worker) must
-count all of them, and an admin reload answered by one worker must reach the other.
+count all of them, and an admin reload answered by one worker must reach the other. A worker
+killed outright is started again, and its model series leaves the scrapes.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -154,3 +157,30 @@ def test_an_admin_reload_answered_by_one_worker_reaches_the_other(
     assert after != before
     time.sleep(2.5)  # workers look for a reload request every second
     assert _rules_hashes(two_workers, 20) == {after}
+
+
+def _serving_pids(w: TwoWorkers) -> set[str]:
+    families = _scrape(w)
+    return {labels["pid"] for labels, value in families["tp_model_info"] if value == 1}
+
+
+def test_a_killed_worker_is_replaced_and_leaves_the_metrics(two_workers: TwoWorkers) -> None:
+    before = _serving_pids(two_workers)
+    assert len(before) == 2
+    killed = sorted(before)[0]
+    os.kill(int(killed), signal.SIGKILL)
+    deadline = time.monotonic() + 60
+    while True:
+        assert time.monotonic() < deadline, two_workers.server.log()[-3000:]
+        assert two_workers.server.process.poll() is None, "the service stopped"
+        try:
+            pids = _serving_pids(two_workers)
+        except httpx.TransportError:
+            pids = set()
+        if len(pids) == 2 and killed not in pids:
+            break
+        time.sleep(0.5)
+    _wait_until_both_ready(two_workers.server)
+    r = httpx.post(f"{two_workers.server.base_url}/v1/predict", json=TICKET,
+                   headers=two_workers.headers)  # fmt: skip
+    assert r.status_code == 200, r.text
