@@ -6,7 +6,7 @@ A thin layer over `training.train` and `training.registry`: parse options, call,
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -90,6 +90,13 @@ def build_data_config(
     )  # fmt: skip
 
 
+def _cost_option(direction: str, default: float) -> Any:
+    return typer.Option(
+        help=f"Cost of each level a suggestion is {direction} (default {default:g}).",
+        rich_help_panel=_HELP_COSTS, min=0,
+    )  # fmt: skip
+
+
 def _fail(message: str) -> typer.Exit:
     err.print(f"[bold red]error:[/] {message}")
     return typer.Exit(2)
@@ -127,22 +134,8 @@ def train(  # noqa: PLR0917 - typer maps each CLI option to a parameter
     min_rows_per_level: Annotated[
         int | None, typer.Option(help="Fewer valid rows in a level is an error (default 20).")
     ] = None,
-    under_cost: Annotated[
-        float | None,
-        typer.Option(
-            help="Cost of each level a suggestion is too low (default 2).",
-            rich_help_panel=_HELP_COSTS,
-            min=0,
-        ),
-    ] = None,
-    over_cost: Annotated[
-        float | None,
-        typer.Option(
-            help="Cost of each level a suggestion is too high (default 1).",
-            rich_help_panel=_HELP_COSTS,
-            min=0,
-        ),
-    ] = None,
+    under_cost: Annotated[float | None, _cost_option("too low", 2)] = None,
+    over_cost: Annotated[float | None, _cost_option("too high", 1)] = None,
     cv: Annotated[
         int | None, typer.Option("--cv", help="Report K-fold mean ± std over the whole file.")
     ] = None,
