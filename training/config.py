@@ -95,11 +95,10 @@ def _cost_spec(raw: Any, source: str) -> CostSpec:
         if unknown:
             raise ConfigError(f"{source}: costs: unknown keys {unknown}; use under and over")
         try:
-            return CostSpec(under=float(raw.get("under", 2.0)), over=float(raw.get("over", 1.0)))
+            under, over = float(raw.get("under", 2.0)), float(raw.get("over", 1.0))
         except (TypeError, ValueError) as exc:
-            if isinstance(exc, ConfigError):
-                raise
             raise ConfigError(f"{source}: costs: under and over must be numbers") from exc
+        return CostSpec(under=under, over=over)
     if isinstance(raw, list | tuple):
         try:
             rows = tuple(tuple(float(v) for v in row) for row in raw)

@@ -352,8 +352,10 @@ def _run(  # noqa: PLR0917 - private continuation of run_training's arguments
         bad_csv = write_bad_rows(dataset.bad_rows, out / "bad_rows.csv")
         with tracking.training_run(settings, run_name=data.stem) as run_id:
             report["model"]["run_id"] = run_id
-            tracking.log_params({"split": split.kind, "train": train.__dict__,
-                                 "model": result.params})  # fmt: skip
+            tracking.log_params({
+                "split": split.kind, "model": result.params,
+                "train": train.__dict__ | {"costs": model.costs.matrix},
+            })  # fmt: skip
             tracking.log_dataset(dataset, bad_csv)
             feedback.log_to_mlflow(merge)
             model_dir = (models_dir or default_models_dir(settings)) / run_id

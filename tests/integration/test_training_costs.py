@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -16,8 +17,16 @@ from training.train import TrainOutcome, run_training
 pytestmark = pytest.mark.slow
 
 
+@dataclass
+class Trained:
+    """Two trainings on one export, a level too low costing 1 and 6 (too high: 1)."""
+
+    tracking_uri: str
+    by_under_cost: dict[float, TrainOutcome]
+
+
 @pytest.fixture(scope="module")
-def outcomes(tmp_path_factory: pytest.TempPathFactory) -> dict[float, TrainOutcome]:
+def trained(tmp_path_factory: pytest.TempPathFactory) -> Trained:
     workdir = tmp_path_factory.mktemp("costs")
     data = write_tickets(generate_tickets(1500, 5), workdir / "tickets.csv")
     settings = MlflowSettings(
@@ -32,24 +41,26 @@ def outcomes(tmp_path_factory: pytest.TempPathFactory) -> dict[float, TrainOutco
             train_config=TrainConfig(selection_cv=2), models_dir=workdir / "models",
         )  # fmt: skip
 
-    return {under: train(under) for under in (1.0, 6.0)}
+    return Trained(settings.tracking_uri, {under: train(under) for under in (1.0, 6.0)})
 
 
-def test_the_configured_costs_are_the_models_and_the_reports(
-    outcomes: dict[float, TrainOutcome],
-) -> None:
+def test_the_configured_costs_are_the_models_the_reports_and_the_runs(trained: Trained) -> None:
     expected = CostMatrix.default(4, under=6.0, over=1.0).to_dict()
-    outcome = outcomes[6.0]
+    outcome = trained.by_under_cost[6.0]
     assert outcome.report["costs"] == expected
     saved = json.loads((outcome.model_dir / "model.json").read_text(encoding="utf-8"))
     assert saved["costs"] == expected
-    assert outcomes[1.0].report["costs"]["matrix"][3] == [3.0, 2.0, 1.0, 0.0]
+    assert trained.by_under_cost[1.0].report["costs"]["matrix"][3] == [3.0, 2.0, 1.0, 0.0]
+    from mlflow import MlflowClient
+
+    run = MlflowClient(tracking_uri=trained.tracking_uri).get_run(outcome.run_id)
+    assert run.data.params["train.costs"].startswith("[[0.0, 1.0, 2.0, 3.0], [6.0, 0.0,")
 
 
 def test_a_dearer_too_low_suggestion_means_fewer_tickets_suggested_too_low(
-    outcomes: dict[float, TrainOutcome],
+    trained: Trained,
 ) -> None:
-    cheap, dear = outcomes[1.0].report, outcomes[6.0].report
+    cheap, dear = trained.by_under_cost[1.0].report, trained.by_under_cost[6.0].report
     assert dear["n_test"] == cheap["n_test"]  # the same holdout
     assert dear["under_prioritization_rate"] < cheap["under_prioritization_rate"]
     assert dear["per_class"]["urgent"]["recall"] >= cheap["per_class"]["urgent"]["recall"]
