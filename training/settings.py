@@ -45,6 +45,14 @@ class MlflowSettings:
             champion_alias=_env("MODEL_ALIAS", d.champion_alias),
         )
 
+    @classmethod
+    def in_folder(cls, folder: Path) -> MlflowSettings:
+        """The embedded defaults rooted in `folder`: `mlflow.db` and `mlartifacts/` there."""
+        return cls(
+            tracking_uri=f"sqlite:///{folder / 'mlflow.db'}",
+            artifact_root=str(folder / "mlartifacts"),
+        )
+
     @property
     def artifact_location(self) -> str:
         """The artifact root as an absolute file URI (MLflow resolves relative paths oddly)."""

@@ -52,10 +52,7 @@ def sqlite_champion(workdir: Path) -> tuple[MlflowSettings, str, str]:
     Returns:
         The store's settings, the version and its run id.
     """
-    settings = MlflowSettings(
-        tracking_uri=f"sqlite:///{workdir / 'mlflow.db'}",
-        artifact_root=str(workdir / "mlartifacts"),
-    )
+    settings = MlflowSettings.in_folder(workdir)
     model = train_small_model(workdir / "trained")
     version, run_id = register_model(settings, workdir / "trained", str(model.sha256))
     registry.set_champion(settings, version)

@@ -34,10 +34,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Any:
     """A champion trained on 3,000 synthetic tickets, served by the real CLI."""
     workdir = tmp_path_factory.mktemp("skeleton")
     data = write_tickets(generate_tickets(rows=3000, seed=11), workdir / "tickets.csv")
-    settings = MlflowSettings(
-        tracking_uri=f"sqlite:///{workdir / 'mlflow.db'}",
-        artifact_root=str(workdir / "mlartifacts"),
-    )
+    settings = MlflowSettings.in_folder(workdir)
     outcome = run_training(data, mlflow_settings=settings, register=True, progress=False)
     env, headers = service_env(
         workdir, settings.tracking_uri, TP_MLFLOW_ARTIFACT_ROOT=settings.artifact_root,

@@ -60,10 +60,7 @@ def test_train_with_feedback_db_merges_reviews_and_reports_how_the_model_changed
 ) -> None:
     history = generate_tickets(ROWS, 5)
     data = write_tickets(history, tmp_path / "tickets.csv")
-    settings = MlflowSettings(
-        tracking_uri=f"sqlite:///{tmp_path / 'mlflow.db'}",
-        artifact_root=str(tmp_path / "mlartifacts"),
-    )
+    settings = MlflowSettings.in_folder(tmp_path)
     champion = run_training(
         data, mlflow_settings=settings, progress=False, models_dir=tmp_path / "models",
         train_config=TrainConfig(selection_cv=2),

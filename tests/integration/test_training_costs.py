@@ -29,10 +29,7 @@ class Trained:
 def trained(tmp_path_factory: pytest.TempPathFactory) -> Trained:
     workdir = tmp_path_factory.mktemp("costs")
     data = write_tickets(generate_tickets(1500, 5), workdir / "tickets.csv")
-    settings = MlflowSettings(
-        tracking_uri=f"sqlite:///{workdir / 'mlflow.db'}",
-        artifact_root=str(workdir / "mlartifacts"),
-    )
+    settings = MlflowSettings.in_folder(workdir)
 
     def train(under: float) -> TrainOutcome:
         return run_training(

@@ -40,10 +40,7 @@ class Lifecycle:
 def lifecycle(tmp_path_factory: pytest.TempPathFactory) -> Lifecycle:
     workdir = tmp_path_factory.mktemp("lifecycle")
     data = write_tickets(generate_tickets(1500, 3), workdir / "tickets.csv")
-    settings = MlflowSettings(
-        tracking_uri=f"sqlite:///{workdir / 'mlflow.db'}",
-        artifact_root=str(workdir / "mlartifacts"),
-    )
+    settings = MlflowSettings.in_folder(workdir)
 
     def train(config: DataConfig | None = None, **kwargs: Any) -> TrainOutcome:
         return run_training(
