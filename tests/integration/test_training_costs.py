@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from classifier.costs import CostMatrix
-from training.config import CostSpec, DataConfig, TrainConfig
+from training.config import ConfigError, CostSpec, DataConfig, TrainConfig
 from training.settings import MlflowSettings
 from training.synthetic import generate_tickets, write_tickets
 from training.train import TrainOutcome, run_training
@@ -66,8 +66,6 @@ def test_a_dearer_too_low_suggestion_means_fewer_tickets_suggested_too_low(
 def test_a_matrix_that_does_not_fit_the_levels_fails_before_reading_the_data(
     tmp_path: Path,
 ) -> None:
-    from training.config import ConfigError
-
     config = DataConfig(costs=CostSpec(matrix=((0.0, 1.0), (2.0, 0.0))))
     with pytest.raises(ConfigError, match="2 rows but there are 4 levels"):
         run_training(tmp_path / "absent.csv", config=config, progress=False)
