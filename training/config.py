@@ -20,6 +20,7 @@ Example `data.yaml`::
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -64,7 +65,7 @@ class CostSpec:
 
     def __post_init__(self) -> None:
         for name, value in (("under", self.under), ("over", self.over)):
-            if not value >= 0 or value == float("inf"):
+            if not (math.isfinite(value) and value >= 0):
                 raise ConfigError(f"costs.{name}: must be a finite number >= 0, got {value}")
         if self.under == 0 and self.over == 0:
             raise ConfigError("costs: under and over are both 0; give at least one a cost")
@@ -234,7 +235,6 @@ class TrainConfig:
         f1_tolerance: the gate lets macro-F1 drop by at most this much.
         top_recall_tolerance: the gate lets the top level's recall drop by at most this much.
         random_state: seed for splits and estimators.
-        costs: the decision's cost matrix; None takes the data config's `costs`.
     """
 
     test_fraction: float = 0.2
@@ -243,7 +243,6 @@ class TrainConfig:
     f1_tolerance: float = 0.01
     top_recall_tolerance: float = 0.0
     random_state: int = 0
-    costs: CostMatrix | None = None
 
     def __post_init__(self) -> None:
         if not 0.05 <= self.test_fraction <= 0.5:

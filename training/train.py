@@ -25,6 +25,7 @@ from rich.progress import (
 )
 from sklearn.model_selection import StratifiedKFold, train_test_split
 
+from classifier.costs import CostMatrix
 from training import evaluate, feedback, registry, tracking
 from training.config import DataConfig, TrainConfig
 from training.data import Dataset, load_dataset, write_bad_rows
@@ -163,7 +164,7 @@ def evaluate_model(
 
 def _fit(
     frame: pd.DataFrame, labels: pd.Series, dataset: Dataset, train: TrainConfig,
-    update: Update | None, *, merge: feedback.FeedbackMerge | None = None,
+    update: Update | None, *, costs: CostMatrix, merge: feedback.FeedbackMerge | None = None,
 ) -> TrainResult:  # fmt: skip
     from training.pipeline import train_model
 
@@ -173,13 +174,13 @@ def _fit(
 
     return train_model(
         frame, labels.tolist(), feature_spec(dataset), dataset.scale, cv=train.selection_cv,
-        random_state=train.random_state, progress=report, costs=train.costs,
+        random_state=train.random_state, progress=report, costs=costs,
         sample_weight=None if merge is None else merge.weights_for(frame.index),
     )  # fmt: skip
 
 
 def cross_validate(
-    dataset: Dataset, train: TrainConfig, steps: _Steps,
+    dataset: Dataset, train: TrainConfig, costs: CostMatrix, steps: _Steps,
     merge: feedback.FeedbackMerge | None = None,
 ) -> dict[str, Any]:  # fmt: skip
     """K-fold over the whole file: every metric is the fold mean with its std beside it."""
@@ -189,8 +190,9 @@ def cross_validate(
     with steps.step(f"cross-validation ({k} folds)", total=k) as update:
         for i, (tr, te) in enumerate(folds.split(dataset.frame, dataset.labels)):
             result = _fit(
-                dataset.frame.iloc[tr], dataset.labels.iloc[tr], dataset, train, None, merge=merge
-            )
+                dataset.frame.iloc[tr], dataset.labels.iloc[tr], dataset, train, None,
+                costs=costs, merge=merge,
+            )  # fmt: skip
             reports.append(
                 evaluate_model(
                     result.model, dataset.frame.iloc[te], dataset.labels.iloc[te], dataset
@@ -267,7 +269,7 @@ def run_training(
 
     Args:
         data: CSV, Parquet or JSONL export.
-        config: column mapping; default is the plain schema.
+        config: column mapping, levels and decision costs; default is the plain schema.
         mlflow_settings: where MLflow lives; default from `TP_` environment variables.
         register: register the model and run the promotion gate.
         cv: K for a K-fold report over the whole file (the registered model is still the one
@@ -291,16 +293,17 @@ def run_training(
     train = train_config or TrainConfig()
     if cv is not None:
         train = replace(train, cv=cv)
-    if train.costs is None:  # the data config's costs, for its levels (a misfit fails here)
-        data_config = config or DataConfig()
-        train = replace(train, costs=data_config.costs.for_scale(data_config.scale()))
+    config = config or DataConfig()
+    costs = config.costs.for_scale(config.scale())  # a matrix that misfits fails before reading
     source = feedback.FeedbackSource(feedback_db, feedback_weight) if feedback_db else None
     steps = _Steps(progress)
     columns = [SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
                TaskProgressColumn(), TimeElapsedColumn()]  # fmt: skip
     with Progress(*columns, console=steps.console, disable=not progress) as bar:
         steps.progress = bar
-        return _run(data, config, settings, register, train, report_json, models_dir, steps, source)
+        return _run(
+            data, config, costs, settings, register, train, report_json, models_dir, steps, source
+        )
 
 
 def _split_with_feedback(
@@ -316,7 +319,7 @@ def _split_with_feedback(
 
 
 def _run(  # noqa: PLR0917 - private continuation of run_training's arguments
-    data: Path, config: DataConfig | None, settings: MlflowSettings, register: bool,
+    data: Path, config: DataConfig, costs: CostMatrix, settings: MlflowSettings, register: bool,
     train: TrainConfig, report_json: Path | None, models_dir: Path | None, steps: _Steps,
     source: feedback.FeedbackSource | None = None,
 ) -> TrainOutcome:  # fmt: skip
@@ -324,19 +327,21 @@ def _run(  # noqa: PLR0917 - private continuation of run_training's arguments
         dataset = load_dataset(data, config)
     dataset, split, merge = _split_with_feedback(dataset, source, train, steps)
     with steps.step(f"train on {len(split.train):,} rows") as update:
-        result = _fit(split.train, split.train_labels, dataset, train, update, merge=merge)
+        result = _fit(
+            split.train, split.train_labels, dataset, train, update, costs=costs, merge=merge
+        )
     model = result.model
     with steps.step(f"evaluate on {len(split.test):,} rows"):
         holdout = evaluate_model(model, split.test, split.test_labels, dataset)
     report: dict[str, Any] = dict(holdout)
     if train.cv:
-        report = cross_validate(dataset, train, steps, merge)
+        report = cross_validate(dataset, train, costs, steps, merge)
         report["holdout"] = holdout
     report.update(
         n_train=len(split.train), n_test_holdout=len(split.test), split=split.kind,
         candidates=list(result.candidates), params=dict(result.params),
         out_of_core=bool(result.out_of_core), warnings=list(dataset.warnings),
-        costs=model.costs.to_dict(),
+        costs=costs.to_dict(),
         data=dataset.input_report(),
         bad_rows=dataset.bad_row_report("bad_rows.csv", in_mlflow_run=True),
         model={"name": settings.model_name, "version": None, "run_id": None},
@@ -354,7 +359,7 @@ def _run(  # noqa: PLR0917 - private continuation of run_training's arguments
             report["model"]["run_id"] = run_id
             tracking.log_params({
                 "split": split.kind, "model": result.params,
-                "train": train.__dict__ | {"costs": model.costs.matrix},
+                "train": train.__dict__ | {"costs": costs.matrix},
             })  # fmt: skip
             tracking.log_dataset(dataset, bad_csv)
             feedback.log_to_mlflow(merge)
