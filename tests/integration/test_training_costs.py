@@ -1,4 +1,5 @@
-"""The decision's cost matrix is the user's: from the data config or the CLI into the model."""
+"""The decision's cost matrix is the user's: from the data config or the CLI into the model,
+the report (also a `--cv` report) and the MLflow run."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ class Trained:
 
     tracking_uri: str
     by_under_cost: dict[float, TrainOutcome]
+    cross_validated: TrainOutcome
 
 
 @pytest.fixture(scope="module")
@@ -31,14 +33,15 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> Trained:
     data = write_tickets(generate_tickets(1500, 5), workdir / "tickets.csv")
     settings = MlflowSettings.in_folder(workdir)
 
-    def train(under: float) -> TrainOutcome:
+    def train(under: float, cv: int | None = None) -> TrainOutcome:
         return run_training(
             data, config=DataConfig(costs=CostSpec(under=under, over=1.0)),
-            mlflow_settings=settings, register=False, progress=False,
+            mlflow_settings=settings, register=False, progress=False, cv=cv,
             train_config=TrainConfig(selection_cv=2), models_dir=workdir / "models",
         )  # fmt: skip
 
-    return Trained(settings.tracking_uri, {under: train(under) for under in (1.0, 6.0)})
+    by_under_cost = {under: train(under) for under in (1.0, 6.0)}
+    return Trained(settings.tracking_uri, by_under_cost, train(6.0, cv=3))
 
 
 def test_the_configured_costs_are_the_models_the_reports_and_the_runs(trained: Trained) -> None:
@@ -61,6 +64,18 @@ def test_a_dearer_too_low_suggestion_means_fewer_tickets_suggested_too_low(
     assert dear["n_test"] == cheap["n_test"]  # the same holdout
     assert dear["under_prioritization_rate"] < cheap["under_prioritization_rate"]
     assert dear["per_class"]["urgent"]["recall"] >= cheap["per_class"]["urgent"]["recall"]
+
+
+def test_cv_reports_the_fold_means_with_the_holdout_beside_them(trained: Trained) -> None:
+    report = trained.cross_validated.report
+    folds = report["folds"]
+    assert report["cv_folds"] == len(folds) == 3
+    assert report["n_test"] == sum(fold["n_test"] for fold in folds) == 1500
+    mean = sum(fold["macro_f1"] for fold in folds) / 3
+    assert report["macro_f1"] == pytest.approx(mean)
+    assert report["macro_f1_std"] > 0
+    assert report["holdout"]["macro_f1"] == trained.by_under_cost[6.0].report["macro_f1"]
+    assert report["costs"] == CostMatrix.default(4, under=6.0, over=1.0).to_dict()
 
 
 def test_a_matrix_that_does_not_fit_the_levels_fails_before_reading_the_data(
