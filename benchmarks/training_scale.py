@@ -78,9 +78,7 @@ def command(path: Path) -> dict[str, Any]:
     from training.train import run_training
 
     store = path.with_suffix(".mlflow")
-    settings = MlflowSettings(
-        tracking_uri=f"sqlite:///{store / 'mlflow.db'}", artifact_root=str(store / "artifacts")
-    )
+    settings = MlflowSettings.in_folder(store)
     store.mkdir(exist_ok=True)
     started = time.perf_counter()
     outcome = run_training(path, mlflow_settings=settings, progress=False,
