@@ -227,6 +227,44 @@ def _aggregate_slices(
     return out
 
 
+def missed_levels(report: Mapping[str, Any], costs: Sequence[Sequence[float]]) -> list[str]:
+    """A warning for each level none of whose evaluated tickets got it suggested (recall 0).
+
+    Macro-F1 counts such a level as 0, and reviewers would never see it proposed for the
+    tickets that have it. Below the top level the usual cause is the decision costs: when a
+    level too low costs more than a level too high, a lower level is suggested only when the
+    model is sure of it, and on noisy labels it rarely is.
+
+    Args:
+        report: a report with `confusion_matrix` (rows true levels, columns suggestions).
+        costs: the decision's cost matrix (rows true levels, columns suggestions).
+    """
+    confusion = report["confusion_matrix"]
+    counts = np.asarray(confusion["matrix"], dtype=np.int64)
+    matrix = np.asarray(costs, dtype=np.float64)
+    under_dearer = bool(np.any(np.tril(matrix, -1) > np.triu(matrix, 1).T))
+    messages = []
+    for index, level in enumerate(confusion["labels"]):
+        support = int(counts[index].sum())
+        if support == 0 or counts[index, index] > 0:
+            continue
+        message = (
+            f"none of the {support:,} evaluated {level!r} tickets was suggested {level!r} "
+            f"(it was suggested {int(counts[:, index].sum()):,} times in all)"
+        )
+        if under_dearer and index < len(counts) - 1:
+            message += (
+                ": the decision costs make a level too low dearer than a level too high, so "
+                f"{level!r} is suggested only when the model is sure of it; --under-cost 1 (or "
+                "costs: {under: 1, over: 1} in the data config) suggests it more often, at the "
+                "price of more under-prioritised tickets"
+            )
+        else:
+            message += ": the model cannot tell it apart yet; more examples of it would help"
+        messages.append(message)
+    return messages
+
+
 def save_confusion_matrix(report: Mapping[str, Any], directory: Path) -> tuple[Path, Path]:
     """Write the confusion matrix as JSON and PNG (rows = true level, columns = predicted)."""
     import matplotlib

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from training.evaluate import SLICE_MIN_ROWS
@@ -36,7 +37,7 @@ def print_report(console: Console, report: Mapping[str, Any]) -> None:
     if bad.get("count"):
         console.print(bad_rows_table(bad))
     for warning in report.get("warnings", []):
-        console.print(f"[yellow]warning:[/] {warning}")
+        console.print(f"[yellow]warning:[/] {escape(warning)}")
 
 
 def headline_table(report: Mapping[str, Any]) -> Table:

@@ -340,7 +340,8 @@ def _run(  # noqa: PLR0917 - private continuation of run_training's arguments
     report.update(
         n_train=len(split.train), n_test_holdout=len(split.test), split=split.kind,
         candidates=list(result.candidates), params=dict(result.params),
-        out_of_core=bool(result.out_of_core), warnings=list(dataset.warnings),
+        out_of_core=bool(result.out_of_core),
+        warnings=dataset.warnings + evaluate.missed_levels(report, costs.matrix),
         costs=costs.to_dict(),
         data=dataset.input_report(),
         bad_rows=dataset.bad_row_report("bad_rows.csv", in_mlflow_run=True),
@@ -442,9 +443,10 @@ def run_evaluation(
     dataset = validate_frame(raw, config, source=data)
     dataset.sha256 = _sha(data)
     report = evaluate_model(model, dataset.frame, dataset.labels, dataset)
+    warnings += dataset.warnings + evaluate.missed_levels(report, model.costs.matrix)
     report.update(
         n_train=None, model={"name": name, "version": version, "run_id": run_id},
-        warnings=warnings + dataset.warnings, costs=model.costs.to_dict(),
+        warnings=warnings, costs=model.costs.to_dict(),
         data=dataset.input_report(),
         bad_rows=dataset.bad_row_report(
             None if artifacts_dir is None else str(artifacts_dir / "bad_rows.csv")

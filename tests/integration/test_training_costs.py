@@ -13,16 +13,17 @@ from classifier.costs import CostMatrix
 from training.config import ConfigError, CostSpec, DataConfig, TrainConfig
 from training.settings import MlflowSettings
 from training.synthetic import generate_tickets, write_tickets
-from training.train import TrainOutcome, run_training
+from training.train import TrainOutcome, run_evaluation, run_training
 
 pytestmark = pytest.mark.slow
 
 
 @dataclass
 class Trained:
-    """Two trainings on one export, a level too low costing 1 and 6 (too high: 1)."""
+    """Trainings on one export, a level too low costing 1, 6 and 40 (too high: 1)."""
 
-    tracking_uri: str
+    data: Path
+    settings: MlflowSettings
     by_under_cost: dict[float, TrainOutcome]
     cross_validated: TrainOutcome
 
@@ -40,8 +41,8 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> Trained:
             train_config=TrainConfig(selection_cv=2), models_dir=workdir / "models",
         )  # fmt: skip
 
-    by_under_cost = {under: train(under) for under in (1.0, 6.0)}
-    return Trained(settings.tracking_uri, by_under_cost, train(6.0, cv=3))
+    by_under_cost = {under: train(under) for under in (1.0, 6.0, 40.0)}
+    return Trained(data, settings, by_under_cost, train(6.0, cv=3))
 
 
 def test_the_configured_costs_are_the_models_the_reports_and_the_runs(trained: Trained) -> None:
@@ -53,7 +54,7 @@ def test_the_configured_costs_are_the_models_the_reports_and_the_runs(trained: T
     assert trained.by_under_cost[1.0].report["costs"]["matrix"][3] == [3.0, 2.0, 1.0, 0.0]
     from mlflow import MlflowClient
 
-    run = MlflowClient(tracking_uri=trained.tracking_uri).get_run(outcome.run_id)
+    run = MlflowClient(tracking_uri=trained.settings.tracking_uri).get_run(outcome.run_id)
     assert run.data.params["train.costs"].startswith("[[0.0, 1.0, 2.0, 3.0], [6.0, 0.0,")
 
 
@@ -84,3 +85,26 @@ def test_a_matrix_that_does_not_fit_the_levels_fails_before_reading_the_data(
     config = DataConfig(costs=CostSpec(matrix=((0.0, 1.0), (2.0, 0.0))))
     with pytest.raises(ConfigError, match="2 rows but there are 4 levels"):
         run_training(tmp_path / "absent.csv", config=config, progress=False)
+
+
+def test_train_and_evaluate_warn_of_a_level_no_ticket_of_which_got_it(trained: Trained) -> None:
+    outcome = trained.by_under_cost[40.0]  # lower levels only when the model is all but certain
+    report = outcome.report
+    counts = report["confusion_matrix"]["matrix"]
+    missed = [level for i, level in enumerate(report["levels"]) if counts[i][i] == 0]
+    assert missed[0] == "low"
+    assert [w.split("'")[1] for w in report["warnings"]] == missed
+    low = sum(counts[0])
+    assert report["warnings"][0].startswith(f"none of the {low} evaluated 'low' tickets")
+    assert all("--under-cost 1" in warning for warning in report["warnings"])
+    evaluated = run_evaluation(
+        str(outcome.model_dir), trained.data, mlflow_settings=trained.settings
+    )
+    matrix = evaluated["confusion_matrix"]["matrix"]
+    assert [w.split("'")[1] for w in evaluated["warnings"]] == [
+        level for i, level in enumerate(evaluated["levels"]) if matrix[i][i] == 0
+    ]
+    assert "low" in evaluated["warnings"][0]
+    cheap = trained.by_under_cost[1.0].report  # every level found at least once
+    assert all(row[i] > 0 for i, row in enumerate(cheap["confusion_matrix"]["matrix"]))
+    assert cheap["warnings"] == []

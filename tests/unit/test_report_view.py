@@ -104,3 +104,9 @@ def test_the_decision_costs_are_shown_one_row_per_true_level() -> None:
     text = rendered(HEADLINE | {"n_test": 10, "costs": costs})
     row = next(line for line in text.splitlines() if "decision costs" in line)
     assert row.split("│")[2].strip() == "0 1 2 | 2 0 1 | 4 2 0"
+
+
+def test_warnings_are_printed_as_written_even_with_brackets_and_braces() -> None:
+    warning = "columns ['tier'] are missing [bold]; costs: {under: 1, over: 1}"
+    text = rendered(HEADLINE | {"per_class": PER_CLASS, "warnings": [warning]})
+    assert f"warning: {warning}" in " ".join(text.split())
