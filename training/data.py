@@ -185,9 +185,13 @@ def load_dataset(path: Path, config: DataConfig | None = None) -> Dataset:
 
 
 def validate_frame(  # noqa: PLR0912, PLR0915 - one pass over the checks reads best in one place
-    raw: pd.DataFrame, config: DataConfig, source: Path | None = None
+    raw: pd.DataFrame, config: DataConfig, source: Path | None = None, *, training: bool = True
 ) -> Dataset:
-    """Map and validate an already-read frame (see `load_dataset`)."""
+    """Map and validate an already-read frame (see `load_dataset`).
+
+    With `training=False` (scoring a model, not fitting one) a level with fewer rows than
+    `min_rows_per_level` is a warning, not an error: its metrics are rough or n/a.
+    """
     cols = config.resolve(list(raw.columns))
     scale = config.scale()
     if not cols.text:
@@ -286,8 +290,13 @@ def validate_frame(  # noqa: PLR0912, PLR0915 - one pass over the checks reads b
     counts = good_labels.value_counts()
     short = {lvl: int(counts.get(lvl, 0)) for lvl in scale.levels}
     short = {lvl: n for lvl, n in short.items() if n < config.min_rows_per_level}
-    if short:
-        detail = ", ".join(f"{lvl!r} has {n}" for lvl, n in short.items())
+    detail = ", ".join(f"{lvl!r} has {n}" for lvl, n in short.items())
+    if short and not training:
+        warnings.append(
+            f"few valid rows per level: {detail} (fewer than {config.min_rows_per_level}); "
+            "their per-level metrics are rough, or n/a with none"
+        )
+    elif short:
         raise DataError(
             f"too few valid rows per level: {detail}; at least {config.min_rows_per_level} "
             "needed in every level. Add data, merge levels (levels: ...) or lower "

@@ -409,7 +409,9 @@ def run_evaluation(
     """Score a registered version (or a saved model directory) on an export.
 
     Columns the model reads but the export lacks are treated as missing values and listed in
-    the report's `warnings`. Without a mapping, the model's own feature columns are used.
+    the report's `warnings`. Without a mapping, the model's own feature columns are used; without
+    configured levels, the model's levels and label aliases. A level with fewer rows than
+    `min_rows_per_level` is a warning here, not an error: scoring needs no minimum.
 
     Args:
         model_ref: `models:/NAME@ALIAS`, `models:/NAME/VERSION` or a PriorityModel directory.
@@ -440,7 +442,10 @@ def run_evaluation(
             category_columns=tuple(c for c in spec.category_columns if c in present),
             numeric_columns=tuple(c for c in spec.numeric_columns if c in present),
         )
-    dataset = validate_frame(raw, config, source=data)
+    if config.levels is None:  # the model's scale, not the default one
+        aliases = {**model.scale.aliases, **config.label_aliases}
+        config = config.with_overrides(levels=model.scale.levels, label_aliases=aliases)
+    dataset = validate_frame(raw, config, source=data, training=False)
     dataset.sha256 = _sha(data)
     report = evaluate_model(model, dataset.frame, dataset.labels, dataset)
     warnings += dataset.warnings + evaluate.missed_levels(report, model.costs.matrix)
