@@ -26,9 +26,10 @@ from rich.progress import (
 from sklearn.model_selection import StratifiedKFold, train_test_split
 
 from classifier.costs import CostMatrix
+from classifier.levels import PriorityScale
 from training import evaluate, feedback, registry, tracking
 from training.config import DataConfig, TrainConfig
-from training.data import Dataset, load_dataset, write_bad_rows
+from training.data import DataError, Dataset, load_dataset, write_bad_rows
 from training.settings import MlflowSettings
 
 if TYPE_CHECKING:
@@ -442,9 +443,7 @@ def run_evaluation(
             category_columns=tuple(c for c in spec.category_columns if c in present),
             numeric_columns=tuple(c for c in spec.numeric_columns if c in present),
         )
-    if config.levels is None:  # the model's scale, not the default one
-        aliases = {**model.scale.aliases, **config.label_aliases}
-        config = config.with_overrides(levels=model.scale.levels, label_aliases=aliases)
+    config = _on_model_scale(config, model.scale)
     dataset = validate_frame(raw, config, source=data, training=False)
     dataset.sha256 = _sha(data)
     report = evaluate_model(model, dataset.frame, dataset.labels, dataset)
@@ -469,6 +468,24 @@ def _sha(path: Path) -> str:
     from training.data import file_sha256
 
     return file_sha256(path)
+
+
+def _on_model_scale(config: DataConfig, scale: PriorityScale) -> DataConfig:
+    """The mapping with the model's levels (and its label aliases) when it names none.
+
+    Raises:
+        DataError: the mapping names other levels than the model decides on.
+    """
+    if config.levels is None:
+        aliases = {**scale.aliases, **config.label_aliases}
+        return config.with_overrides(levels=scale.levels, label_aliases=aliases)
+    if tuple(config.levels) != tuple(scale.levels):
+        raise DataError(
+            f"levels: the model decides on {', '.join(scale.levels)} but the mapping gives "
+            f"{', '.join(config.levels)}; leave --levels out (evaluate uses the model's levels) "
+            "and map other label spellings with label_aliases in the data config"
+        )
+    return config
 
 
 def _load_for_evaluation(

@@ -54,3 +54,16 @@ def test_training_still_refuses_a_level_with_too_few_rows(tmp_path: Path) -> Non
     low = tickets.index[tickets["priority"] == "low"]
     with pytest.raises(DataError, match="'low' has 5; at least 20 needed"):
         validate_frame(tickets.drop(index=low[5:]), DataConfig())
+
+
+def test_evaluate_refuses_levels_the_model_does_not_decide_on(
+    three_level_model: tuple[Path, MlflowSettings], tmp_path: Path
+) -> None:
+    model_dir, settings = three_level_model
+    path = write_tickets(generate_tickets(200, 14), tmp_path / "export.csv")
+    four = DataConfig(levels=("low", "medium", "high", "urgent"))
+    with pytest.raises(DataError, match="model decides on low, medium, high but the mapping"):
+        run_evaluation(str(model_dir), path, config=four, mlflow_settings=settings)
+    same = DataConfig(levels=("low", "medium", "high"), label_aliases={"urgent": "high"})
+    report = run_evaluation(str(model_dir), path, config=same, mlflow_settings=settings)
+    assert report["n_test"] == 200
