@@ -227,13 +227,17 @@ def _aggregate_slices(
     return out
 
 
-def missed_levels(report: Mapping[str, Any], costs: Sequence[Sequence[float]]) -> list[str]:
-    """A warning for each level none of whose evaluated tickets got it suggested (recall 0).
+MISSED_RECALL = 0.1
+"""A level whose recall is below this is named in the report's warnings (`missed_levels`)."""
 
-    Macro-F1 counts such a level as 0, and reviewers would never see it proposed for the
-    tickets that have it. Below the top level the usual cause is the decision costs: when a
-    level too low costs more than a level too high, a lower level is suggested only when the
-    model is sure of it, and on noisy labels it rarely is.
+
+def missed_levels(report: Mapping[str, Any], costs: Sequence[Sequence[float]]) -> list[str]:
+    """A warning for each level that few of its evaluated tickets got (recall < MISSED_RECALL).
+
+    Reviewers would rarely see such a level proposed for the tickets that have it, and
+    macro-F1 counts it as (nearly) 0. Below the top level the usual cause is the decision
+    costs: when a level too low costs more than a level too high, a lower level is suggested
+    only when the model is sure of it, and on noisy labels it rarely is.
 
     Args:
         report: a report with `confusion_matrix` (rows true levels, columns suggestions).
@@ -245,12 +249,14 @@ def missed_levels(report: Mapping[str, Any], costs: Sequence[Sequence[float]]) -
     under_dearer = bool(np.any(np.tril(matrix, -1) > np.triu(matrix, 1).T))
     messages = []
     for index, level in enumerate(confusion["labels"]):
-        support = int(counts[index].sum())
-        if support == 0 or counts[index, index] > 0:
+        support, found = int(counts[index].sum()), int(counts[index, index])
+        if support == 0 or found >= MISSED_RECALL * support:
             continue
         message = (
-            f"none of the {support:,} evaluated {level!r} tickets was suggested {level!r} "
-            f"(it was suggested {int(counts[:, index].sum()):,} times in all)"
+            f"{'none' if found == 0 else f'only {found:,}'} of the {support:,} evaluated "
+            f"{level!r} tickets {'was' if found <= 1 else 'were'} suggested {level!r} "
+            f"(recall {found / support:.1%}; {level!r} was suggested "
+            f"{int(counts[:, index].sum()):,} times in all)"
         )
         if under_dearer and index < len(counts) - 1:
             message += (

@@ -91,7 +91,9 @@ def test_train_and_evaluate_warn_of_a_level_no_ticket_of_which_got_it(trained: T
     outcome = trained.by_under_cost[40.0]  # lower levels only when the model is all but certain
     report = outcome.report
     counts = report["confusion_matrix"]["matrix"]
-    missed = [level for i, level in enumerate(report["levels"]) if counts[i][i] == 0]
+    missed = [
+        level for i, level in enumerate(report["levels"]) if counts[i][i] < 0.1 * sum(counts[i])
+    ]
     assert missed[0] == "low"
     assert [w.split("'")[1] for w in report["warnings"]] == missed
     low = sum(counts[0])
@@ -102,9 +104,11 @@ def test_train_and_evaluate_warn_of_a_level_no_ticket_of_which_got_it(trained: T
     )
     matrix = evaluated["confusion_matrix"]["matrix"]
     assert [w.split("'")[1] for w in evaluated["warnings"]] == [
-        level for i, level in enumerate(evaluated["levels"]) if matrix[i][i] == 0
+        level for i, level in enumerate(evaluated["levels"]) if matrix[i][i] < 0.1 * sum(matrix[i])
     ]
     assert "low" in evaluated["warnings"][0]
-    cheap = trained.by_under_cost[1.0].report  # every level found at least once
-    assert all(row[i] > 0 for i, row in enumerate(cheap["confusion_matrix"]["matrix"]))
+    cheap = trained.by_under_cost[1.0].report  # every level found for a tenth of its tickets
+    assert all(
+        row[i] >= 0.1 * sum(row) for i, row in enumerate(cheap["confusion_matrix"]["matrix"])
+    )
     assert cheap["warnings"] == []
