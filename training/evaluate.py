@@ -261,9 +261,9 @@ def missed_levels(report: Mapping[str, Any], costs: Sequence[Sequence[float]]) -
         if under_dearer and index < len(counts) - 1:
             message += (
                 ": the decision costs make a level too low dearer than a level too high, so "
-                f"{level!r} is suggested only when the model is sure of it; --under-cost 1 (or "
-                "costs: {under: 1, over: 1} in the data config) suggests it more often, at the "
-                "price of more under-prioritised tickets"
+                f"{level!r} is suggested only when the model is sure of it; a model trained "
+                "with --under-cost 1 (or costs: {under: 1, over: 1} in the data config) "
+                "suggests it more often, at the price of more under-prioritised tickets"
             )
         else:
             message += ": the model cannot tell it apart yet; more examples of it would help"
