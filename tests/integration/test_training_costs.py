@@ -87,7 +87,7 @@ def test_a_matrix_that_does_not_fit_the_levels_fails_before_reading_the_data(
         run_training(tmp_path / "absent.csv", config=config, progress=False)
 
 
-def test_train_and_evaluate_warn_of_a_level_no_ticket_of_which_got_it(trained: Trained) -> None:
+def test_train_and_evaluate_warn_of_levels_seldom_suggested_right(trained: Trained) -> None:
     outcome = trained.by_under_cost[40.0]  # lower levels only when the model is all but certain
     report = outcome.report
     counts = report["confusion_matrix"]["matrix"]
