@@ -22,7 +22,12 @@ _HELP_COSTS = "Decision costs (override the costs of --config)"
 
 DataOpt = Annotated[
     Path,
-    typer.Option("--data", help="CSV, Parquet or JSONL export.", exists=True, dir_okay=False),
+    typer.Option(
+        "--data",
+        help="CSV (, ; tab |), Parquet or JSONL export; .gz allowed.",
+        exists=True,
+        dir_okay=False,
+    ),
 ]
 ConfigOpt = Annotated[
     Path | None, typer.Option("--config", help="YAML data config (column mapping, aliases).")
@@ -54,6 +59,11 @@ LevelsOpt = Annotated[
     typer.Option(help="Levels in ascending urgency, e.g. low,medium,high,urgent.",
                  rich_help_panel=_HELP_MAPPING),
 ]  # fmt: skip
+EncodingOpt = Annotated[
+    str | None,
+    typer.Option(help="Text encoding of a CSV/JSONL export (default utf-8), e.g. cp1252.",
+                 rich_help_panel=_HELP_MAPPING),
+]  # fmt: skip
 ReportOpt = Annotated[Path | None, typer.Option(help="Also write the report JSON here.")]
 
 
@@ -68,7 +78,7 @@ def build_data_config(
     category_columns: str | None = None, numeric_columns: str | None = None,
     time_column: str | None = None, id_column: str | None = None, levels: str | None = None,
     min_rows_per_level: int | None = None, under_cost: float | None = None,
-    over_cost: float | None = None,
+    over_cost: float | None = None, encoding: str | None = None,
 ) -> DataConfig:  # fmt: skip
     """The YAML config (or defaults) with the CLI mapping options applied on top.
 
@@ -86,7 +96,7 @@ def build_data_config(
         text_columns=_split(text_columns), label_column=label_column,
         category_columns=_split(category_columns), numeric_columns=_split(numeric_columns),
         time_column=time_column, id_column=id_column, levels=_split(levels),
-        min_rows_per_level=min_rows_per_level,
+        min_rows_per_level=min_rows_per_level, encoding=encoding,
     )  # fmt: skip
 
 
@@ -131,6 +141,7 @@ def train(  # noqa: PLR0917 - typer maps each CLI option to a parameter
     time_column: TimeOpt = None,
     id_column: IdOpt = None,
     levels: LevelsOpt = None,
+    encoding: EncodingOpt = None,
     min_rows_per_level: Annotated[
         int | None, typer.Option(help="Fewer valid rows in a level is an error (default 20).")
     ] = None,
@@ -193,7 +204,7 @@ def train(  # noqa: PLR0917 - typer maps each CLI option to a parameter
     rows always train and the report says how many labels came from reviews and
     how the model changed on them.
     """
-    from training.data import DataError
+    from training.errors import DataError
     from training.report_view import print_report
     from training.train import run_training
 
@@ -203,6 +214,7 @@ def train(  # noqa: PLR0917 - typer maps each CLI option to a parameter
             category_columns=category_columns, numeric_columns=numeric_columns,
             time_column=time_column, id_column=id_column, levels=levels,
             min_rows_per_level=min_rows_per_level, under_cost=under_cost, over_cost=over_cost,
+            encoding=encoding,
         )  # fmt: skip
         train_config = TrainConfig(
             cv=cv, f1_tolerance=f1_tolerance, top_recall_tolerance=top_recall_tolerance
@@ -234,6 +246,7 @@ def evaluate(  # noqa: PLR0917 - typer maps each CLI option to a parameter
     category_columns: CategoryOpt = None,
     numeric_columns: NumericOpt = None,
     levels: LevelsOpt = None,
+    encoding: EncodingOpt = None,
     report_json: ReportOpt = None,
     out_dir: Annotated[
         Path | None, typer.Option(help="Write confusion matrix PNG/JSON and bad rows here.")
@@ -249,7 +262,7 @@ def evaluate(  # noqa: PLR0917 - typer maps each CLI option to a parameter
       ticket-priority evaluate --model models:/ticket-priority/3 --data new.csv
         --report-json v3.json --out-dir eval-v3
     """
-    from training.data import DataError
+    from training.errors import DataError
     from training.registry import RegistryError
     from training.report_view import print_report
     from training.train import run_evaluation
@@ -258,6 +271,7 @@ def evaluate(  # noqa: PLR0917 - typer maps each CLI option to a parameter
         data_config = build_data_config(
             config, text_columns=text_columns, label_column=label_column,
             category_columns=category_columns, numeric_columns=numeric_columns, levels=levels,
+            encoding=encoding,
         )  # fmt: skip
         with console.status("scoring"):
             report = run_evaluation(

@@ -16,10 +16,12 @@ Example `data.yaml`::
     min_rows_per_level: 20
     costs: {under: 2, over: 1}      # or the whole matrix, one row per true level:
     # costs: [[0, 1, 2, 3], [2, 0, 1, 2], [4, 2, 0, 1], [6, 4, 2, 0]]
+    encoding: cp1252                # of a CSV/JSONL export; default utf-8
 """
 
 from __future__ import annotations
 
+import codecs
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
@@ -132,6 +134,7 @@ class DataConfig:
         slice_columns: columns the report's per-slice metrics are cut by.
         costs: what a suggestion one or more levels off costs; the decision picks the level
             with the least expected cost. Default: a level too low costs twice a level too high.
+        encoding: text encoding of a CSV or JSONL export, e.g. cp1252 for a Windows export.
     """
 
     text_columns: tuple[str, ...] | None = None
@@ -145,8 +148,16 @@ class DataConfig:
     min_rows_per_level: int = DEFAULT_MIN_ROWS_PER_LEVEL
     slice_columns: tuple[str, ...] = DEFAULT_SLICE_COLUMNS
     costs: CostSpec = field(default_factory=CostSpec)
+    encoding: str = "utf-8"
 
     def __post_init__(self) -> None:
+        try:
+            codecs.lookup(self.encoding)
+        except LookupError as exc:
+            raise ConfigError(
+                f"encoding: unknown encoding {self.encoding!r}; use e.g. utf-8, cp1252 "
+                "(Western European Windows) or cp1250 (Central European Windows)"
+            ) from exc
         if self.min_rows_per_level < 1:
             raise ConfigError(
                 f"min_rows_per_level: must be at least 1, got {self.min_rows_per_level}"
@@ -275,7 +286,7 @@ def data_config_from_mapping(raw: Mapping[str, Any], source: str = "config") -> 
             kwargs[key] = _tuple(raw[key], f"{source}: {key}")
     if "slice_columns" in raw:
         kwargs["slice_columns"] = _tuple(raw["slice_columns"], f"{source}: slice_columns") or ()
-    for key in ("label_column", "time_column", "id_column"):
+    for key in ("label_column", "time_column", "id_column", "encoding"):
         if raw.get(key) is not None:
             kwargs[key] = str(raw[key])
     aliases = raw.get("label_aliases") or {}

@@ -1,4 +1,4 @@
-"""Read an export (CSV, Parquet, JSONL), map its columns and validate it before any training.
+"""Map an export's columns and validate it before any training (`export_files` reads it).
 
 Bad rows are reported with their row number (1 = first data row; line 2 of a CSV with a header)
 and a reason code, and excluded visibly: the summary goes to the screen, the full list to a CSV
@@ -24,13 +24,10 @@ import pandas as pd
 from classifier.errors import UnknownLevel
 from classifier.levels import PriorityScale
 from training.config import DataConfig, ResolvedColumns
+from training.errors import DataError
+from training.export_files import read_table
 
-SUPPORTED_SUFFIXES = (".csv", ".parquet", ".pq", ".jsonl", ".ndjson", ".json")
 BAD_ROW_FIELDS = ("row", "reason", "column", "value", "detail")
-
-
-class DataError(ValueError):
-    """The export cannot be used as a whole; the message says which column/level and the fix."""
 
 
 @dataclass(frozen=True)
@@ -58,6 +55,7 @@ class Dataset:
         sha256: SHA-256 of the input file's bytes.
         source: the path read.
         warnings: non-fatal observations (e.g. numeric values that were not numbers).
+        encoding: the text encoding the export was read with.
     """
 
     frame: pd.DataFrame
@@ -69,6 +67,7 @@ class Dataset:
     sha256: str
     source: Path
     warnings: list[str] = field(default_factory=list)
+    encoding: str = "utf-8"
 
     @property
     def n_valid(self) -> int:
@@ -119,29 +118,6 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def read_table(path: Path) -> pd.DataFrame:
-    """Read an export; CSV cells stay strings so nothing is guessed before validation.
-
-    Raises:
-        DataError: the file does not exist or its format is not supported.
-    """
-    if not path.is_file():
-        raise DataError(f"--data: file {path} does not exist")
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-    elif suffix in (".parquet", ".pq"):
-        frame = pd.read_parquet(path)
-    elif suffix in (".jsonl", ".ndjson", ".json"):
-        frame = pd.read_json(path, lines=suffix != ".json", dtype=False)
-    else:
-        raise DataError(
-            f"--data: {path.name} has an unsupported type; use one of {list(SUPPORTED_SUFFIXES)}"
-        )
-    frame.columns = [str(c) for c in frame.columns]
-    return frame
-
-
 def _as_text(series: pd.Series) -> pd.Series:
     if isinstance(series.dtype, pd.StringDtype):
         # Already strings (Parquet, CSV): stay in pandas' compact string storage. Going
@@ -168,19 +144,21 @@ def load_dataset(path: Path, config: DataConfig | None = None) -> Dataset:
     """Read and validate an export.
 
     Args:
-        path: CSV, Parquet or JSONL file.
-        config: column mapping; default is the plain schema.
+        path: CSV, TSV, Parquet or JSONL file (see `training.export_files.read_table`).
+        config: column mapping and encoding; default is the plain schema in UTF-8.
 
     Returns:
         The validated dataset.
 
     Raises:
-        DataError: missing columns, no text column, or too few rows in a level.
+        DataError: the file cannot be read, missing columns, no text column, or too few rows
+            in a level.
     """
     config = config or DataConfig()
-    raw = read_table(path)
+    raw = read_table(path, config.encoding)
     dataset = validate_frame(raw, config, source=path)
     dataset.sha256 = file_sha256(path)
+    dataset.encoding = config.encoding
     return dataset
 
 

@@ -28,7 +28,8 @@ import numpy as np
 import pandas as pd
 
 from classifier.errors import UnknownLevel
-from training.data import DataError, Dataset
+from training.data import Dataset
+from training.errors import DataError
 
 if TYPE_CHECKING:
     from classifier.model import PriorityModel

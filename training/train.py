@@ -29,7 +29,8 @@ from classifier.costs import CostMatrix
 from classifier.levels import PriorityScale
 from training import evaluate, feedback, registry, tracking
 from training.config import DataConfig, TrainConfig
-from training.data import DataError, Dataset, load_dataset, write_bad_rows
+from training.data import Dataset, load_dataset, write_bad_rows
+from training.errors import DataError
 from training.settings import MlflowSettings
 
 if TYPE_CHECKING:
@@ -241,12 +242,12 @@ def with_model_columns(model: PriorityModel, frame: pd.DataFrame, dataset: Datas
     Without this a champion trained on columns the new version ignores would be scored with
     those columns missing, and the gate would compare unfairly.
     """
-    from training.data import read_table
+    from training.export_files import read_table
 
     wanted = [c for c in model.spec.columns if c not in frame.columns]
     if not wanted or not dataset.source.is_file():
         return frame
-    raw = read_table(dataset.source)
+    raw = read_table(dataset.source, dataset.encoding)
     raw.index = pd.RangeIndex(1, len(raw) + 1)
     present = [c for c in wanted if c in raw.columns]
     return frame.join(raw.loc[frame.index, present]) if present else frame
@@ -429,9 +430,10 @@ def run_evaluation(
     model, name, version, run_id = _load_for_evaluation(model_ref, settings)
     config = config or DataConfig()
     spec = getattr(model, "spec", None)
-    from training.data import read_table, validate_frame
+    from training.data import validate_frame
+    from training.export_files import read_table
 
-    raw = read_table(data)
+    raw = read_table(data, config.encoding)
     warnings: list[str] = []
     if spec is not None and config.text_columns is None and config.category_columns is None:
         present = set(raw.columns)

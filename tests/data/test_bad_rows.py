@@ -10,7 +10,8 @@ import pytest
 
 from tests.data.conftest import frame_of
 from training.config import DataConfig
-from training.data import DataError, validate_frame, write_bad_rows
+from training.data import validate_frame, write_bad_rows
+from training.errors import DataError
 
 
 def reasons_by_row(rows: list[dict[str, Any]], config: DataConfig | None = None) -> dict:

@@ -11,7 +11,8 @@ import pytest
 
 from tests.data.conftest import frame_of
 from training.config import DataConfig
-from training.data import DataError, load_dataset
+from training.data import load_dataset
+from training.errors import DataError
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".parquet", ".jsonl"])

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from training.config import DataConfig, TrainConfig
-from training.data import DataError, validate_frame
+from training.data import validate_frame
+from training.errors import DataError
 from training.settings import MlflowSettings
 from training.synthetic import generate_tickets, write_tickets
 from training.train import run_evaluation, run_training
