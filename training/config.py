@@ -17,6 +17,7 @@ Example `data.yaml`::
     costs: {under: 2, over: 1}      # or the whole matrix, one row per true level:
     # costs: [[0, 1, 2, 3], [2, 0, 1, 2], [4, 2, 0, 1], [6, 4, 2, 0]]
     encoding: cp1252                # of a CSV/JSONL export; default utf-8
+    day_first: true                 # 01.02.2026 is 1 February; default: decided from the dates
 """
 
 from __future__ import annotations
@@ -135,6 +136,8 @@ class DataConfig:
         costs: what a suggestion one or more levels off costs; the decision picks the level
             with the least expected cost. Default: a level too low costs twice a level too high.
         encoding: text encoding of a CSV or JSONL export, e.g. cp1252 for a Windows export.
+        day_first: whether numeric dates such as 01.02.2026 put the day first; None decides
+            from the column's values (day first unless some date can only be month first).
     """
 
     text_columns: tuple[str, ...] | None = None
@@ -149,6 +152,7 @@ class DataConfig:
     slice_columns: tuple[str, ...] = DEFAULT_SLICE_COLUMNS
     costs: CostSpec = field(default_factory=CostSpec)
     encoding: str = "utf-8"
+    day_first: bool | None = None
 
     def __post_init__(self) -> None:
         try:
@@ -295,6 +299,10 @@ def data_config_from_mapping(raw: Mapping[str, Any], source: str = "config") -> 
     kwargs["label_aliases"] = {str(k): str(v) for k, v in aliases.items()}
     if raw.get("costs") is not None:
         kwargs["costs"] = _cost_spec(raw["costs"], source)
+    if raw.get("day_first") is not None:
+        if not isinstance(raw["day_first"], bool):
+            raise ConfigError(f"{source}: day_first must be true or false")
+        kwargs["day_first"] = raw["day_first"]
     if "min_rows_per_level" in raw:
         try:
             kwargs["min_rows_per_level"] = int(raw["min_rows_per_level"])

@@ -26,6 +26,7 @@ from classifier.levels import PriorityScale
 from training.config import DataConfig, ResolvedColumns
 from training.errors import DataError
 from training.export_files import read_table
+from training.timestamps import parse_times
 
 BAD_ROW_FIELDS = ("row", "reason", "column", "value", "detail")
 
@@ -131,15 +132,6 @@ def _as_category(series: pd.Series) -> pd.Series:
     return text.where(text != "", None).astype(object)
 
 
-def _parse_times(values: pd.Series) -> pd.Series:
-    text = _as_text(values)
-    parsed = pd.to_datetime(text, utc=True, errors="coerce", format="ISO8601")
-    retry = parsed.isna() & (text != "")
-    if retry.any():
-        parsed[retry] = pd.to_datetime(text[retry], utc=True, errors="coerce", format="mixed")
-    return parsed
-
-
 def load_dataset(path: Path, config: DataConfig | None = None) -> Dataset:
     """Read and validate an export.
 
@@ -229,16 +221,18 @@ def validate_frame(  # noqa: PLR0912, PLR0915 - one pass over the checks reads b
             )  # fmt: skip
 
     if cols.time is not None:
-        times = _parse_times(values[cols.time])
         originals = _as_text(values[cols.time])
-        for row in frame.index[times.isna().to_numpy()].tolist():
-            bad.append(
-                BadRow(
-                    row, "bad_timestamp", cols.time, str(originals.at[row]),
-                    "not a parsable timestamp",
-                )
-            )  # fmt: skip
-        frame[cols.time] = times
+        parsed = parse_times(originals, cols.time, config.day_first)
+        warnings.extend(parsed.warnings)
+        order = "day first" if parsed.day_first else "month first"
+        for row in frame.index[parsed.times.isna().to_numpy()].tolist():
+            detail = (
+                f"a numeric date not written {order} like the rest of the column"
+                if parsed.wrong_order.at[row]
+                else "not a parsable timestamp"
+            )
+            bad.append(BadRow(row, "bad_timestamp", cols.time, str(originals.at[row]), detail))
+        frame[cols.time] = parsed.times
 
     excluded = {b.row for b in bad}
     if cols.id is not None:

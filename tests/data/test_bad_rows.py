@@ -61,6 +61,19 @@ def test_a_timestamp_in_another_common_format_is_accepted(rows: list[dict[str, A
     assert reasons_by_row(rows) == {}
 
 
+def test_european_dates_keep_one_day_month_order(rows: list[dict[str, Any]]) -> None:
+    for i, row in enumerate(rows):
+        row["created_at"] = f"{1 + i % 28:02d}.{1 + i % 12:02d}.2024 09:{i % 60:02d}"
+    rows[5]["created_at"] = "12/25/2024 10:00"  # month first, against the column
+    dataset = validate_frame(frame_of(rows), DataConfig())
+    (bad,) = dataset.bad_rows
+    assert (bad.row, bad.reason, bad.value) == (6, "bad_timestamp", "12/25/2024 10:00")
+    assert bad.detail == "a numeric date not written day first like the rest of the column"
+    assert str(dataset.frame["created_at"].loc[30].date()) == "2024-06-02"  # not 6 February
+    assert str(dataset.frame["created_at"].loc[13].date()) == "2024-01-13"
+    assert "read day first, the 1 written month first are bad rows" in dataset.warnings[0]
+
+
 def test_a_duplicate_id_keeps_the_first_row_and_names_it(rows: list[dict[str, Any]]) -> None:
     rows[7]["ticket_id"] = rows[1]["ticket_id"]
     dataset = validate_frame(frame_of(rows), DataConfig())

@@ -1,0 +1,96 @@
+"""Parse an export's creation-time column: ISO 8601 first, then the formats people type.
+
+Day and month order is decided once per column, never per value. Left to itself, pandas'
+mixed-format parser reads 01.02.2026 as 2 January but 24.11.2026 as 24 November, which would
+silently reorder a European export in time and with it the newest-20% holdout.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+# Day and month as leading numbers: 24.11.2026, 11/24/26, 01-02-2026 13:45.
+NUMERIC_DATE = r"^(\d{1,2})[./-](\d{1,2})[./-]\d{2,4}\b"
+
+
+@dataclass(frozen=True)
+class ParsedTimes:
+    """A parsed time column.
+
+    Attributes:
+        times: UTC timestamps, NaT where a value could not be read (a bad row).
+        day_first: whether numeric dates were read day first.
+        warnings: what the user should check, e.g. that ambiguous dates were read day first.
+        wrong_order: values whose day/month order contradicts the column's.
+    """
+
+    times: pd.Series
+    day_first: bool
+    warnings: list[str]
+    wrong_order: pd.Series
+
+
+def parse_times(text: pd.Series, column: str, day_first: bool | None = None) -> ParsedTimes:
+    """Read timestamps; numeric dates like 01.02.2026 follow one order for the whole column.
+
+    Args:
+        text: the column's values as stripped strings ("" = missing).
+        column: its name, for warnings.
+        day_first: the order of numeric dates; None decides from the values: day first when
+            some date can only be read day first (24.11.2026) or none decides it, month first
+            when some can only be read month first (11/24/2026).
+
+    Returns:
+        Timestamps in UTC; values in the other order are NaT and flagged in `wrong_order`.
+    """
+    parsed = pd.to_datetime(text, utc=True, errors="coerce", format="ISO8601")
+    retry = parsed.isna() & (text != "")
+    no_flags = pd.Series(False, index=text.index)
+    if not retry.any():
+        return ParsedTimes(parsed, day_first is not False, [], no_flags)
+    parts = text[retry].str.extract(NUMERIC_DATE).dropna().astype(int)
+    first, second = parts[0], parts[1]
+    notes: list[str] = []
+    if day_first is None:
+        day_first, notes = _decide_order(text, first, second, column)
+    parsed[retry] = pd.to_datetime(
+        text[retry], utc=True, errors="coerce", format="mixed", dayfirst=day_first
+    )
+    # dateutil swaps day and month when its order gives no valid date; the column's order wins.
+    expected_day = first if day_first else second
+    wrong = no_flags.copy()
+    wrong[parts.index] = parsed[parts.index].dt.day.to_numpy() != expected_day.to_numpy()
+    parsed = parsed.mask(wrong)
+    return ParsedTimes(parsed, day_first, notes, wrong)
+
+
+def _decide_order(
+    text: pd.Series, first: pd.Series, second: pd.Series, column: str
+) -> tuple[bool, list[str]]:
+    day_like, month_like = first.between(13, 31), second.between(13, 31)
+    only_day_first = first[day_like & (second <= 12)]
+    only_month_first = second[month_like & (first <= 12)]
+    if len(only_month_first) and not len(only_day_first):
+        return False, []
+    if len(only_day_first):
+        if len(only_month_first):
+            example_day = text[only_day_first.index[0]]
+            example_month = text[only_month_first.index[0]]
+            return True, [
+                f"{column}: dates are written day first (e.g. {example_day!r}) and month first "
+                f"(e.g. {example_month!r}); read day first, the {len(only_month_first)} "
+                "written month first are bad rows. Set day_first: false in the data config to read "
+                "month first"
+            ]
+        return True, []
+    ambiguous = first[(first <= 12) & (second <= 12)]
+    if len(ambiguous):
+        example = text[ambiguous.index[0]]
+        return True, [
+            f"{column}: {len(ambiguous)} date(s) such as {example!r} could be day or month "
+            "first; read day first. Set day_first: false in the data config if the export "
+            "writes month first"
+        ]
+    return True, []
