@@ -11,6 +11,7 @@ Reason codes: `missing_text`, `missing_label`, `unknown_label`, `bad_timestamp`,
 from __future__ import annotations
 
 import csv
+import difflib
 import hashlib
 from collections import Counter
 from dataclasses import asdict, dataclass, field
@@ -172,8 +173,9 @@ def validate_frame(  # noqa: PLR0912, PLR0915 - one pass over the checks reads b
     missing = [c for c in dict.fromkeys(cols.required) if c not in raw.columns]
     if missing:
         raise DataError(
-            f"missing columns {missing}; columns in the file: {list(raw.columns)}. "
-            "Map them with --text-columns/--label-column/... or a --config data.yaml"
+            f"missing columns {missing}{_did_you_mean(missing, list(raw.columns))}; columns in "
+            f"the file: {list(raw.columns)}. Map them with --text-columns/--label-column/... "
+            "or a --config data.yaml"
         )
     frame = pd.DataFrame(index=pd.RangeIndex(1, len(raw) + 1, name="row"))
     bad: list[BadRow] = []
@@ -286,6 +288,20 @@ def validate_frame(  # noqa: PLR0912, PLR0915 - one pass over the checks reads b
         source=source or Path("<frame>"),
         warnings=warnings,
     )
+
+
+def _did_you_mean(missing: list[str], present: list[str]) -> str:
+    """' (did you mean 'Subject' for 'subject'?)' for names that differ in case or a typo."""
+    by_folded = {name.casefold().strip(): name for name in present}
+    hints = []
+    for name in missing:
+        close = by_folded.get(name.casefold().strip())
+        if close is None:
+            matches = difflib.get_close_matches(name.casefold(), list(by_folded), n=1, cutoff=0.8)
+            close = by_folded[matches[0]] if matches else None
+        if close is not None:
+            hints.append(f"{close!r} for {name!r}")
+    return f" (did you mean {', '.join(hints)}?)" if hints else ""
 
 
 def _rows(frame: pd.DataFrame, keep: npt.NDArray[np.bool_]) -> pd.DataFrame:

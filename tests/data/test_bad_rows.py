@@ -120,6 +120,19 @@ def test_missing_columns_are_an_error_naming_them(rows: list[dict[str, Any]]) ->
         validate_frame(frame_of(rows), config)
 
 
+def test_a_missing_column_suggests_a_name_differing_in_case_or_by_a_typo(
+    rows: list[dict[str, Any]],
+) -> None:
+    frame = frame_of(rows).rename(columns={"subject": "Subject", "channel": "chanel"})
+    config = DataConfig(text_columns=("subject", "body"), category_columns=("channel", "queue"))
+    with pytest.raises(DataError) as raised:
+        validate_frame(frame, config)
+    assert str(raised.value).startswith(
+        "missing columns ['subject', 'channel', 'queue'] (did you mean 'Subject' for "
+        "'subject', 'chanel' for 'channel'?); columns in the file:"
+    )
+
+
 def test_a_missing_label_column_is_an_error(rows: list[dict[str, Any]]) -> None:
     with pytest.raises(DataError, match="missing columns \\['urgency'\\]"):
         validate_frame(frame_of(rows), DataConfig(label_column="urgency"))
