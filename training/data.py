@@ -271,9 +271,12 @@ def validate_frame(  # noqa: PLR0912, PLR0915 - one pass over the checks reads b
             "their per-level metrics are rough, or n/a with none"
         )
     elif short:
+        used = [lvl for lvl in scale.levels if counts.get(lvl, 0) > 0]
+        absent = len(used) < len(scale.levels) and len(used) >= 2
+        hint = f" (this export uses only --levels {','.join(used)})" if absent else ""
         raise DataError(
             f"too few valid rows per level: {detail}; at least {config.min_rows_per_level} "
-            "needed in every level. Add data, merge levels (levels: ...) or lower "
+            f"needed in every level. Add data, merge levels (levels: ...{hint}) or lower "
             "min_rows_per_level in the data config"
         )
     bad.sort(key=lambda b: (b.row, b.reason))

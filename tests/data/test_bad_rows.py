@@ -149,6 +149,18 @@ def test_too_few_rows_in_a_level_names_the_level_and_the_count(
         validate_frame(frame_of(rows), DataConfig())
 
 
+def test_a_level_the_export_never_uses_suggests_the_levels_it_has(
+    rows: list[dict[str, Any]],
+) -> None:
+    for row in rows:
+        if row["priority"] == "urgent":
+            row["priority"] = "high"
+    with pytest.raises(DataError) as raised:
+        validate_frame(frame_of(rows), DataConfig())
+    assert "'urgent' has 0" in str(raised.value)
+    assert "(this export uses only --levels low,medium,high)" in str(raised.value)
+
+
 def test_the_minimum_rows_per_level_is_configurable(rows: list[dict[str, Any]]) -> None:
     with pytest.raises(DataError, match=r"'low' has 25.*at least 30"):
         validate_frame(frame_of(rows), DataConfig(min_rows_per_level=30))
