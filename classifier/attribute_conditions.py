@@ -177,6 +177,15 @@ class ModelLevelCond(Condition):
         return f"model.priority {self.label}"
 
 
+def _shown_below(value: float, threshold: float) -> str:
+    """`value` with two decimals, or as many more as it takes to still read below `threshold`."""
+    for digits in range(2, 8):
+        shown = f"{value:.{digits}f}"
+        if float(shown) < threshold:
+            return shown
+    return repr(value)
+
+
 @dataclass(frozen=True)
 class ConfidenceBelow(Condition):
     """The model's confidence is below a threshold; never matches without a model."""
@@ -184,10 +193,11 @@ class ConfidenceBelow(Condition):
     threshold: float
 
     def test(self, facts: Facts) -> str | None:
-        """E.g. "model.confidence = 0.41 < 0.5"."""
+        """E.g. "model.confidence = 0.41 < 0.5"; 0.497 stays "0.497", not "0.50 < 0.5"."""
         model = facts.model
         if model is not None and model.confidence < self.threshold:
-            return f"model.confidence = {model.confidence:.2f} < {self.threshold:g}"
+            shown = _shown_below(model.confidence, self.threshold)
+            return f"model.confidence = {shown} < {self.threshold:g}"
         return None
 
     def describe(self) -> str:

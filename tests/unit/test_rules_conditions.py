@@ -126,6 +126,23 @@ def test_model_conditions_use_the_models_view_and_never_match_without_a_model(
     assert decide(ticket(), output, rs).review_required is fires
 
 
+@pytest.mark.parametrize(
+    ("confidence", "threshold", "shown"),
+    [
+        (0.41, 0.5, "0.41"),
+        (0.497, 0.5, "0.497"),
+        (0.49996, 0.5, "0.49996"),
+        (0.2999, 0.3, "0.2999"),
+    ],
+)
+def test_a_confidence_reason_never_rounds_up_to_its_threshold(
+    confidence: float, threshold: float, shown: str
+) -> None:
+    rs = one_rule({"model.confidence_below": threshold}, {"require_review": True})
+    (fired,) = decide(ticket(), model("low", confidence), rs).rules_fired
+    assert fired.reason == f"model.confidence = {shown} < {threshold:g}"
+
+
 def test_business_hours_follow_the_customers_own_calendar() -> None:
     rs = one_rule({"business_hours": True})
     # 06:30 UTC on a Friday is 07:30 in Copenhagen (closed) and 08:30 in Helsinki (open).
