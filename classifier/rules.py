@@ -11,6 +11,7 @@ and `decide.py` for the semantics of the actions.
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import json
 from collections.abc import Callable, Mapping
@@ -144,6 +145,7 @@ def load_ruleset(path: Path | str) -> RuleSet:
         raw = Path(path).read_bytes()
     except OSError as exc:
         raise RuleConfigError(f"{source}: cannot read rules file: {exc.strerror}") from exc
+    _require_unicode(raw, source)
     try:
         data = yaml.safe_load(raw)
     except yaml.YAMLError as exc:
@@ -151,6 +153,20 @@ def load_ruleset(path: Path | str) -> RuleSet:
     if not isinstance(data, Mapping):
         raise RuleConfigError(f"{source}: expected a mapping with keys {list(TOP_KEYS)}")
     return _build(data, source, hashlib.sha256(raw).hexdigest())
+
+
+def _require_unicode(raw: bytes, source: str) -> None:
+    """A rules file is UTF-8 (or UTF-16 with its byte-order mark, which YAML reads too)."""
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise RuleConfigError(
+            f"{source}: line {line} is not UTF-8 (byte {raw[exc.start]:02x}); save the rules "
+            "file as UTF-8 so phrases in every language read the same"
+        ) from exc
 
 
 def parse_ruleset(data: Mapping[str, Any], source: str = "<memory>") -> RuleSet:

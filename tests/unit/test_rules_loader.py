@@ -180,6 +180,24 @@ def test_unreadable_files_fail_with_the_path(tmp_path: Path, content: str, fragm
         load_ruleset(tmp_path / "missing.yaml")
 
 
+def test_a_rules_file_in_a_windows_code_page_names_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "rules.yaml"
+    sample = default_rules_path().read_text(encoding="utf-8")
+    path.write_bytes(sample.encode("cp1252", errors="replace"))
+    first_bad = next(n for n, line in enumerate(sample.splitlines(), 1) if not line.isascii())
+    with pytest.raises(RuleConfigError) as info:
+        load_ruleset(path)
+    assert str(info.value).startswith(f"{path}: line {first_bad} is not UTF-8 (byte ")
+    assert "save the rules file as UTF-8" in str(info.value)
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16"])
+def test_a_byte_order_mark_is_fine(tmp_path: Path, encoding: str) -> None:
+    path = tmp_path / "rules.yaml"
+    path.write_text(default_rules_path().read_text(encoding="utf-8"), encoding=encoding)
+    assert load_ruleset(path).rules == load_ruleset(default_rules_path()).rules
+
+
 def test_a_broken_rule_late_in_the_file_fails_the_whole_load() -> None:
     rules = [_rule(id=f"ok-{i}") for i in range(20)] + [_rule(id="bad", then={"set": "??"})]
     with pytest.raises(RuleConfigError, match="rule 'bad'"):
