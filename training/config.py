@@ -318,9 +318,15 @@ def load_data_config(path: Path) -> DataConfig:
         ConfigError: the file is missing, not YAML, or has unknown keys.
     """
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
     except FileNotFoundError as exc:
         raise ConfigError(f"--config: file {path} does not exist") from exc
+    except UnicodeDecodeError as exc:
+        line = path.read_bytes().count(b"\n", 0, exc.start) + 1
+        raise ConfigError(
+            f"--config: {path} line {line} is not UTF-8; save the data config as UTF-8 "
+            "(the export itself may use another encoding: set encoding: in the config)"
+        ) from exc
     except yaml.YAMLError as exc:
         raise ConfigError(f"--config: {path} is not valid YAML: {exc}") from exc
     if raw is None:

@@ -58,6 +58,20 @@ def test_an_unknown_yaml_key_is_named(tmp_path: Path) -> None:
         load_data_config(path)
 
 
+def test_a_config_saved_in_a_windows_code_page_names_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "data.yaml"
+    path.write_bytes("label_column: prioritet\nlabel_aliases: {høj: high}\n".encode("cp1252"))
+    with pytest.raises(ConfigError, match=r"data\.yaml line 2 is not UTF-8; save the data"):
+        load_data_config(path)
+
+
+def test_a_config_with_a_byte_order_mark_reads(tmp_path: Path) -> None:
+    path = tmp_path / "data.yaml"
+    path.write_text("label_column: prioritet\nencoding: cp1252\n", encoding="utf-8-sig")
+    config = load_data_config(path)
+    assert (config.label_column, config.encoding) == ("prioritet", "cp1252")
+
+
 def test_an_alias_to_an_unknown_level_is_rejected(tmp_path: Path) -> None:
     path = tmp_path / "data.yaml"
     path.write_text("levels: [a, b, c]\nlabel_aliases: {x: d}\n", encoding="utf-8")
