@@ -85,6 +85,16 @@ class PriorityScale:
             + (f" or an alias {sorted(self.aliases)}" if self.aliases else "")
         )
 
+    def unknown(self, names: Iterable[str]) -> list[str]:
+        """The names that are neither a level nor an alias of this scale (e.g. a model's)."""
+        out = []
+        for name in names:
+            try:
+                self.parse(name)
+            except UnknownLevel:
+                out.append(name)
+        return out
+
     def index(self, level: str) -> int:
         """Position of a level in ascending urgency (0 = least urgent)."""
         return self.levels.index(self.parse(level))

@@ -19,6 +19,7 @@ import structlog
 
 from classifier.decision import Decision, ModelOutput
 from classifier.errors import ClassifierError
+from classifier.levels import PriorityScale
 from classifier.schema import Ticket
 from serving.auth import Keyring
 from serving.metrics import Metrics
@@ -122,6 +123,21 @@ class Answer:
     rules: LoadedRules
 
 
+def _misfit(loaded: LoadedModel, scale: PriorityScale) -> str | None:
+    model_levels = list(getattr(getattr(loaded.model, "scale", None), "levels", ()) or ())
+    unknown = scale.unknown(model_levels)
+    if not unknown:
+        return None
+    position = min(model_levels.index(unknown[0]), len(scale.levels) - 1)
+    example = f"{unknown[0]}: {scale.levels[position]}"
+    return (
+        f"model {loaded.name} version {loaded.version} suggests levels {unknown} that the "
+        f"rules file's levels {list(scale.levels)} do not know: answering from rules and the "
+        f"default level. Map them under aliases: in the rules file (e.g. aliases: {{{example}}}) "
+        "or serve a model trained on the rules' levels"
+    )
+
+
 @dataclass
 class Runtime:
     """Everything a request needs; one per app, on `app.state.runtime`.
@@ -144,6 +160,8 @@ class Runtime:
     sink: PredictionSink = field(default_factory=NullSink)
     decide: DecideFn = field(default_factory=default_decide)
     reload_signal: ReloadSignal | None = None
+    _misfit_checked: tuple[LoadedModel, Any] | None = field(default=None, init=False, repr=False)
+    _misfit: str | None = field(default=None, init=False, repr=False)
 
     def on_reload(self) -> None:
         """Point the model and rules info metrics at what is now served."""
@@ -154,17 +172,35 @@ class Runtime:
             self.metrics.set_model(loaded.name, loaded.version, loaded.run_id)
         if self.rules.loaded:
             self.metrics.set_rules(self.rules.current.sha256)
+        if loaded is not None and self.model_misfit(loaded) is not None:
+            self.metrics.degraded.set(1)
 
     def degraded_reason(self) -> str | None:
         """Why the service answers without a model, or None when a model is served."""
-        if self.models.current is not None:
+        loaded = self.models.current
+        if loaded is None:
+            return "no model loaded: answering from rules and the default level (see /health/ready)"
+        return self.model_misfit(loaded)
+
+    def model_misfit(self, loaded: LoadedModel) -> str | None:
+        """Why the served model's levels cannot be used with the rules' levels, or None.
+
+        Checked once per (model, rules) pair: either may be swapped by a reload.
+        """
+        if not self.rules.loaded:
             return None
-        return "no model loaded: answering from rules and the default level (see /health/ready)"
+        ruleset = self.rules.current.ruleset
+        checked = self._misfit_checked
+        if checked is None or checked[0] is not loaded or checked[1] is not ruleset:
+            self._misfit_checked, self._misfit = (loaded, ruleset), _misfit(loaded, ruleset.scale)
+            if self._misfit is not None:
+                log.error("model_levels_not_in_rules", problem=self._misfit)
+        return self._misfit
 
     def _model_outputs(
         self, loaded: LoadedModel | None, tickets: Sequence[Ticket]
     ) -> tuple[Sequence[ModelOutput | None], str | None]:
-        if loaded is None:
+        if loaded is None or self.model_misfit(loaded) is not None:
             return [None] * len(tickets), self.degraded_reason()
         try:
             outputs = loaded.model.predict([t.to_record() for t in tickets])

@@ -46,10 +46,11 @@ async def ready(runtime: RuntimeDep) -> ReadyOut:
     Degraded still answers 200: the service gives useful answers from rules alone.
     """
     loaded = runtime.models.current
-    degraded = None if loaded is not None else (runtime.models.problem or "no model loaded")
-    problems = [p for p in (runtime.models.problem, runtime.rules.problem) if p]
+    misfit = runtime.model_misfit(loaded) if loaded is not None else None
+    degraded = misfit if loaded is not None else (runtime.models.problem or "no model loaded")
+    problems = [p for p in (runtime.models.problem, misfit, runtime.rules.problem) if p]
     return ReadyOut(
-        status="ready" if loaded is not None else "degraded",
+        status="ready" if degraded is None else "degraded",
         model_name=loaded.name if loaded else None,
         model_version=loaded.version if loaded else None,
         model_source=loaded.source if loaded else None,

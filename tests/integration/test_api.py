@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from litestar.testing import TestClient
 
+from classifier.levels import PriorityScale
 from serving.app import create_app
 from serving.persistence import EncodedPrediction, MemorySink
 from serving.service import Runtime
@@ -237,6 +238,34 @@ def test_a_failing_model_degrades_instead_of_500(client: TestClient[Any], model:
     assert r.json()["source"] == "default"
     assert "failed" in r.json()["degraded"]
     assert 'tp_internal_errors_total{kind="model"} 1.0' in client.get("/metrics").text
+
+
+def test_a_model_on_levels_the_rules_do_not_know_degrades_with_the_fix(tmp_path: Path) -> None:
+    model = FakeModel(scale=PriorityScale.from_names(["lo", "mid", "hi"]))
+    for client in _client(make_runtime(tmp_path, model=model, keys=ENTRIES)):
+        r = client.post("/v1/predict", json=OUTAGE, headers=PREDICT)
+        assert r.status_code == 200
+        body = r.json()
+        assert (body["source"], body["priority"]) == ("default", "medium")
+        assert body["model_version"] is None
+        assert body["degraded"].startswith(
+            "model ticket-priority version 1 suggests levels ['lo', 'mid', 'hi'] that the rules "
+            "file's levels ['low', 'medium', 'high', 'urgent'] do not know"
+        )
+        assert "aliases: {lo: low}" in body["degraded"]
+        assert model.calls == []  # its answers could not be placed, so it is not asked
+        ready = client.get("/health/ready").json()
+        assert (ready["status"], ready["model_version"]) == ("degraded", "1")
+        assert ready["problems"] == [body["degraded"]]
+        assert "tp_degraded 1.0" in client.get("/metrics").text
+
+
+def test_a_model_whose_levels_are_rule_aliases_is_served(tmp_path: Path) -> None:
+    model = FakeModel(scale=PriorityScale.from_names(["minor", "normal", "major", "critical"]))
+    for client in _client(make_runtime(tmp_path, model=model, keys=ENTRIES)):
+        body = client.post("/v1/predict", json=OUTAGE, headers=PREDICT).json()
+        assert (body["source"], body["degraded"]) == ("model", None)
+        assert client.get("/health/ready").json()["status"] == "ready"
 
 
 def test_metrics_count_decisions_rules_and_model_info(client: TestClient[Any]) -> None:
