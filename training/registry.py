@@ -259,6 +259,25 @@ def parse_model_ref(ref: str, settings: MlflowSettings) -> tuple[str, str | None
     return match["name"], match["alias"], match["version"]
 
 
+def _what_exists(settings: MlflowSettings, name: str, wanted: str) -> str:
+    """E.g. "model 'x' has no alias 'nope'; its aliases: champion -> v2" or the models there are."""
+    from mlflow.exceptions import MlflowException
+
+    try:
+        models = {m.name: m for m in client(settings).search_registered_models()}
+    except MlflowException:
+        return f"model {name!r} has no {wanted} in {settings.tracking_uri}"
+    if name not in models:
+        known = sorted(models) or "none yet: run ticket-priority train"
+        return f"no registered model {name!r} in {settings.tracking_uri}; registered: {known}"
+    aliases = dict(getattr(models[name], "aliases", None) or {})
+    listed = ", ".join(f"{a} -> v{v}" for a, v in sorted(aliases.items())) or "none"
+    latest = max((int(v.version) for v in models[name].latest_versions or []), default=0)
+    return f"model {name!r} has no {wanted}; its aliases: {listed}" + (
+        f"; versions 1 to {latest}" if latest else ""
+    )
+
+
 def load_version(settings: MlflowSettings, ref: str) -> tuple[PriorityModel, ModelVersion]:
     """Download and load a registered version's PriorityModel, checking its SHA-256 tag.
 
@@ -278,9 +297,13 @@ def load_version(settings: MlflowSettings, ref: str) -> tuple[PriorityModel, Mod
         settings.tracking_uri, settings.artifact_root, settings.experiment, name,
         settings.champion_alias,
     )  # fmt: skip
-    version = version_by_alias(scoped, alias) if alias else get_version(scoped, str(number))
+    try:
+        version = version_by_alias(scoped, alias) if alias else get_version(scoped, str(number))
+    except RegistryError:
+        version = None
     if version is None:
-        raise RegistryError(f"--model {ref}: model {name!r} has no alias {alias!r}")
+        wanted = f"alias {alias!r}" if alias else f"version {number}"
+        raise RegistryError(f"--model {ref}: {_what_exists(settings, name, wanted)}")
     tags = version.tags or {}
     sha256 = tags.get(TAG_SHA256)
     run_id = tags.get(TAG_RUN_ID) or version.run_id

@@ -495,9 +495,16 @@ def _load_for_evaluation(
 ) -> tuple[PriorityModel, str, str | None, str | None]:
     candidate = Path(ref)
     if not ref.startswith("models:/") and candidate.is_dir():
+        from classifier.errors import ModelIntegrityError
         from classifier.model import PriorityModel
 
-        model = PriorityModel.load(candidate)
+        try:
+            model = PriorityModel.load(candidate)
+        except ModelIntegrityError as exc:
+            raise registry.RegistryError(
+                f"--model {ref}: not a saved model ({exc}); pass a folder `train` wrote "
+                "(models/<run id>) or models:/NAME@ALIAS"
+            ) from exc
         return model, candidate.name, "local", None
     model, version = registry.load_version(settings, ref)
     return model, str(version.name), str(version.version), version.run_id

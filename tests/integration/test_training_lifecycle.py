@@ -116,6 +116,33 @@ def test_evaluate_treats_columns_the_export_lacks_as_missing(lifecycle: Lifecycl
     assert report["n_test"] > 0
 
 
+@pytest.mark.parametrize(
+    ("ref", "expected"),
+    [
+        ("models:/ticket-priority@nope", "model 'ticket-priority' has no alias 'nope';"),
+        ("models:/ticket-priority/99", "model 'ticket-priority' has no version 99; its aliases:"),
+        ("models:/other@champion", "no registered model 'other' in sqlite:"),
+    ],
+)
+def test_evaluate_of_a_model_that_is_not_there_says_what_is(
+    lifecycle: Lifecycle, ref: str, expected: str
+) -> None:
+    with pytest.raises(RegistryError) as raised:
+        run_evaluation(ref, lifecycle.data, mlflow_settings=lifecycle.settings)
+    message = str(raised.value)
+    assert message.startswith(f"--model {ref}: {expected}")
+    if "other" in ref:
+        assert message.endswith("registered: ['ticket-priority']")
+    else:
+        assert "champion -> v1" in message
+        assert message.endswith("versions 1 to 2")
+
+
+def test_evaluate_of_a_folder_that_is_not_a_model_is_a_clear_error(lifecycle: Lifecycle) -> None:
+    with pytest.raises(RegistryError, match=r"not a saved model .*sidecar is missing.*train"):
+        run_evaluation(str(lifecycle.workdir), lifecycle.data, mlflow_settings=lifecycle.settings)
+
+
 def test_a_worse_model_is_held_back_as_challenger_with_the_reason(lifecycle: Lifecycle) -> None:
     weak = lifecycle.weak
     assert (weak.version, weak.promoted) == ("2", False)
