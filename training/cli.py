@@ -115,7 +115,9 @@ def _fail(message: str) -> typer.Exit:
 def generate_data(
     rows: Annotated[int, typer.Option(help="Number of tickets.", min=1)] = 20_000,
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same file).")] = 7,
-    out: Annotated[Path, typer.Option(help="Output .csv or .parquet file.")] = Path("tickets.csv"),
+    out: Annotated[Path, typer.Option(help="Output .csv, .parquet or .jsonl file.")] = Path(
+        "tickets.csv"
+    ),
 ) -> None:
     """Write synthetic multilingual ticket history in the plain schema.
 
@@ -123,8 +125,11 @@ def generate_data(
 
       ticket-priority generate-data --rows 20000 --seed 7 --out tickets.csv
     """
-    from training.synthetic import generate_tickets, write_tickets
+    from training.synthetic import generate_tickets, output_problem, write_tickets
 
+    problem = output_problem(out)
+    if problem is not None:
+        raise _fail(problem)
     with console.status(f"generating {rows:,} tickets"):
         frame = generate_tickets(rows, seed)
         write_tickets(frame, out)

@@ -13,6 +13,7 @@ import pytest
 
 from classifier import schema
 from classifier.levels import DEFAULT_LEVELS
+from training.data import load_dataset
 from training.synthetic import (
     BANKS,
     COLUMNS,
@@ -225,8 +226,17 @@ def test_write_tickets_round_trips(tmp_path: Path, suffix: str) -> None:
     assert back["vip"].dtype == bool
 
 
+def test_write_tickets_as_json_lines_reads_back_through_the_export_reader(tmp_path: Path) -> None:
+    frame = generate_tickets(300, seed=11)
+    dataset = load_dataset(write_tickets(frame, tmp_path / "tickets.jsonl"))
+    assert dataset.bad_rows == []
+    assert dataset.labels.tolist() == frame["priority"].tolist()
+    assert dataset.frame["body"].tolist() == frame["body"].tolist()
+    assert dataset.frame["monthly_value"].tolist() == pytest.approx(frame["monthly_value"].tolist())
+
+
 def test_write_tickets_rejects_an_unknown_suffix(tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match=r"tickets\.txt.*\.csv or \.parquet"):
+    with pytest.raises(ValueError, match=r"tickets\.txt.*\.csv, \.parquet, \.jsonl"):
         write_tickets(generate_tickets(5), tmp_path / "tickets.txt")
 
 

@@ -45,3 +45,12 @@ def test_an_unknown_encoding_option_is_named(command: str, tmp_path: Path) -> No
     result = CliRunner().invoke(app, args, env={"COLUMNS": "200"}, color=False)
     assert result.exit_code == 2
     assert "encoding: unknown encoding 'klingon'" in result.output
+
+
+def test_generate_data_refuses_an_unknown_output_type_before_generating(tmp_path: Path) -> None:
+    out = tmp_path / "tickets.xlsx"
+    args = ["generate-data", "--rows", "5", "--out", str(out)]
+    result = CliRunner().invoke(app, args, env={"COLUMNS": "200"}, color=False)
+    assert result.exit_code == 2
+    assert "--out: 'tickets.xlsx' must end in .csv, .parquet, .jsonl" in result.output
+    assert not out.exists()

@@ -9,6 +9,7 @@ from training.synthetic.generator import (
     SyntheticTickets,
     generate_tickets,
     generate_with_truth,
+    output_problem,
     write_tickets,
 )
 from training.synthetic.kinds import KINDS
@@ -24,5 +25,6 @@ __all__ = [
     "example_ticket",
     "generate_tickets",
     "generate_with_truth",
+    "output_problem",
     "write_tickets",
 ]

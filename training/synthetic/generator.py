@@ -334,19 +334,32 @@ def generate_tickets(
     return generate_with_truth(rows, seed, start=start, months=months, languages=languages).frame
 
 
+OUTPUT_SUFFIXES = (".csv", ".parquet", ".jsonl")
+
+
+def output_problem(path: Path) -> str | None:
+    """Why `write_tickets` cannot write to `path`, or None."""
+    if path.suffix.lower() not in OUTPUT_SUFFIXES:
+        return f"--out: {path.name!r} must end in {', '.join(OUTPUT_SUFFIXES)}"
+    return None
+
+
 def write_tickets(frame: pd.DataFrame, path: Path) -> Path:
-    """Write tickets to `path` as CSV or Parquet, chosen by the suffix; returns the path.
+    """Write tickets to `path` as CSV, Parquet or JSON lines, chosen by the suffix.
 
     Raises:
-        ValueError: the suffix is neither .csv nor .parquet.
+        ValueError: the suffix is none of .csv, .parquet, .jsonl.
     """
     path = Path(path)
+    problem = output_problem(path)
+    if problem is not None:
+        raise ValueError(problem)
     suffix = path.suffix.lower()
-    if suffix not in {".csv", ".parquet"}:
-        raise ValueError(f"path: {path.name!r} must end in .csv or .parquet")
     path.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".csv":
         frame.to_csv(path, index=False)
+    elif suffix == ".jsonl":
+        frame.to_json(path, orient="records", lines=True, force_ascii=False, date_format="iso")
     else:
         frame.to_parquet(path, index=False)
     return path
