@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
+import msgspec
 import typer
 from rich.markup import escape
 from rich.table import Table
 
 from classifier.decision import ModelOutput
 from classifier.errors import ClassifierError, InvalidTicket
-from classifier.schema import Customer, Ticket
+from classifier.schema import Ticket
 from classifier.sla_cli import When, console, err, fail, load_or_exit, parse_when, sla_app
 
 rules_app = typer.Typer(
@@ -71,44 +71,33 @@ def check(
 def ticket_from_json(data: Mapping[str, Any]) -> tuple[Ticket, ModelOutput | None]:
     """Build a Ticket (and an optional model output under "model") from plain JSON data.
 
+    Fields are type-checked like the API's: "affected_users": "many" is an error, not ignored.
+
     Raises:
-        InvalidTicket: a field has the wrong type.
+        InvalidTicket: a field has the wrong type; the message names it, e.g. `$.affected_users`.
     """
-    c: Mapping[str, Any] = data.get("customer") or {}
-    created = data.get("created_at")
+    fields = {k: v for k, v in data.items() if k != "model"}
+    customer = fields.get("customer")
+    if isinstance(customer, Mapping) and "id" in customer and "customer_id" not in customer:
+        fields["customer"] = {"customer_id": customer["id"]} | {
+            k: v for k, v in customer.items() if k != "id"
+        }
     try:
-        customer = Customer(
-            customer_id=c.get("customer_id", c.get("id")),
-            tier=c.get("tier"),
-            vip=c.get("vip"),
-            account_age_days=c.get("account_age_days"),
-            monthly_value=c.get("monthly_value"),
-            open_tickets=c.get("open_tickets"),
-            tickets_last_90d=c.get("tickets_last_90d"),
-            calendar=c.get("calendar"),
-        )
-        ticket = Ticket(
-            subject=str(data.get("subject", "")),
-            body=str(data.get("body", "")),
-            ticket_id=data.get("ticket_id"),
-            language=data.get("language"),
-            channel=data.get("channel"),
-            tags=tuple(data.get("tags", ())),
-            customer=customer,
-            stated_urgency=data.get("stated_urgency"),
-            affected_users=data.get("affected_users"),
-            created_at=datetime.fromisoformat(created) if created else None,
-            extra=dict(data.get("extra", {})),
-        )
-    except (TypeError, ValueError) as exc:
-        raise InvalidTicket("ticket", f"cannot read the ticket JSON: {exc}") from exc
+        ticket = msgspec.convert(fields, Ticket)
+    except msgspec.ValidationError as exc:
+        raise InvalidTicket("ticket", f"{exc}") from exc
     m = data.get("model")
     model = None
     if m:
-        confidence = float(m.get("confidence", 1.0))
-        model = ModelOutput(
-            str(m["priority"]), dict(m.get("probabilities", {})), confidence, "json", "json"
-        )
+        try:
+            confidence = float(m.get("confidence", 1.0))
+            model = ModelOutput(
+                str(m["priority"]), dict(m.get("probabilities", {})), confidence, "json", "json"
+            )
+        except (AttributeError, KeyError, TypeError, ValueError) as exc:
+            raise InvalidTicket(
+                "model", 'expected {"priority": "low", "confidence": 0.4}, got ' + repr(m)
+            ) from exc
     return ticket, model
 
 
@@ -133,12 +122,12 @@ def explain(
 
     rs = load_or_exit(file)
     try:
-        data = json.loads(ticket.read_text(encoding="utf-8"))
+        data = json.loads(ticket.read_bytes())  # bytes: UTF-8, -16 or -32 are recognised
         tk, model = ticket_from_json(data)
         moment = parse_when(now)
         traces = list(trace_rules(tk, model, rs, now=moment))
         decision = decide(tk, model, rs, now=moment)
-    except (OSError, json.JSONDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         err.print(f"[red]error:[/red] cannot read {ticket}: {exc}", highlight=False)
         raise typer.Exit(1) from exc
     except ClassifierError as exc:

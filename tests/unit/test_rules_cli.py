@@ -95,6 +95,36 @@ def test_rules_explain_reports_an_unreadable_ticket(
     assert "cannot read" in result.output
 
 
+@pytest.mark.parametrize(
+    ("ticket", "message"),
+    [
+        ({"affected_users": "many"}, "`int | null`, got `str` - at `$.affected_users`"),
+        ({"customer": {"vip": "yes"}}, "`bool | null`, got `str` - at `$.customer.vip`"),
+        ({"body": "x", "created_at": "yesterday"}, "at `$.created_at`"),
+        ({"body": "x", "model": {"confidence": 0.4}}, 'model: expected {"priority": "low"'),
+    ],
+)  # fmt: skip
+def test_rules_explain_names_a_field_of_the_wrong_type(
+    app: typer.Typer, rules_file: Path, tmp_path: Path, ticket: dict[str, object], message: str
+) -> None:
+    path = tmp_path / "ticket.json"
+    path.write_text(json.dumps(ticket), encoding="utf-8")
+    result = runner.invoke(app, ["rules", "explain", str(rules_file), "--ticket", str(path)])
+    assert result.exit_code != 0
+    assert message in " ".join(result.output.split())
+
+
+def test_rules_explain_reads_a_utf16_ticket_with_a_customer_id(
+    app: typer.Typer, rules_file: Path, tmp_path: Path
+) -> None:
+    ticket = {"body": "Vi har opdaget et sikkerhedsbrud", "customer": {"id": "C-1", "vip": True}}
+    path = tmp_path / "ticket.json"
+    path.write_text(json.dumps(ticket, ensure_ascii=False), encoding="utf-16")
+    result = runner.invoke(app, ["rules", "explain", str(rules_file), "--ticket", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "urgent from rule (breach)" in " ".join(result.output.split())
+
+
 def test_sla_due_prints_utc_and_local_due_times(app: typer.Typer, rules_file: Path) -> None:
     args = [
         "sla",
