@@ -32,6 +32,7 @@ from typing import Any
 import yaml
 
 from classifier.costs import CostMatrix, CostMatrixError
+from classifier.errors import UnknownLevel
 from classifier.levels import DEFAULT_ALIASES, PriorityScale
 from classifier.schema import (
     CATEGORY_COLUMNS,
@@ -168,6 +169,10 @@ class DataConfig:
             )
         if self.text_columns is not None and not self.text_columns:
             raise ConfigError("text_columns: give at least one text column, e.g. subject,body")
+        try:
+            self.scale()
+        except UnknownLevel as exc:  # too few/many or repeated levels, an alias to no level
+            raise ConfigError(str(exc)) from exc
 
     def scale(self) -> PriorityScale:
         """The priority scale: configured levels plus aliases (common aliases for the default)."""

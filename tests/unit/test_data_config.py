@@ -72,13 +72,6 @@ def test_a_config_with_a_byte_order_mark_reads(tmp_path: Path) -> None:
     assert (config.label_column, config.encoding) == ("prioritet", "cp1252")
 
 
-def test_an_alias_to_an_unknown_level_is_rejected(tmp_path: Path) -> None:
-    path = tmp_path / "data.yaml"
-    path.write_text("levels: [a, b, c]\nlabel_aliases: {x: d}\n", encoding="utf-8")
-    with pytest.raises(Exception, match="'x' points to 'd'"):
-        load_data_config(path).scale()
-
-
 def test_cli_options_override_the_yaml_file(tmp_path: Path) -> None:
     path = tmp_path / "data.yaml"
     path.write_text("text_columns: [title]\nlabel_column: sev\n", encoding="utf-8")
@@ -152,3 +145,25 @@ def test_cli_costs_replace_the_yamls_even_a_matrix(tmp_path: Path) -> None:
     config = build_data_config(path, under_cost=4.0)
     assert config.costs == CostSpec(under=4.0, over=1.0)
     assert build_data_config(None, over_cost=0.5).costs == CostSpec(under=2.0, over=0.5)
+
+
+@pytest.mark.parametrize(
+    ("levels", "message"),
+    [
+        (("low", "high"), "a scale needs 3 to 5 levels, got 2"),
+        (("low", "Low", "high"), "names must be unique"),
+        (tuple("abcdef"), "a scale needs 3 to 5 levels, got 6"),
+    ],
+)
+def test_levels_that_make_no_scale_are_a_config_error(
+    levels: tuple[str, ...], message: str
+) -> None:
+    with pytest.raises(ConfigError, match=message):
+        DataConfig().with_overrides(levels=levels)
+
+
+def test_an_alias_to_no_level_is_a_config_error_when_loading(tmp_path: Path) -> None:
+    path = tmp_path / "data.yaml"
+    path.write_text("levels: [a, b, c]\nlabel_aliases: {x: d}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="'x' points to 'd'"):
+        load_data_config(path)
