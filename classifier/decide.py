@@ -28,6 +28,7 @@ from datetime import UTC, datetime
 
 from classifier.conditions import Facts
 from classifier.decision import Decision, FiredRule, ModelOutput, Source
+from classifier.errors import InvalidTicket
 from classifier.rules import NO_CEILING, Rule, RuleSet
 from classifier.schema import Ticket
 from classifier.sla import due_times, frozen_builder
@@ -46,9 +47,22 @@ class RuleTrace:
     skipped: bool = False  # after a `stop`
 
 
+# Creation times outside these years are typing errors; near the year 9999 an SLA due time
+# would not even fit in a datetime.
+EARLIEST_CREATED = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST_CREATED = datetime(3000, 1, 1, tzinfo=UTC)
+
+
 def _start(ticket: Ticket, now: datetime | None) -> datetime:
     moment = ticket.created_at or now or datetime.now(UTC)
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    moment = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    if not EARLIEST_CREATED <= moment < LATEST_CREATED:
+        raise InvalidTicket(
+            "created_at",
+            f"{moment.isoformat()} is not a plausible creation time; use a time from "
+            f"{EARLIEST_CREATED.year} to {LATEST_CREATED.year - 1}, e.g. 2026-11-24T09:30:00Z",
+        )
+    return moment
 
 
 def trace_rules(
@@ -179,7 +193,8 @@ def decide(
         The Decision, with every fired rule and its reason and the SLA due times.
 
     Raises:
-        InvalidTicket: the customer names a calendar the rule set does not define.
+        InvalidTicket: the customer names a calendar the rule set does not define, or
+            created_at is before 1900 or after 2999.
     """
     scale = ruleset.scale
     model = None if shadow else model_output

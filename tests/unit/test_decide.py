@@ -219,3 +219,17 @@ def test_the_sample_rules_cover_six_languages(
 ) -> None:
     decision = decide(ticket(subject, body, customer=customer), model("low", 0.9), sample_rules())
     assert (decision.priority, decision.rule_id) == (expected, rule)
+
+
+@pytest.mark.parametrize(
+    "created", [datetime(1899, 12, 31, tzinfo=UTC), datetime(9999, 12, 31, tzinfo=UTC)]
+)
+def test_an_implausible_creation_time_is_an_invalid_ticket(created: datetime) -> None:
+    with pytest.raises(InvalidTicket) as raised:
+        decide(ticket(created_at=created), None, sample_rules())
+    assert raised.value.field == "created_at"
+    assert "use a time from 1900 to 2999" in raised.value.problem
+    plausible = decide(
+        ticket(created_at=datetime(2999, 12, 30, 9, tzinfo=UTC)), None, sample_rules()
+    )
+    assert plausible.sla is not None
