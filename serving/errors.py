@@ -18,6 +18,7 @@ from litestar.status_codes import (
     HTTP_400_BAD_REQUEST,
     HTTP_409_CONFLICT,
     HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+    HTTP_415_UNSUPPORTED_MEDIA_TYPE,
     HTTP_422_UNPROCESSABLE_ENTITY,
     HTTP_500_INTERNAL_SERVER_ERROR,
     HTTP_503_SERVICE_UNAVAILABLE,
@@ -108,6 +109,9 @@ def classify_decode_error(message: str) -> ErrorOut:
     return error_body(HTTP_422_UNPROCESSABLE_ENTITY, f"{where}: {problem}", field, "invalid_field")
 
 
+EMPTY_BODY = "request body is empty; send the JSON body described at /docs"
+
+
 def _validation(_: Request[Any, Any, Any], exc: ValidationException) -> Response[ErrorOut]:
     messages: list[str] = []
     extra = exc.extra
@@ -116,6 +120,9 @@ def _validation(_: Request[Any, Any, Any], exc: ValidationException) -> Response
             if isinstance(item, dict) and item.get("message"):
                 key = item.get("key")
                 msg = str(item["message"])
+                if key == "data" and msg == "'data'":  # Litestar's report of a missing body
+                    empty = error_body(HTTP_400_BAD_REQUEST, EMPTY_BODY, None, "empty_body")
+                    return _response(empty)
                 if key and item.get("source") == "body" and "at `$" not in msg:
                     msg = f"{msg} - at `$.{key}`"
                 messages.append(msg)
@@ -170,8 +177,36 @@ def internal_error_body(path: str, exc: Exception) -> ErrorOut:
     )
 
 
+def _not_utf8(_: Request[Any, Any, Any], exc: UnicodeDecodeError) -> Response[ErrorOut]:
+    return _response(
+        error_body(
+            HTTP_400_BAD_REQUEST,
+            f"request body is not UTF-8 (byte {exc.object[exc.start]:#04x}); send JSON "
+            "encoded as UTF-8",
+            None,
+            "malformed_json",
+        )
+    )
+
+
 def _internal(request: Request[Any, Any, Any], exc: Exception) -> Response[ErrorOut]:
     return _response(internal_error_body(request.url.path, exc))
+
+
+async def refuse_encoded_body(request: Request[Any, Any, Any]) -> Response[ErrorOut] | None:
+    """415 for a compressed request body (`Content-Encoding: gzip`): the API reads plain JSON.
+
+    Without this the compressed bytes reach the JSON decoder and come back as "malformed JSON".
+    """
+    encoding = request.headers.get("content-encoding", "").strip().lower()
+    if encoding in {"", "identity"}:
+        return None
+    return _response(
+        error_body(
+            HTTP_415_UNSUPPORTED_MEDIA_TYPE,
+            f"Content-Encoding {encoding!r} is not supported; send the JSON uncompressed",
+        )
+    )
 
 
 ExceptionHandler = Callable[[Request[Any, Any, Any], Any], Response[ErrorOut]]
@@ -185,5 +220,6 @@ def exception_handlers() -> dict[type[Exception], ExceptionHandler]:
         LimitExceeded: _limit,
         WireError: _wire,
         ClassifierError: _classifier,
+        UnicodeDecodeError: _not_utf8,
         Exception: _internal,
     }

@@ -28,7 +28,8 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from classifier.decision import Decision
 from serving.metrics_dir import MULTIPROC_ENV, dead_worker_pids, is_multiprocess
 
-CONTENT_TYPE = CONTENT_TYPE_LATEST
+# Without its charset: Litestar appends `; charset=utf-8` to every text/* type itself.
+CONTENT_TYPE = CONTENT_TYPE_LATEST.replace("; charset=utf-8", "")
 _LATENCY_BUCKETS = (0.0005, 0.001, 0.002, 0.004, 0.008, 0.016, 0.032, 0.064, 0.128, 0.5, 2.0)
 _CONFIDENCE_BUCKETS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99, 1.0)
 

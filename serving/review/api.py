@@ -185,7 +185,7 @@ class ReviewApi(Controller):
                 for chunk in csv_chunks([], header=True):
                     yield chunk
 
-        media = "text/csv; charset=utf-8" if format == "csv" else "application/x-ndjson"
+        media = "text/csv" if format == "csv" else "application/x-ndjson"  # Litestar adds utf-8
         filename = f"reviews.{format}"
         return Stream(
             body(),

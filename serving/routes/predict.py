@@ -20,7 +20,7 @@ from litestar.params import JSONBody
 from classifier.errors import ClassifierError, InvalidTicket
 from classifier.schema import Ticket
 from serving.auth import require
-from serving.errors import WireError, classify_decode_error, error_body
+from serving.errors import EMPTY_BODY, WireError, classify_decode_error, error_body
 from serving.routes import RuntimeDep
 from serving.routes.fast_json import FastJsonResponse, LeanRoute
 from serving.routes.fast_predict import PredictFastPath
@@ -159,6 +159,8 @@ def _decode_item(raw: bytes, index: int, runtime: Runtime) -> tuple[TicketIn, Ti
 async def predict_batch(runtime: RuntimeDep, request: Request[Any, Any, Any]) -> BatchOut:
     """Decide up to 1,000 tickets with one model call; a bad ticket gets its own error entry."""
     body = await request.body()
+    if not body.strip():
+        raise WireError(error_body(400, EMPTY_BODY, None, "empty_body"))
     typed = _all_tickets(body)
     if typed is not None:
         count = len(typed)

@@ -8,6 +8,7 @@ exercised by the end-to-end tests).
 
 from __future__ import annotations
 
+import gzip
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
@@ -184,3 +185,45 @@ def test_arbitrary_bytes_never_get_a_5xx(client: TestClient[Any]) -> None:
         assert client.post(path, content=raw, headers=HEADERS).status_code < 500
 
     check()
+
+
+def test_a_creation_time_near_the_year_9999_is_its_tickets_own_422(
+    client: TestClient[Any],
+) -> None:
+    far = {"body": "Printer problem", "created_at": "9999-12-31T23:59:59Z"}
+    single = client.post("/v1/predict", json=far, headers=HEADERS)
+    assert single.status_code == 422
+    assert single.json()["field"] == "created_at"
+    assert "use a time from 1900 to 2999" in single.json()["detail"]
+    tickets = {"tickets": [{"body": "ok"}, far]}
+    batch = client.post("/v1/predict/batch", json=tickets, headers=HEADERS)
+    assert batch.status_code == 200
+    results = batch.json()["results"]
+    assert "decision" in results[0]
+    assert results[1]["error"]["field"] == "tickets[1].created_at"
+
+
+@pytest.mark.parametrize("path", ["/v1/predict", "/v1/predict/batch"])
+def test_bodies_integrators_get_wrong_are_4xx_that_say_what_to_send(
+    client: TestClient[Any], path: str
+) -> None:
+    def post(content: bytes, **headers: str) -> Any:
+        sent = {**HEADERS, "content-type": "application/json", **headers}
+        return client.post(path, content=content, headers=sent)
+
+    ticket = '{"subject": "Größe", "body": "Æble er nede"}'
+    body = ticket if path == "/v1/predict" else f'{{"tickets": [{ticket}]}}'
+    latin1 = post(body.encode("latin-1"))
+    assert (latin1.status_code, latin1.json()["error"]) == (400, "malformed_json")
+    assert "is not UTF-8" in latin1.json()["detail"]
+    empty = post(b"")
+    assert (empty.status_code, empty.json()["error"]) == (400, "empty_body")
+    zipped = post(gzip.compress(body.encode()), **{"content-encoding": "gzip"})
+    assert zipped.status_code == 415
+    assert "Content-Encoding 'gzip' is not supported" in zipped.json()["detail"]
+    assert post(body.encode()).status_code == 200
+
+
+def test_metrics_name_their_charset_once(client: TestClient[Any]) -> None:
+    kind = client.get("/metrics").headers["content-type"]
+    assert kind.count("charset") == 1, kind

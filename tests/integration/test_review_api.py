@@ -168,7 +168,7 @@ def test_export_streams_reviewed_tickets_as_csv_and_jsonl(client: TestClient[Any
     review(client, ids["ZD-2"], level="urgent", reason="vip")
     response = client.get("/v1/reviews/export", headers=REVIEW)
     assert response.status_code == 200
-    assert response.headers["content-type"].startswith("text/csv")
+    assert response.headers["content-type"] == "text/csv; charset=utf-8"
     rows = list(csv.DictReader(io.StringIO(response.text)))
     assert [(r["ticket_id"], r["priority"]) for r in rows] == [
         ("ZD-1", "urgent"),
