@@ -106,18 +106,23 @@ def resolve_calendar(
 ) -> BusinessCalendar:
     """The calendar a target runs on: the customer's own calendar if given, else the target's.
 
+    A 24/7 target stays 24/7: a customer's office hours say when business-hours targets run,
+    they do not stretch a round-the-clock promise (an urgent breach at 3 a.m. on a Sunday is
+    due in minutes, not on Monday morning).
+
     Raises:
         InvalidTicket: the customer names a calendar the rule set does not define.
     """
+    own = calendars[target.calendar]
     if override is None:
-        return calendars[target.calendar]
+        return own
     found = calendars.get(override)
     if found is None:
         raise InvalidTicket(
             "customer.calendar",
             f"{override!r} is not a calendar in the rules file; use one of {sorted(calendars)}",
         )
-    return found
+    return own if own.always else found
 
 
 def due_times(
@@ -134,7 +139,8 @@ def due_times(
         level: the final priority level.
         calendars: the rule set's calendars by name.
         start: when the clock starts (ticket creation); naive means UTC.
-        calendar_override: a customer's own calendar name, replacing the policy's calendar.
+        calendar_override: a customer's own calendar name, replacing the policy's calendar
+            unless that is 24/7.
 
     Returns:
         The due times in UTC.

@@ -38,6 +38,13 @@ def test_a_customer_calendar_overrides_the_policy_calendar() -> None:
         due_times(STANDARD, "high", RS.calendars, utc(23, 6), "oslo")
 
 
+def test_a_customer_calendar_does_not_narrow_a_round_the_clock_target() -> None:
+    urgent = due_times(STANDARD, "urgent", RS.calendars, utc(21, 3), "helsinki")  # Saturday night
+    assert (urgent.calendar, urgent.first_response_due) == ("always", utc(21, 4))
+    with pytest.raises(InvalidTicket, match="helsinki"):
+        due_times(STANDARD, "urgent", RS.calendars, utc(21, 3), "oslo")
+
+
 @pytest.mark.parametrize(
     ("status", "state"),
     [
