@@ -38,6 +38,10 @@ log = structlog.get_logger("serving.errors")
 _AT_PATH = re.compile(r"\s*-\s*at `\$(?P<path>[^`]*)`")
 _MALFORMED = re.compile(r"JSON|decode|truncated|trailing characters|malformed", re.IGNORECASE)
 _TOO_LONG = re.compile(r"length <=|length at most")
+_TEXT_LIMITS = {
+    "subject": "TP_MAX_SUBJECT_CHARS, default 1,000",
+    "body": "TP_MAX_BODY_CHARS, default 50,000",
+}
 _CODES: Mapping[int, str] = {
     400: "bad_request",
     401: "unauthorized",
@@ -88,7 +92,7 @@ def field_from_msgspec(message: str) -> tuple[str | None, str]:
     if match is None:
         return None, message
     raw = match.group("path")
-    path = raw.lstrip(".").replace("].", "]").replace("[", ".[") if raw else ""
+    path = raw.lstrip(".").replace("[", ".[") if raw else ""
     path = re.sub(r"\.\[(\d+)\]", r"[\1]", path).lstrip(".")
     return path or None, message[: match.start()].strip()
 
@@ -102,6 +106,9 @@ def classify_decode_error(message: str) -> ErrorOut:
         )
     if _TOO_LONG.search(problem) and "Expected `array`" not in problem:
         where = field or "request"
+        text_field = (field or "").rsplit(".", 1)[-1]
+        if text_field in _TEXT_LIMITS:  # past the decoder's ceiling, far past the setting
+            problem = f"longer than the limit ({_TEXT_LIMITS[text_field]})"
         return error_body(HTTP_413_REQUEST_ENTITY_TOO_LARGE, f"{where}: {problem}", field)
     if field == "data":  # Litestar's name for the whole body
         field = None

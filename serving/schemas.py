@@ -21,6 +21,7 @@ from classifier.errors import InvalidTicket
 from classifier.schema import Customer, Ticket
 from serving.settings import LimitSettings
 
+# Hard ceilings for the decoder; the limits in force are LimitSettings (TP_MAX_*_CHARS).
 MAX_SUBJECT = 10_000
 MAX_BODY = 1_000_000
 MAX_SHORT = 200
@@ -66,8 +67,20 @@ class TicketIn(msgspec.Struct, kw_only=True, omit_defaults=True, gc=False):
     exports (e.g. `queue`) by column name.
     """
 
-    subject: Annotated[str, msgspec.Meta(max_length=MAX_SUBJECT)] = ""
-    body: Annotated[str, msgspec.Meta(max_length=MAX_BODY)] = ""
+    subject: Annotated[
+        str,
+        msgspec.Meta(
+            max_length=MAX_SUBJECT,
+            description="At most TP_MAX_SUBJECT_CHARS characters (default 1,000); 413 above.",
+        ),
+    ] = ""
+    body: Annotated[
+        str,
+        msgspec.Meta(
+            max_length=MAX_BODY,
+            description="At most TP_MAX_BODY_CHARS characters (default 50,000); 413 above.",
+        ),
+    ] = ""
     external_id: ShortStr | None = None
     language: ShortStr | None = None
     channel: ShortStr | None = None

@@ -134,6 +134,11 @@ def test_a_rules_only_decision_has_no_model_fields() -> None:
     [
         ("Expected `int`, got `str` - at `$.customer.open_tickets`", "customer.open_tickets"),
         ("Expected `str`, got `int` - at `$.tags[2]`", "tags[2]"),
+        ("Expected `str`, got `int` - at `$.tickets[2].body`", "tickets[2].body"),
+        (
+            "Expected `int`, got `str` - at `$.tickets[0].customer.open_tickets`",
+            "tickets[0].customer.open_tickets",
+        ),
         ("Object missing required field `tickets`", None),
     ],
 )
@@ -145,5 +150,11 @@ def test_decode_errors_map_to_400_413_and_422() -> None:
     assert classify_decode_error("JSON is malformed: invalid character (byte 3)").status == 400
     too_long = classify_decode_error("Expected `str` of length <= 10000 - at `$.subject`")
     assert (too_long.status, too_long.field) == (413, "subject")
+    # the decoder's ceiling (10,000) is not the limit in force: the message names the setting
+    assert too_long.detail == "subject: longer than the limit (TP_MAX_SUBJECT_CHARS, default 1,000)"
+    in_batch = classify_decode_error("Expected `str` of length <= 1000000 - at `$.tickets[2].body`")
+    assert in_batch.detail.endswith(
+        "body: longer than the limit (TP_MAX_BODY_CHARS, default 50,000)"
+    )
     wrong = classify_decode_error("Expected `bool | null`, got `str` - at `$.customer.vip`")
     assert (wrong.status, wrong.field) == (422, "customer.vip")
