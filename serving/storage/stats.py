@@ -63,7 +63,9 @@ class Agreement:
     model_agreement: Slice  # the model's own view (live or shadow) vs the final level
     shadow_served: Slice  # shadow mode: the served rules-only level vs the final level
     shadow_model: Slice  # shadow mode: the unused model's level vs the final level
-    reason_counts: dict[str, int] = field(default_factory=dict)
+    reason_counts: dict[str, int] = field(
+        default_factory=dict
+    )  # of overrides that changed the level
 
 
 def _slices(counts: dict[str, list[int]]) -> tuple[Slice, ...]:
@@ -117,7 +119,7 @@ async def agreement(
             bucket[0] += 1
             bucket[1] += ok
         matrix[suggested][final] += 1
-        if reason:
+        if reason and not ok:  # an override's reason; an accept may carry one, it changed nothing
             reasons[reason] += 1
         if model_priority:
             model_n += 1

@@ -298,7 +298,8 @@ async def test_agreement_counts_overall_slices_time_and_override_matrix(
     await store.save_predictions(records)
     await review(store, records[0].prediction_id, action="accept")
     await review(store, records[1].prediction_id, action="override", level="urgent", reason="vip")
-    await review(store, records[2].prediction_id, action="accept")
+    # an "override" to the suggested level changes nothing: its reason is not an override's
+    await review(store, records[2].prediction_id, action="override", level="low", reason="other")
     await review(store, records[3].prediction_id, action="override", level="low", reason="spam")
     stats = await agreement(store, SCALE.levels)
     assert (stats.overall.reviews, stats.overall.accepted, stats.overall.rate) == (4, 2, 0.5)
