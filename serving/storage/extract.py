@@ -110,3 +110,11 @@ def redacted(request: Mapping[str, Any]) -> dict[str, Any]:
         if copy.get(name):
             copy[name] = ""
     return copy
+
+
+def detected_language(request: Mapping[str, Any]) -> str | None:
+    """The language the rules detect from the request's text (its function words), or None."""
+    from classifier.text import Doc, guess_language
+
+    subject, body = request.get("subject"), request.get("body")
+    return guess_language(Doc(str(subject or ""), str(body or "")).words())

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from classifier.errors import UnknownLevel
 from classifier.levels import PriorityScale
+from serving.storage import extract
 from serving.storage.models import Prediction, Review
 from serving.storage.records import (
     AlreadyReviewed,
@@ -66,7 +67,8 @@ async def record_review(
 ) -> ReviewResult:
     """Store a review of one prediction and return it once it is committed.
 
-    An override to the suggested level itself is stored as an accept.
+    An override to the suggested level itself is stored as an accept. A prediction whose
+    request named no language gets the one detected from its text.
 
     Raises:
         InvalidReview: unknown level or reason, missing level/reason for an override (422).
@@ -80,6 +82,8 @@ async def record_review(
             if prediction is None:
                 raise PredictionNotFound(prediction_id)
             suggested = prediction.priority
+            if prediction.language is None:  # so agreement per language covers it too
+                prediction.language = extract.detected_language(prediction.request)
             if review.action == "accept" and level not in (None, suggested):
                 raise InvalidReview(
                     "level",

@@ -294,6 +294,7 @@ async def test_agreement_counts_overall_slices_time_and_override_matrix(
         make_record("high", language="da"),
         make_record("low", language="fi", model_version="4"),
         make_record("medium", language="fi", model_version=None, confidence=None, source="default"),
+        make_record("low", language=None, body="Vi kan ikke logge ind, og det er ikke godt."),
     ]
     await store.save_predictions(records)
     await review(store, records[0].prediction_id, action="accept")
@@ -301,7 +302,12 @@ async def test_agreement_counts_overall_slices_time_and_override_matrix(
     # an "override" to the suggested level changes nothing: its reason is not an override's
     await review(store, records[2].prediction_id, action="override", level="low", reason="other")
     await review(store, records[3].prediction_id, action="override", level="low", reason="spam")
-    stats = await agreement(store, SCALE.levels)
+    before = await agreement(store, SCALE.levels)
+    await review(store, records[4].prediction_id, action="accept")  # no language sent: detected
+    after = await agreement(store, SCALE.levels)
+    assert {s.key: s.reviews for s in after.per_language} == {"da": 3, "fi": 2}
+    assert (after.overall.reviews, after.overall.accepted) == (5, 3)
+    stats = before
     assert (stats.overall.reviews, stats.overall.accepted, stats.overall.rate) == (4, 2, 0.5)
     assert {s.key: (s.reviews, s.accepted) for s in stats.per_level} == {
         "low": (1, 1),
