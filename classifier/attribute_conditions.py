@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import operator
+import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -10,6 +11,13 @@ from classifier.calendars import BusinessCalendar
 from classifier.conditions import Condition, Facts, Test
 
 _NUMBERS = (int, float)
+
+
+def fold(text: str) -> str:
+    """Composed (NFC) and casefolded: "KRITIC\u030cNO" and "kritično" become the same value."""
+    return unicodedata.normalize("NFC", text).casefold()
+
+
 _REASONS_LIMIT = 512  # reasons remembered per compiled numeric condition
 
 
@@ -27,7 +35,10 @@ class InCond(Condition):
         if value is None:
             return None
         text = value if type(value) is str else str(value)
-        if text in self.values or text.casefold() in self.values:
+        values = self.values
+        if text in values or text.casefold() in values:
+            return f"{self.fact} = {value!r}"
+        if not text.isascii() and fold(text) in values:  # decomposed accents
             return f"{self.fact} = {value!r}"
         return None
 
@@ -41,6 +52,8 @@ class InCond(Condition):
                 return None
             text = value if type(value) is str else str(value)
             if text in values or text.casefold() in values:
+                return f"{fact} = {value!r}"
+            if not text.isascii() and fold(text) in values:  # decomposed accents
                 return f"{fact} = {value!r}"
             return None
 

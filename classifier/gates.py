@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 
-from classifier.attribute_conditions import OPS, BoolCond, InCond, LanguageCond, NumCond
+from classifier.attribute_conditions import OPS, BoolCond, InCond, LanguageCond, NumCond, fold
 from classifier.conditions import AllCond, AnyCond, Condition, Facts
 from classifier.text_conditions import PhraseCond, TagsCond
 
@@ -115,6 +115,8 @@ def fact_gate(atoms: list[FactAtom], gated_by: Mapping[Atom, frozenset[int]]) ->
             hit = cache.get(text)
             if hit is None:
                 hit = lookup(text, _NONE) | lookup(text.casefold(), _NONE)
+                if not text.isascii():  # decomposed accents, as InCond does
+                    hit |= lookup(fold(text), _NONE)
                 if len(cache) < _CACHE_LIMIT:
                     cache[text] = hit
             return hit

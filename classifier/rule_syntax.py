@@ -21,6 +21,7 @@ from classifier.attribute_conditions import (
     LanguageCond,
     ModelLevelCond,
     NumCond,
+    fold,
 )
 from classifier.calendars import BusinessCalendar
 from classifier.conditions import (
@@ -129,7 +130,7 @@ def _parse_fact(key: str, value: Any, ctx: Context, where: str) -> Condition:  #
             if known is not None and v.casefold() not in known:
                 raise ctx.fail(where, f"{v!r} is not a known value; use one of {list(known)}")
         kind = LanguageCond if key == "language" else InCond
-        return kind(key, CATEGORY_FACTS[key], frozenset(v.casefold() for v in values))
+        return kind(key, CATEGORY_FACTS[key], frozenset(fold(v) for v in values))
     if key in BOOL_FACTS:
         return BoolCond(key, BOOL_FACTS[key], _bool(value, ctx, where))
     if key in NUMERIC_FACTS:
@@ -229,7 +230,7 @@ def _extra(key: str, value: Any, ctx: Context, where: str) -> Condition:
         return BoolCond(key, get, value)
     if isinstance(value, Mapping | int | float):
         return _numeric(key, get, value, ctx, where)
-    return InCond(key, get, frozenset(v.casefold() for v in _strings(value, ctx, where)))
+    return InCond(key, get, frozenset(fold(v) for v in _strings(value, ctx, where)))
 
 
 def _model_priority(value: Any, ctx: Context, where: str) -> Condition:
