@@ -181,6 +181,19 @@ def _fit(
     )  # fmt: skip
 
 
+def _load_checked(data: Path, config: DataConfig, train: TrainConfig) -> Dataset:
+    """The validated export; with --cv K, K at most the rarest level's rows (one per fold)."""
+    dataset = load_dataset(data, config)
+    counts = dataset.labels.value_counts()
+    if train.cv and train.cv > int(counts.min()):
+        rarest, rows = str(counts.idxmin()), int(counts.min())
+        raise DataError(
+            f"--cv {train.cv}: level {rarest!r} has only {rows} rows, so some folds would "
+            f"have none; use --cv {min(10, rows)} or fewer (5 or 10 is usual)"
+        )
+    return dataset
+
+
 def cross_validate(
     dataset: Dataset, train: TrainConfig, costs: CostMatrix, steps: _Steps,
     merge: feedback.FeedbackMerge | None = None,
@@ -326,7 +339,7 @@ def _run(  # noqa: PLR0917 - private continuation of run_training's arguments
     source: feedback.FeedbackSource | None = None,
 ) -> TrainOutcome:  # fmt: skip
     with steps.step("validate export"):
-        dataset = load_dataset(data, config)
+        dataset = _load_checked(data, config, train)
     dataset, split, merge = _split_with_feedback(dataset, source, train, steps)
     with steps.step(f"train on {len(split.train):,} rows") as update:
         result = _fit(

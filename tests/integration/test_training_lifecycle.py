@@ -11,6 +11,7 @@ import pytest
 
 from training import registry
 from training.config import DataConfig, TrainConfig
+from training.errors import DataError
 from training.registry import RegistryError
 from training.settings import MlflowSettings
 from training.synthetic import generate_tickets, write_tickets
@@ -141,6 +142,17 @@ def test_evaluate_of_a_model_that_is_not_there_says_what_is(
 def test_evaluate_of_a_folder_that_is_not_a_model_is_a_clear_error(lifecycle: Lifecycle) -> None:
     with pytest.raises(RegistryError, match=r"not a saved model .*sidecar is missing.*train"):
         run_evaluation(str(lifecycle.workdir), lifecycle.data, mlflow_settings=lifecycle.settings)
+
+
+def test_more_folds_than_the_rarest_level_has_rows_is_refused_before_training(
+    lifecycle: Lifecycle,
+) -> None:
+    with pytest.raises(DataError, match=r"--cv 10000: level '\w+' has only \d+ rows") as raised:
+        run_training(
+            lifecycle.data, mlflow_settings=lifecycle.settings, progress=False, register=False,
+            train_config=TrainConfig(cv=10_000, selection_cv=2),
+        )  # fmt: skip
+    assert "use --cv 10 or fewer" in str(raised.value)
 
 
 def test_a_worse_model_is_held_back_as_challenger_with_the_reason(lifecycle: Lifecycle) -> None:
