@@ -148,6 +148,13 @@ def test_sla_due_rejects_an_unknown_level(app: typer.Typer, rules_file: Path) ->
     assert "'asap' is not a priority level" in " ".join(result.output.split())
 
 
+def test_sla_due_refuses_a_start_near_the_year_9999(app: typer.Typer, rules_file: Path) -> None:
+    args = ["sla", "due", "high", "--start", "9999-12-31T00:00:00Z", "--rules", str(rules_file)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2
+    assert "is not a plausible time; use one from 1900 to 2999" in " ".join(result.output.split())
+
+
 def test_sla_remaining_reads_a_status_history(
     app: typer.Typer, rules_file: Path, tmp_path: Path
 ) -> None:
