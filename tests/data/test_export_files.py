@@ -127,24 +127,20 @@ def test_a_broken_jsonl_line_is_named(rows: list[dict[str, Any]], tmp_path: Path
         read_table(path)
 
 
-def test_a_jsonl_line_that_is_not_an_object_is_named(tmp_path: Path) -> None:
-    path = tmp_path / "export.jsonl"
-    path.write_text('{"subject": "a"}\n[1, 2]\n', encoding="utf-8")
-    with pytest.raises(DataError, match=r"line 2 is not a JSON object \(got a list\)"):
-        read_table(path)
-
-
-def test_a_damaged_parquet_file_is_a_clear_error(tmp_path: Path) -> None:
-    path = tmp_path / "export.parquet"
-    path.write_bytes(b"PAR1 not really parquet")
-    with pytest.raises(DataError, match="not a readable Parquet file"):
-        read_table(path)
-
-
-def test_an_empty_csv_is_a_clear_error(tmp_path: Path) -> None:
-    path = tmp_path / "export.csv"
-    path.write_bytes(b"")
-    with pytest.raises(DataError, match=r"export\.csv is empty"):
+@pytest.mark.parametrize(
+    ("name", "content", "pattern"),
+    [
+        ("export.jsonl", b'{"subject": "a"}\n[1, 2]\n', r"line 2 is not a JSON object"),
+        ("export.parquet", b"PAR1 not really parquet", "not a readable Parquet file"),
+        ("export.csv", b"", r"export\.csv is empty"),
+    ],
+)
+def test_a_damaged_or_empty_file_is_a_clear_error(
+    tmp_path: Path, name: str, content: bytes, pattern: str
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(DataError, match=pattern):
         read_table(path)
 
 
