@@ -38,9 +38,9 @@ def parse_times(text: pd.Series, column: str, day_first: bool | None = None) -> 
     Args:
         text: the column's values as stripped strings ("" = missing).
         column: its name, for warnings.
-        day_first: the order of numeric dates; None decides from the values: day first when
-            some date can only be read day first (24.11.2026) or none decides it, month first
-            when some can only be read month first (11/24/2026).
+        day_first: the order of numeric dates; None decides from the values: the order that
+            more dates allow only (24.11.2026 is day first, 11/24/2026 month first), day first
+            when no date decides it.
 
     Returns:
         Timestamps in UTC; values in the other order are NaT and flagged in `wrong_order`.
@@ -72,19 +72,19 @@ def _decide_order(
     day_like, month_like = first.between(13, 31), second.between(13, 31)
     only_day_first = first[day_like & (second <= 12)]
     only_month_first = second[month_like & (first <= 12)]
-    if len(only_month_first) and not len(only_day_first):
-        return False, []
-    if len(only_day_first):
-        if len(only_month_first):
-            example_day = text[only_day_first.index[0]]
-            example_month = text[only_month_first.index[0]]
-            return True, [
-                f"{column}: dates are written day first (e.g. {example_day!r}) and month first "
-                f"(e.g. {example_month!r}); read day first, the {len(only_month_first)} "
-                "written month first are bad rows. Set day_first: false in the data config to read "
-                "month first"
-            ]
-        return True, []
+    if len(only_day_first) and len(only_month_first):
+        day_first = len(only_day_first) >= len(only_month_first)
+        minority = only_month_first if day_first else only_day_first
+        order, other = ("day", "month") if day_first else ("month", "day")
+        return day_first, [
+            f"{column}: dates are written day first (e.g. "
+            f"{text[only_day_first.index[0]]!r}) and month first (e.g. "
+            f"{text[only_month_first.index[0]]!r}); read {order} first like most, the "
+            f"{len(minority)} written {other} first are bad rows. Set day_first in the data "
+            "config to choose"
+        ]
+    if len(only_day_first) or len(only_month_first):
+        return bool(len(only_day_first)), []
     ambiguous = first[(first <= 12) & (second <= 12)]
     if len(ambiguous):
         example = text[ambiguous.index[0]]

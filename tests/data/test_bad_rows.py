@@ -71,7 +71,7 @@ def test_european_dates_keep_one_day_month_order(rows: list[dict[str, Any]]) -> 
     assert bad.detail == "a numeric date not written day first like the rest of the column"
     assert str(dataset.frame["created_at"].loc[30].date()) == "2024-06-02"  # not 6 February
     assert str(dataset.frame["created_at"].loc[13].date()) == "2024-01-13"
-    assert "read day first, the 1 written month first are bad rows" in dataset.warnings[0]
+    assert "read day first like most, the 1 written month first are bad rows" in dataset.warnings[0]
 
 
 def test_a_duplicate_id_keeps_the_first_row_and_names_it(rows: list[dict[str, Any]]) -> None:

@@ -39,7 +39,14 @@ def test_dates_in_both_orders_keep_the_majority_order_and_flag_the_others() -> N
         "2026-11-24", "bad", "2026-06-05",
     ]  # fmt: skip
     assert parsed.wrong_order.tolist() == [False, True, False]
-    assert "read day first, the 1 written month first are bad rows" in parsed.warnings[0]
+    assert "read day first like most, the 1 written month first are bad rows" in parsed.warnings[0]
+
+
+def test_a_stray_day_first_date_does_not_turn_a_month_first_column() -> None:
+    parsed = parse_times(pd.Series(["11/24/2026", "12/25/2026", "13/01/2026"]), "opened")
+    assert not parsed.day_first
+    assert parsed.wrong_order.tolist() == [False, False, True]
+    assert "read month first like most, the 1 written day first are bad rows" in parsed.warnings[0]
 
 
 def test_a_configured_order_wins_and_contrary_dates_are_bad() -> None:
