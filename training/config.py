@@ -138,7 +138,7 @@ class DataConfig:
             with the least expected cost. Default: a level too low costs twice a level too high.
         encoding: text encoding of a CSV or JSONL export, e.g. cp1252 for a Windows export.
         day_first: whether numeric dates such as 01.02.2026 put the day first; None decides
-            from the column's values (day first unless some date can only be month first).
+            from the column's values (the order most unambiguous dates show, else day first).
     """
 
     text_columns: tuple[str, ...] | None = None
