@@ -8,7 +8,7 @@ any query parameter or body field that does not validate (named in `field`), 400
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from litestar import Controller, MediaType, Request, Response, get, post
@@ -63,6 +63,25 @@ def review_error_response(_: Request[Any, Any, Any], exc: ReviewError) -> Respon
     else:
         body = error_body(HTTP_422_UNPROCESSABLE_ENTITY, str(exc))
     return Response(content=body, status_code=body.status, media_type=MediaType.JSON)
+
+
+_MOMENT = "An ISO date or time, e.g. 2026-11-01 or 2026-11-01T08:00:00Z; without a zone, UTC."
+
+
+def _moment(name: str, value: str | None) -> datetime | None:
+    """A query parameter's time: a date means its midnight; naive means UTC (422 otherwise)."""
+    if value is None or not value.strip():
+        return None
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError:
+        problem = (
+            f"{value!r} is not an ISO date or time; use e.g. 2026-11-01 or 2026-11-01T08:00:00Z"
+        )
+        raise ValidationException(
+            extra=[{"key": name, "source": "query", "message": problem}]
+        ) from None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def review_validation_response(
@@ -164,12 +183,13 @@ class ReviewApi(Controller):
     async def export(
         self,
         review: ReviewDep,
-        since: FromQuery[datetime | None] = None,
+        since: Annotated[str | None, QueryParameter(description=_MOMENT)] = None,
         format: FromQuery[Literal["csv", "jsonl"]] = "csv",
     ) -> Stream:
         """Reviewed tickets as training rows (plain schema, `priority` = the final level)."""
+        start = _moment("since", since)
         await review.catch_up()
-        rows = export_rows(review.store, since)
+        rows = export_rows(review.store, start)
 
         async def body() -> AsyncIterator[str]:
             if format == "jsonl":
@@ -197,9 +217,10 @@ class ReviewApi(Controller):
     async def agreement_stats(
         self,
         review: ReviewDep,
-        since: FromQuery[datetime | None] = None,
-        until: FromQuery[datetime | None] = None,
+        since: Annotated[str | None, QueryParameter(description=_MOMENT)] = None,
+        until: Annotated[str | None, QueryParameter(description=_MOMENT)] = None,
     ) -> AgreementOut:
         """Acceptance overall, per level, language, model version and day; override matrix."""
-        stats = await agreement(review.store, review.scale().levels, since, until)
+        start, end = _moment("since", since), _moment("until", until)
+        stats = await agreement(review.store, review.scale().levels, start, end)
         return agreement_out(stats)

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -182,6 +183,11 @@ def test_export_streams_reviewed_tickets_as_csv_and_jsonl(client: TestClient[Any
         "/v1/reviews/export", params={"since": "2999-01-01T00:00:00Z"}, headers=REVIEW
     )
     assert later.text.strip().count("\n") == 0  # the header only
+    # a plain date is its midnight (UTC): every review of today is after yesterday's date
+    yesterday = (datetime.now(UTC) - timedelta(days=1)).date().isoformat()
+    dated = client.get("/v1/reviews/export", params={"since": yesterday}, headers=REVIEW)
+    assert dated.status_code == 200, dated.text
+    assert dated.text.strip().count("\n") == 2  # the header and both reviews
 
 
 def test_agreement_reports_rates_and_the_override_matrix(client: TestClient[Any]) -> None:
