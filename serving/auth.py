@@ -52,7 +52,7 @@ def parse_entry(entry: str) -> ApiKey:
     if len(parts) != 3:
         raise AuthConfigError(
             f"TP_API_KEYS entry {parts[0]!r}...: expected <key_id>:<sha256 hex>:<scopes>; "
-            "create one with `python -m serving.auth predict`"
+            "create one with `ticket-priority new-key --scopes predict`"
         )
     key_id, digest, scopes_text = (p.strip() for p in parts)
     digest = digest.lower()

@@ -5,12 +5,16 @@ from __future__ import annotations
 import contextlib
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
+if TYPE_CHECKING:
+    from serving.settings import Settings
+
 console = Console()
+err = Console(stderr=True)
 
 DEMO_DIR = Path(".demo")
 DEMO_ROWS = 20_000
@@ -38,12 +42,9 @@ def serve(
       ticket-priority serve --host 0.0.0.0 --port 8000 --workers 2
         --server granian
     """
-    from serving.settings import HTTP_SERVERS, ServerSettings, SettingsError
+    from serving.settings import HTTP_SERVERS
 
-    try:
-        settings = ServerSettings.from_env(os.environ)
-    except SettingsError as exc:
-        raise typer.BadParameter(str(exc), param_hint="TP_SERVER") from None
+    settings = preflight().server
     chosen = (server or settings.http_server).strip().lower()
     if chosen not in HTTP_SERVERS:
         raise typer.BadParameter(
@@ -61,6 +62,36 @@ def serve(
             stack.enter_context(multiproc_dir(os.environ))
         run(host=host or settings.host, port=port or settings.port, workers=count,
             log_level=log_level)  # fmt: skip
+
+
+def preflight() -> Settings:
+    """Check every TP_* setting, the API keys, the rules file and the database URL up front.
+
+    Workers would otherwise find a bad value one by one, each crash printing a traceback until
+    the server gives up; here it is one line naming the variable and the fix.
+
+    Raises:
+        typer.Exit: a setting is unusable (exit status 2).
+    """
+    from classifier.errors import RuleConfigError
+    from classifier.rules import load_ruleset
+    from serving.auth import AuthConfigError, Keyring
+    from serving.settings import Settings, SettingsError
+    from serving.storage.engine import DatabaseUrlError, async_url
+    from serving.storage.settings import StorageSettings, StorageSettingsError
+
+    try:
+        settings = Settings.from_env(os.environ)
+        Keyring(settings.auth.api_keys, required=settings.auth.required)
+        async_url(StorageSettings.from_env(os.environ).database_url)
+        load_ruleset(settings.rules.path)
+    except RuleConfigError as exc:
+        err.print(f"[bold red]error:[/] TP_RULES_FILE: {exc}", highlight=False)
+        raise typer.Exit(2) from None
+    except (SettingsError, AuthConfigError, DatabaseUrlError, StorageSettingsError) as exc:
+        err.print(f"[bold red]error:[/] {exc}", highlight=False)
+        raise typer.Exit(2) from None
+    return settings
 
 
 def run_uvicorn(*, host: str, port: int, workers: int, log_level: str) -> None:

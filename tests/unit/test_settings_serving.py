@@ -150,3 +150,25 @@ def test_serve_refuses_an_unknown_server_naming_the_choices(
     assert result.exit_code != 0
     assert "granian, uvicorn" in result.output
     assert calls == []
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"TP_PORT": "abc"}, "TP_PORT='abc' is not a whole number"),
+        ({"TP_WORKERS": "0"}, "TP_WORKERS=0 must be at least 1"),
+        ({"TP_MAX_BODY_CHARS": "-1"}, "TP_MAX_BODY_CHARS=-1 must be at least 1"),
+        ({"TP_API_KEYS": "garbage"}, "ticket-priority new-key --scopes predict"),
+        ({"TP_DATABASE_URL": "foo://x"}, "TP_DATABASE_URL uses 'foo'"),
+        ({"TP_RULES_FILE": "/nonexistent/rules.yaml"}, "TP_RULES_FILE: /nonexistent/rules.yaml"),
+        ({"TP_REDACT_TEXT_AFTER_DAYS": "abc"}, "TP_REDACT_TEXT_AFTER_DAYS='abc' must be"),
+    ],
+)
+def test_serve_checks_every_setting_before_starting_a_worker(
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str], message: str
+) -> None:
+    result, calls = _serve_calls(monkeypatch, [], env)
+    assert result.exit_code == 2
+    assert message in " ".join(result.output.split())
+    assert "Traceback" not in result.output
+    assert calls == []
