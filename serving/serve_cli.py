@@ -78,17 +78,26 @@ def preflight() -> Settings:
     from serving.auth import AuthConfigError, Keyring
     from serving.settings import Settings, SettingsError
     from serving.storage.engine import DatabaseUrlError, async_url
+    from serving.storage.migrate import NewerSchema, check_not_newer
     from serving.storage.settings import StorageSettings, StorageSettingsError
 
     try:
         settings = Settings.from_env(os.environ)
         Keyring(settings.auth.api_keys, required=settings.auth.required)
-        async_url(StorageSettings.from_env(os.environ).database_url)
+        database_url = StorageSettings.from_env(os.environ).database_url
+        async_url(database_url)
+        check_not_newer(database_url)
         load_ruleset(settings.rules.path)
     except RuleConfigError as exc:
         err.print(f"[bold red]error:[/] TP_RULES_FILE: {exc}", highlight=False)
         raise typer.Exit(2) from None
-    except (SettingsError, AuthConfigError, DatabaseUrlError, StorageSettingsError) as exc:
+    except (
+        SettingsError,
+        AuthConfigError,
+        DatabaseUrlError,
+        StorageSettingsError,
+        NewerSchema,
+    ) as exc:
         err.print(f"[bold red]error:[/] {exc}", highlight=False)
         raise typer.Exit(2) from None
     return settings

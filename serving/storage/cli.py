@@ -78,11 +78,15 @@ def upgrade(
     from sqlalchemy.exc import SQLAlchemyError
 
     from serving.storage.engine import DatabaseUrlError
+    from serving.storage.migrate import NewerSchema
     from serving.storage.migrate import upgrade as do_upgrade
 
     url = _url(database_url)
     try:
         now = do_upgrade(url, revision)
+    except NewerSchema as exc:
+        err.print(f"[bold red]error:[/] {exc}")
+        raise typer.Exit(2) from exc
     except (DatabaseUrlError, SQLAlchemyError, OSError) as exc:
         raise _fail(url, exc) from exc
     console.print(f"{_shown(url)} is at revision {now}")
@@ -99,7 +103,7 @@ def current(database_url: UrlOpt = None) -> None:
     from sqlalchemy.exc import SQLAlchemyError
 
     from serving.storage.engine import DatabaseUrlError, is_sqlite, sync_url
-    from serving.storage.migrate import current_revision, head_revision
+    from serving.storage.migrate import current_revision, head_revision, is_known
 
     url = _url(database_url)
     try:
@@ -115,7 +119,12 @@ def current(database_url: UrlOpt = None) -> None:
     if revision is None:
         console.print(f"{_shown(url)} is not migrated; run: ticket-priority db upgrade")
         raise typer.Exit(1)
-    state = "up to date" if revision == head else f"behind {head}; run: ticket-priority db upgrade"
+    if revision == head:
+        state = "up to date"
+    elif is_known(revision):
+        state = f"behind {head}; run: ticket-priority db upgrade"
+    else:
+        state = f"ahead of {head}, this version's newest: a newer ticket-priority migrated it"
     console.print(f"{_shown(url)} is at revision {revision} ({state})")
     if revision != head:
         raise typer.Exit(1)

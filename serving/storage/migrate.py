@@ -23,6 +23,18 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 _PG_LOCK_KEY = 0x7470_7265_7669_6577  # "tpreview": any constant shared by all workers
 
 
+class NewerSchema(RuntimeError):  # noqa: N818 - reads as the condition it reports
+    """The database was migrated by a newer version of this code; this one must not touch it."""
+
+    def __init__(self, url_shown: str, revision: str) -> None:
+        super().__init__(
+            f"{url_shown} is at revision {revision}, which this version does not know (its "
+            f"newest is {head_revision()}): a newer ticket-priority migrated it. Run that "
+            "version, or point TP_DATABASE_URL at another database"
+        )
+        self.revision = revision
+
+
 def alembic_config() -> Config:
     """An alembic Config pointing at the packaged migrations (no alembic.ini needed)."""
     config = Config()
@@ -48,8 +60,19 @@ def _sqlite_file_lock(url: str) -> Iterator[None]:
 
 def _run(connection: Connection, revision: str) -> None:
     config = alembic_config()
+    current = MigrationContext.configure(connection).get_current_revision()
+    if current is not None and not is_known(current):
+        raise NewerSchema(connection.engine.url.render_as_string(hide_password=True), current)
     config.attributes["connection"] = connection
     command.upgrade(config, revision)
+
+
+def is_known(revision: str) -> bool:
+    """Whether this code ships `revision` (False for one a newer version added)."""
+    try:
+        return ScriptDirectory.from_config(alembic_config()).get_revision(revision) is not None
+    except Exception:  # noqa: BLE001 - alembic raises several kinds for an unknown id
+        return False
 
 
 def upgrade(url: str, revision: str = "head") -> str | None:
@@ -87,6 +110,23 @@ def current_revision(url: str) -> str | None:
             return MigrationContext.configure(connection).get_current_revision()
     finally:
         engine.dispose()
+
+
+def check_not_newer(url: str) -> None:
+    """Raise NewerSchema when the database exists and a newer version migrated it.
+
+    A database that cannot be reached yet is left to the service's own start-up.
+    """
+    if is_sqlite(url):
+        database = sync_url(url).database or ""
+        if database == ":memory:" or not Path(database).is_file():
+            return
+    try:
+        revision = current_revision(url)
+    except Exception:  # noqa: BLE001 - unreachable or not yet created: not this check's business
+        return
+    if revision is not None and not is_known(revision):
+        raise NewerSchema(sync_url(url).render_as_string(hide_password=True), revision)
 
 
 def head_revision() -> str | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from serving.cli import app
@@ -38,3 +39,30 @@ def test_db_upgrade_with_a_bad_url_names_the_option_and_hides_the_password() -> 
     assert "--database-url" in output
     assert "sqlite and postgresql" in output
     assert "s3cret" not in output
+
+
+def test_a_store_migrated_by_a_newer_version_is_left_alone_with_the_reason(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlite3
+
+    from serving import serve_cli
+
+    started: list[object] = []
+    monkeypatch.setattr(serve_cli, "run_granian", lambda **kw: started.append(kw))
+
+    url = f"sqlite:///{tmp_path / 'reviews.db'}"
+    assert run("upgrade", "--database-url", url)[0] == 0
+    with sqlite3.connect(tmp_path / "reviews.db") as connection:
+        connection.execute("UPDATE alembic_version SET version_num = '0099'")
+    code, output = run("current", "--database-url", url)
+    assert code == 1
+    assert f"at revision 0099 (ahead of {head_revision()}" in output
+    code, output = run("upgrade", "--database-url", url)
+    assert code == 2
+    assert "is at revision 0099, which this version does not know" in output
+    assert "Traceback" not in output
+    assert current_revision(url) == "0099"  # untouched
+    served = CliRunner().invoke(app, ["serve"], env={"TP_DATABASE_URL": url})
+    assert (served.exit_code, started) == (2, [])  # refused before any worker starts
+    assert "a newer ticket-priority migrated it" in " ".join(served.output.split())
