@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+import structlog
 from anyio import to_thread
 from litestar import Litestar
 
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from serving.app import AppParts
     from serving.service import Runtime
 
-log = logging.getLogger(__name__)
+log = structlog.get_logger("serving.review")
 
 SESSION_SECRET_NAME = "review-session"  # noqa: S105 - the row name, not a secret
 REDACT_EVERY_SECONDS = 3600.0
@@ -56,9 +56,9 @@ async def _redact_forever(context: ReviewContext) -> None:
         try:
             count = await redact_once(context)
             if count:
-                log.info("redacted ticket text", extra={"count": count})
+                log.info("text_redacted", count=count)
         except Exception as exc:  # noqa: BLE001 - the loop must outlive a database hiccup
-            log.error("redaction failed", extra={"error": type(exc).__name__})
+            log.error("redaction_failed", error=type(exc).__name__)
         await asyncio.sleep(REDACT_EVERY_SECONDS)
 
 

@@ -104,12 +104,39 @@ def to_plain_record(request: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def redacted(request: Mapping[str, Any]) -> dict[str, Any]:
-    """A copy of the request with its free text blanked."""
+    """A copy of the request with its free text blanked and its custom attributes dropped.
+
+    `extra` goes too: custom export columns may hold notes as well as categories, and a
+    redacted request never trains again.
+    """
     copy = dict(request)
     for name in TEXT_FIELDS:
         if copy.get(name):
             copy[name] = ""
+    if copy.get("extra"):
+        copy["extra"] = {}
     return copy
+
+
+def redacted_decision(decision: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy of the stored decision without the reasons that quote ticket words.
+
+    Word reasons read "'nedbrud' in body"; attribute reasons ("tier = enterprise") stay.
+    """
+    copy = dict(decision)
+    if isinstance(copy.get("reasons"), list):
+        copy["reasons"] = _unquoted(copy["reasons"])
+    model = copy.get("model")
+    if isinstance(model, Mapping) and isinstance(model.get("reasons"), list):
+        copy["model"] = {**model, "reasons": _unquoted(model["reasons"])}
+    return copy
+
+
+def _unquoted(reasons: list[Any]) -> list[Any]:
+    return [
+        r for r in reasons
+        if not (isinstance(r, Mapping) and str(r.get("feature", "")).startswith("'"))
+    ]  # fmt: skip
 
 
 def detected_language(request: Mapping[str, Any]) -> str | None:

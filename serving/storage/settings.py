@@ -53,8 +53,9 @@ class StorageSettings:
             `sqlite:///reviews.db` (a file in the working folder). PostgreSQL: `postgresql://user:password@host:5432/dbname`.
         migrate_on_start: `TP_DATABASE_MIGRATE`, default true; apply alembic migrations when
             the service starts (`ticket-priority db upgrade` does the same by hand).
-        redact_text_after_days: `TP_REDACT_TEXT_AFTER_DAYS`, default 90; subject and body of
-            stored requests older than this are blanked (0 keeps text forever).
+        redact_text_after_days: `TP_REDACT_TEXT_AFTER_DAYS`, default 90; subject, body and
+            custom attributes of stored requests older than this are removed, and so are the
+            model's reasons that quote ticket words (0 keeps text forever).
         reasons: `TP_REVIEW_REASONS`, default a seven-code list; comma-separated
             `code:Label` entries a reviewer chooses from when overriding.
         session_hours: `TP_REVIEW_SESSION_HOURS`, default 12; review page sign-in lifetime.

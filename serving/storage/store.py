@@ -282,24 +282,29 @@ class ReviewStore:
         )
 
     async def redact_text(self, older_than: datetime) -> int:
-        """Blank subject and body of requests created before `older_than`; returns how many."""
+        """Blank the text (and custom attributes and model reasons) of predictions created before
+        `older_than`; returns how many."""
         done = 0
         while True:
             async with self.write() as session:
                 rows = (
                     await session.execute(
-                        select(Prediction.id, Prediction.request)
+                        select(Prediction.id, Prediction.request, Prediction.decision)
                         .where(Prediction.created_at < older_than)
                         .where(Prediction.redacted_at.is_(None))
                         .limit(_REDACT_CHUNK)
                     )
                 ).all()
                 now = utcnow()
-                for prediction_id, request in rows:
+                for prediction_id, request, decision in rows:
                     await session.execute(
                         update(Prediction)
                         .where(Prediction.id == prediction_id)
-                        .values(request=extract.redacted(request), redacted_at=now)
+                        .values(
+                            request=extract.redacted(request),
+                            decision=extract.redacted_decision(decision),
+                            redacted_at=now,
+                        )
                     )
             done += len(rows)
             if len(rows) < _REDACT_CHUNK:

@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -347,6 +348,8 @@ async def test_shadow_agreement_compares_the_unused_model_with_the_served_rules(
 
 async def test_redaction_blanks_old_text_and_keeps_the_decision(store: ReviewStore) -> None:
     old = make_record("high", created_at=T0 - timedelta(days=100), external_id="old")
+    note = {"note": "ring Søren på 12345678"}
+    old = msgspec.structs.replace(old, request_json=_with_extra(old.request_json, note))
     new = make_record("high", created_at=T0, external_id="new")
     await store.save_predictions([old, new])
     assert await store.redact_text(T0 - timedelta(days=90)) == 1
@@ -359,6 +362,14 @@ async def test_redaction_blanks_old_text_and_keeps_the_decision(store: ReviewSto
     assert old_detail.decision["priority"] == "high"
     assert old_detail.request["customer"]["tier"] == "enterprise"
     assert new_detail.body.startswith("Hele systemet")
+    # the words the model quoted and custom attributes go too; attribute reasons stay
+    assert old_detail.request["extra"] == {}
+    assert [r["feature"] for r in old_detail.decision["model"]["reasons"]] == ["tier = enterprise"]
+    assert len(new_detail.decision["model"]["reasons"]) == 3
+
+
+def _with_extra(request_json: bytes, extra: dict[str, str]) -> bytes:
+    return json.dumps({**json.loads(request_json), "extra": extra}).encode()
 
 
 async def test_the_shared_secret_is_created_once(store: ReviewStore) -> None:
