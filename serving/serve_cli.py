@@ -65,7 +65,7 @@ def serve(
 
 
 def preflight() -> Settings:
-    """Check every TP_* setting, the API keys, the rules file and the database URL up front.
+    """Check every TP_* setting, the API keys, the rules file and the review store up front.
 
     Workers would otherwise find a bad value one by one, each crash printing a traceback until
     the server gives up; here it is one line naming the variable and the fix.

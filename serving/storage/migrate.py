@@ -113,14 +113,16 @@ def current_revision(url: str) -> str | None:
 
 
 def check_not_newer(url: str) -> None:
-    """Raise NewerSchema when the database exists and a newer version migrated it.
+    """Raise NewerSchema when a SQLite store exists and a newer version migrated it.
 
-    A database that cannot be reached yet is left to the service's own start-up.
+    PostgreSQL is left to the service's own start-up (which refuses it the same way): a
+    server that is not reachable yet could hold `serve` up for a TCP timeout here.
     """
-    if is_sqlite(url):
-        database = sync_url(url).database or ""
-        if database == ":memory:" or not Path(database).is_file():
-            return
+    if not is_sqlite(url):
+        return
+    database = sync_url(url).database or ""
+    if database == ":memory:" or not Path(database).is_file():
+        return
     try:
         revision = current_revision(url)
     except Exception:  # noqa: BLE001 - unreachable or not yet created: not this check's business
