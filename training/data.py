@@ -27,6 +27,7 @@ from classifier.levels import PriorityScale
 from training.config import DataConfig, ResolvedColumns
 from training.errors import DataError
 from training.export_files import read_table
+from training.numbers import parse_numbers
 from training.timestamps import parse_times
 
 BAD_ROW_FIELDS = ("row", "reason", "column", "value", "detail")
@@ -188,7 +189,7 @@ def validate_frame(  # noqa: PLR0912, PLR0915 - one pass over the checks reads b
         frame[column] = _as_category(values[column])
     for column in cols.numeric:
         text = _as_text(values[column])
-        number = pd.to_numeric(text.str.replace(",", ".", regex=False), errors="coerce")
+        number = parse_numbers(text)
         odd = int((number.isna() & (text != "")).sum())
         if odd:
             warnings.append(f"{column}: {odd} values are not numbers and were treated as missing")
