@@ -53,10 +53,15 @@ EARLIEST_CREATED = datetime(1900, 1, 1, tzinfo=UTC)
 LATEST_CREATED = datetime(3000, 1, 1, tzinfo=UTC)
 
 
+def plausible(moment: datetime) -> bool:
+    """Whether a (timezone-aware) creation time lies in the years SLA clocks accept."""
+    return EARLIEST_CREATED <= moment < LATEST_CREATED
+
+
 def _start(ticket: Ticket, now: datetime | None) -> datetime:
     moment = ticket.created_at or now or datetime.now(UTC)
     moment = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-    if not EARLIEST_CREATED <= moment < LATEST_CREATED:
+    if not plausible(moment):
         raise InvalidTicket(
             "created_at",
             f"{moment.isoformat()} is not a plausible creation time; use a time from "

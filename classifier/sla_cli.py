@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from classifier.decide import EARLIEST_CREATED, LATEST_CREATED
+from classifier.decide import EARLIEST_CREATED, LATEST_CREATED, plausible
 from classifier.errors import ClassifierError
 from classifier.rules import RuleSet, default_rules_path, load_ruleset
 from classifier.sla import due_times
@@ -62,7 +62,7 @@ def parse_when(text: str | None) -> datetime:
         err.print(f"[red]error:[/red] {text!r} is not an ISO time like 2026-11-20T16:30:00Z")
         raise typer.Exit(2) from exc
     moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    if not EARLIEST_CREATED <= moment < LATEST_CREATED:
+    if not plausible(moment):
         err.print(
             f"[red]error:[/red] {text!r} is not a plausible time; use one from "
             f"{EARLIEST_CREATED.year} to {LATEST_CREATED.year - 1}"

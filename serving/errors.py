@@ -32,6 +32,7 @@ from classifier.errors import (
     UnknownLevel,
 )
 from serving.schemas import ErrorOut, LimitExceeded
+from serving.settings import LimitSettings
 
 log = structlog.get_logger("serving.errors")
 
@@ -39,8 +40,8 @@ _AT_PATH = re.compile(r"\s*-\s*at `\$(?P<path>[^`]*)`")
 _MALFORMED = re.compile(r"JSON|decode|truncated|trailing characters|malformed", re.IGNORECASE)
 _TOO_LONG = re.compile(r"length <=|length at most")
 _TEXT_LIMITS = {
-    "subject": "TP_MAX_SUBJECT_CHARS, default 1,000",
-    "body": "TP_MAX_BODY_CHARS, default 50,000",
+    "subject": f"TP_MAX_SUBJECT_CHARS, default {LimitSettings().subject_chars:,}",
+    "body": f"TP_MAX_BODY_CHARS, default {LimitSettings().body_chars:,}",
 }
 _CODES: Mapping[int, str] = {
     400: "bad_request",

@@ -27,6 +27,11 @@ MAX_BODY = 1_000_000
 MAX_SHORT = 200
 MAX_TAGS = 100
 MAX_EXTRA = 100
+_LIMITS = LimitSettings()  # the defaults, for the OpenAPI descriptions
+_SUBJECT_LIMIT = (
+    f"At most TP_MAX_SUBJECT_CHARS characters (default {_LIMITS.subject_chars:,}); 413 above."
+)
+_BODY_LIMIT = f"At most TP_MAX_BODY_CHARS characters (default {_LIMITS.body_chars:,}); 413 above."
 
 ShortStr = Annotated[str, msgspec.Meta(max_length=MAX_SHORT)]
 Count = Annotated[int, msgspec.Meta(ge=0, le=10**9)]
@@ -71,14 +76,14 @@ class TicketIn(msgspec.Struct, kw_only=True, omit_defaults=True, gc=False):
         str,
         msgspec.Meta(
             max_length=MAX_SUBJECT,
-            description="At most TP_MAX_SUBJECT_CHARS characters (default 1,000); 413 above.",
+            description=_SUBJECT_LIMIT,
         ),
     ] = ""
     body: Annotated[
         str,
         msgspec.Meta(
             max_length=MAX_BODY,
-            description="At most TP_MAX_BODY_CHARS characters (default 50,000); 413 above.",
+            description=_BODY_LIMIT,
         ),
     ] = ""
     external_id: ShortStr | None = None

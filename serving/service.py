@@ -123,7 +123,7 @@ class Answer:
     rules: LoadedRules
 
 
-def _misfit(loaded: LoadedModel, scale: PriorityScale) -> str | None:
+def _levels_misfit(loaded: LoadedModel, scale: PriorityScale) -> str | None:
     model_levels = list(getattr(getattr(loaded.model, "scale", None), "levels", ()) or ())
     unknown = scale.unknown(model_levels)
     if not unknown:
@@ -192,7 +192,10 @@ class Runtime:
         ruleset = self.rules.current.ruleset
         checked = self._misfit_checked
         if checked is None or checked[0] is not loaded or checked[1] is not ruleset:
-            self._misfit_checked, self._misfit = (loaded, ruleset), _misfit(loaded, ruleset.scale)
+            self._misfit_checked, self._misfit = (
+                (loaded, ruleset),
+                _levels_misfit(loaded, ruleset.scale),
+            )
             if self._misfit is not None:
                 log.error("model_levels_not_in_rules", problem=self._misfit)
         return self._misfit

@@ -6,7 +6,6 @@ these commands are for operators who turn that off or want to migrate before a d
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -102,16 +101,14 @@ def current(database_url: UrlOpt = None) -> None:
     """
     from sqlalchemy.exc import SQLAlchemyError
 
-    from serving.storage.engine import DatabaseUrlError, is_sqlite, sync_url
+    from serving.storage.engine import DatabaseUrlError, sqlite_file_missing
     from serving.storage.migrate import current_revision, head_revision, is_known
 
     url = _url(database_url)
     try:
-        if is_sqlite(url):
-            database = sync_url(url).database or ""
-            if database != ":memory:" and not Path(database).is_file():
-                console.print(f"{_shown(url)}: no database file; run: ticket-priority db upgrade")
-                raise typer.Exit(1)
+        if sqlite_file_missing(url):
+            console.print(f"{_shown(url)}: no database file; run: ticket-priority db upgrade")
+            raise typer.Exit(1)
         revision = current_revision(url)
     except (DatabaseUrlError, SQLAlchemyError, OSError) as exc:
         raise _fail(url, exc) from exc

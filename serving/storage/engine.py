@@ -15,6 +15,7 @@ serialises writers with row locks instead.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import msgspec
@@ -67,6 +68,14 @@ def is_sqlite(url: str | URL) -> bool:
     """True when the URL points at SQLite."""
     parsed = url if isinstance(url, URL) else _parse(url)
     return parsed.get_backend_name() == "sqlite"
+
+
+def sqlite_file_missing(url: str) -> bool:
+    """True for a SQLite URL whose file does not exist yet (in-memory databases always do)."""
+    if not is_sqlite(url):
+        return False
+    database = sync_url(url).database or ""
+    return database != ":memory:" and not Path(database).is_file()
 
 
 def _install_sqlite_hooks(engine: Engine) -> None:

@@ -17,7 +17,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, text
 
-from serving.storage.engine import is_sqlite, make_sync_engine, sync_url
+from serving.storage.engine import is_sqlite, make_sync_engine, sqlite_file_missing, sync_url
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 _PG_LOCK_KEY = 0x7470_7265_7669_6577  # "tpreview": any constant shared by all workers
@@ -118,10 +118,7 @@ def check_not_newer(url: str) -> None:
     PostgreSQL is left to the service's own start-up (which refuses it the same way): a
     server that is not reachable yet could hold `serve` up for a TCP timeout here.
     """
-    if not is_sqlite(url):
-        return
-    database = sync_url(url).database or ""
-    if database == ":memory:" or not Path(database).is_file():
+    if not is_sqlite(url) or sqlite_file_missing(url):
         return
     try:
         revision = current_revision(url)
