@@ -1,7 +1,8 @@
 """Review API: the queue, one review per prediction, the training export, agreement stats.
 
 Every route needs a key with the `review` scope. Errors use the service's `ErrorOut` body:
-404 unknown prediction, 409 already reviewed (send `force`), 422 unknown level or reason and
+404 unknown prediction, 409 already reviewed with another verdict (send `force`; the same
+verdict again returns the stored review), 422 unknown level or reason and
 any query parameter or body field that does not validate (named in `field`), 400 malformed JSON.
 """
 
@@ -175,7 +176,10 @@ class ReviewApi(Controller):
         self, request: Request[Any, Any, Any], review: ReviewDep, prediction_id: FromPath[str],
         data: JSONBody[ReviewIn],
     ) -> ReviewOut:  # fmt: skip
-        """Accept or override one suggestion; stored and committed before the 201."""
+        """Accept or override one suggestion; stored and committed before the 201.
+
+        Sending the current review's verdict again returns that review (nothing new is stored).
+        """
         result = await review.review(prediction_id, to_review_input(data, _key_id(request)))
         return review_out(result)
 

@@ -33,6 +33,9 @@ class AlreadyReviewed(ReviewError):  # noqa: N818
             f"{at.isoformat()} (final level {final_level!r}); send force=true to replace it"
         )
         self.prediction_id = prediction_id
+        self.by = by
+        self.at = at
+        self.final_level = final_level
 
 
 class InvalidReview(ReviewError):  # noqa: N818

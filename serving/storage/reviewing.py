@@ -58,6 +58,23 @@ def _check_input(
     return level
 
 
+def _is_repeat(
+    existing: ReviewResult, review: ReviewInput, level: str | None, suggested: str
+) -> bool:
+    """Whether `review` says what the current review already says (a double submit).
+
+    Same agent, same action, same final level and same reason; the note does not count.
+    """
+    final = level or suggested
+    action = "accept" if final == suggested else "override"
+    return (existing.agent, existing.action, existing.final_level, existing.reason) == (
+        review.agent.strip(),
+        action,
+        final,
+        review.reason,
+    )
+
+
 async def record_review(
     store: ReviewStore,
     prediction_id: str,
@@ -68,12 +85,14 @@ async def record_review(
     """Store a review of one prediction and return it once it is committed.
 
     An override to the suggested level itself is stored as an accept. A prediction whose
-    request named no language gets the one detected from its text.
+    request named no language gets the one detected from its text. Sending the current
+    review's verdict again (same agent, action, final level and reason) returns that review
+    and stores nothing: a double-clicked form or a retried request is not a conflict.
 
     Raises:
         InvalidReview: unknown level or reason, missing level/reason for an override (422).
         PredictionNotFound: no prediction has this id (404).
-        AlreadyReviewed: a review exists and `force` is false (409).
+        AlreadyReviewed: a review with another verdict exists and `force` is false (409).
     """
     level = _check_input(review, scale, reason_codes)
     try:
@@ -94,11 +113,14 @@ async def record_review(
             current = await session.scalar(
                 select(Review).where(Review.prediction_id == prediction_id, Review.is_current)
             )
+            if current is not None and not review.force:
+                existing = review_result(current)
+                if _is_repeat(existing, review, level, suggested):
+                    return existing
+                raise AlreadyReviewed(
+                    prediction_id, current.agent, current.created_at, current.final_level
+                )
             if current is not None:
-                if not review.force:
-                    raise AlreadyReviewed(
-                        prediction_id, current.agent, current.created_at, current.final_level
-                    )
                 current.is_current = False
                 await session.flush()
             now = utcnow()
@@ -124,6 +146,8 @@ async def record_review(
         latest = detail.current_review if detail else None
         if latest is None:
             raise
+        if _is_repeat(latest, review, level, latest.suggested_level):
+            return latest
         raise AlreadyReviewed(
             prediction_id, latest.agent, latest.created_at, latest.final_level
         ) from None

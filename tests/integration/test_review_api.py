@@ -100,7 +100,9 @@ def test_review_routes_need_a_review_scope_key(
         assert response.json()["status"] == status
 
 
-def test_accept_is_201_and_a_second_review_is_409_unless_forced(client: TestClient[Any]) -> None:
+def test_accept_is_201_a_repeat_returns_it_and_another_verdict_is_409_unless_forced(
+    client: TestClient[Any],
+) -> None:
     ids = predict_all(client)
     first = review(client, ids["ZD-1"], action="accept", note="ok")
     assert first.status_code == 201, first.text
@@ -111,6 +113,9 @@ def test_accept_is_201_and_a_second_review_is_409_unless_forced(client: TestClie
         "urgent",
         "r",
     )
+    repeated = review(client, ids["ZD-1"], action="accept")
+    assert repeated.status_code == 201, repeated.text
+    assert repeated.json()["review_id"] == body["review_id"]
     again = review(client, ids["ZD-1"], level="low", reason="spam")
     assert again.status_code == 409
     assert again.json()["error"] == "already_reviewed"

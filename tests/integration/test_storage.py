@@ -255,6 +255,62 @@ async def test_concurrent_reviews_of_one_prediction_store_exactly_one(
     assert len(conflicts) == 5
 
 
+async def test_repeating_the_current_verdict_returns_it_and_stores_nothing(
+    store: ReviewStore,
+) -> None:
+    accepted, overridden = make_record("high"), make_record("high")
+    await store.save_predictions([accepted, overridden])
+    first = await review(store, accepted.prediction_id, action="accept", note="ok")
+    again = await review(store, accepted.prediction_id, action="accept")
+    assert again == first
+    first_override = await review(
+        store, overridden.prediction_id, action="override", level="low", reason="spam"
+    )
+    again_override = await review(
+        store, overridden.prediction_id, action="override", level="LOW", reason="spam"
+    )
+    assert again_override == first_override
+    assert (again_override.final_level, again_override.replaced_previous) == ("low", False)
+    async with store.read() as session:
+        rows = await session.scalar(select(func.count()).select_from(Review))
+    assert rows == 2
+
+
+@pytest.mark.parametrize(
+    "other",
+    [
+        {"agent": "bob", "action": "accept"},
+        {"action": "override", "level": "low", "reason": "spam"},
+        {"action": "override", "level": "urgent", "reason": "vip"},
+    ],
+    ids=["another-agent", "another-level", "another-reason"],
+)
+async def test_a_different_verdict_still_conflicts(
+    store: ReviewStore, other: dict[str, Any]
+) -> None:
+    record = make_record("high")
+    await store.save_predictions([record])
+    if other.get("level") == "urgent":
+        await review(store, record.prediction_id, action="override", level="urgent", reason="spam")
+    else:
+        await review(store, record.prediction_id, action="accept")
+    with pytest.raises(AlreadyReviewed, match="force=true"):
+        await review(store, record.prediction_id, **other)
+
+
+async def test_concurrent_repeats_of_one_verdict_all_get_the_one_stored_review(
+    store: ReviewStore,
+) -> None:
+    record = make_record("high")
+    await store.save_predictions([record])
+    outcomes = await asyncio.gather(
+        *(review(store, record.prediction_id, action="accept") for _ in range(4)),
+        return_exceptions=True,
+    )
+    assert all(isinstance(o, ReviewResult) for o in outcomes), outcomes
+    assert len({o.review_id for o in outcomes if isinstance(o, ReviewResult)}) == 1
+
+
 async def test_export_gives_training_rows_labelled_with_the_final_level(
     store: ReviewStore,
 ) -> None:
