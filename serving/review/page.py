@@ -16,7 +16,7 @@ from litestar import Controller, MediaType, Request, Response, get, post
 from litestar.datastructures import Cookie
 from litestar.di import NamedDependency, Provide
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromPath
 from litestar.response import Redirect
 from litestar.router import Router
 from litestar.static_files import create_static_files_router
@@ -24,6 +24,7 @@ from litestar.static_files import create_static_files_router
 from serving.auth import Keyring
 from serving.review import charts
 from serving.review.context import ReviewContext, provide_review
+from serving.review.navigation import filter_params, filters_from_query, query_string
 from serving.review.session import (
     COOKIE,
     LOGIN_COOKIE,
@@ -197,45 +198,39 @@ class ReviewPage(Controller):
         return _to_login()
 
     @get("/queue")
-    async def queue(
-        self,
-        request: Request[Any, Any, Any],
-        review: ReviewDep,
-        *,
-        level: FromQuery[str | None] = None,
-        language: FromQuery[str | None] = None,
-        rule: FromQuery[str | None] = None,
-        model_version: FromQuery[str | None] = None,
-    ) -> Response[Any]:
-        """Pending suggestions, most urgent SLA first."""
+    async def queue(self, request: Request[Any, Any, Any], review: ReviewDep) -> Response[Any]:
+        """Pending suggestions, most urgent SLA first (filtered by level, language, rule or
+        model version in the query string)."""
         session = current_session(request, review)
         if session is None:
             return _to_login()
-        filters = QueueFilters(level or None, language or None, rule or None, model_version or None)
+        filters = filters_from_query(request.query_params)
         await review.catch_up()
         items = await review.store.queue(filters, limit=200)
         pending = await review.store.pending_count(filters)
         return render(
             "queue.html",
             **self._page(review, session, page="queue", items=items, pending=pending,
-                         filters=filters, message=_saved_message(request)),
+                         filters=filters, query=query_string(filters),
+                         message=_saved_message(request)),
         )  # fmt: skip
 
     async def _neighbours(
-        self, ctx: ReviewContext, prediction_id: FromPath[str]
+        self, ctx: ReviewContext, prediction_id: str, filters: QueueFilters
     ) -> tuple[str | None, ...]:
-        ids = [item.prediction_id for item in await ctx.store.queue(limit=QUEUE_WINDOW)]
+        queue = await ctx.store.queue(filters, limit=QUEUE_WINDOW)
+        ids = [item.prediction_id for item in queue]
         if prediction_id not in ids:
             return (None, ids[0] if ids else None)
         at = ids.index(prediction_id)
         return (ids[at - 1] if at > 0 else None, ids[at + 1] if at + 1 < len(ids) else None)
 
     async def _detail(
-        self, ctx: ReviewContext, session: PageSession, detail: PredictionDetail, *,
-        status: int = 200, error: str | None = None, message: str | None = None,
-        form: dict[str, str] | None = None,
+        self, ctx: ReviewContext, session: PageSession, detail: PredictionDetail,
+        filters: QueueFilters, *, status: int = 200, error: str | None = None,
+        message: str | None = None, form: dict[str, str] | None = None,
     ) -> Response[str]:  # fmt: skip
-        prev_id, next_id = await self._neighbours(ctx, detail.item.prediction_id)
+        prev_id, next_id = await self._neighbours(ctx, detail.item.prediction_id, filters)
         request_data = dict(detail.request)
         customer = request_data.get("customer") or {}
         return render(
@@ -243,7 +238,8 @@ class ReviewPage(Controller):
             status,
             **self._page(ctx, session, page="detail", d=detail, prev_id=prev_id,
                          next_id=next_id, error=error, message=message, form=form or {},
-                         request=request_data, customer=customer),
+                         request=request_data, customer=customer,
+                         query=query_string(filters)),
         )  # fmt: skip
 
     def _not_found(self, ctx: ReviewContext, session: PageSession) -> Response[str]:
@@ -269,7 +265,8 @@ class ReviewPage(Controller):
         found = await review.detail(prediction_id)
         if found is None:
             return self._not_found(review, session)
-        return await self._detail(review, session, found, message=_saved_message(request))
+        filters = filters_from_query(request.query_params)
+        return await self._detail(review, session, found, filters, message=_saved_message(request))
 
     @post("/p/{prediction_id:str}", status_code=303)
     async def submit(
@@ -278,7 +275,7 @@ class ReviewPage(Controller):
         review: ReviewDep,
         prediction_id: FromPath[str],
     ) -> Response[Any]:
-        """Store the review, then go to the next ticket in the queue."""
+        """Store the review, then go to the next ticket in the (filtered) queue."""
         session = current_session(request, review)
         if session is None:
             return _to_login()
@@ -286,23 +283,25 @@ class ReviewPage(Controller):
         found = await review.detail(prediction_id)
         if found is None:
             return self._not_found(review, session)
+        filters = filters_from_query(request.query_params)
         if not csrf_ok(review.session_secret, session.nonce, form.get("csrf")):
             error = "The form expired (security check failed); reload the page and try again."
-            return await self._detail(review, session, found, status=403, error=error, form=form)
+            return await self._detail(
+                review, session, found, filters, status=403, error=error, form=form
+            )
         try:
             result = await review.review(prediction_id, verdict_from_form(form, session))
         except ReviewError as exc:
             status = 409 if isinstance(exc, AlreadyReviewed) else 422
             status = 404 if isinstance(exc, PredictionNotFound) else status
             return await self._detail(
-                review, session, found, status=status, error=str(exc), form=form
+                review, session, found, filters, status=status, error=str(exc), form=form
             )
         next_id = form.get("next") or ""
         target = f"/review/p/{next_id}" if ID_PATTERN.match(next_id) else "/review/queue"
+        saved = {"saved": result.action, "saved_level": result.final_level}
         return Redirect(
-            path=target,
-            status_code=303,
-            query_params={"saved": result.action, "level": result.final_level},
+            path=target, status_code=303, query_params={**filter_params(filters), **saved}
         )
 
     @get("/dashboard")
@@ -354,7 +353,7 @@ def verdict_from_form(form: dict[str, str], session: PageSession) -> ReviewInput
 
 def _saved_message(request: Request[Any, Any, Any]) -> str | None:
     saved = request.query_params.get("saved")
-    level = request.query_params.get("level", "")
+    level = request.query_params.get("saved_level", "")
     if saved not in ("accept", "override"):
         return None
     verb = "Accepted" if saved == "accept" else "Overridden to"

@@ -141,3 +141,58 @@ def test_sign_out_without_the_csrf_token_keeps_the_session(client: TestClient[An
     sign_in(client, KEYS["review"][0])
     client.post("/review/logout", data={"csrf": "forged"}, follow_redirects=False)
     assert client.get("/review/queue", follow_redirects=False).status_code == 200
+
+
+def _predict(client: TestClient[Any], subject: str, language: str) -> str:
+    ticket = {"subject": subject, "body": subject, "language": language}
+    response = client.post("/v1/predict", json=ticket, headers=PREDICT)
+    assert response.status_code == 200, response.text
+    return str(response.json()["prediction_id"])
+
+
+def _form(page: str) -> tuple[str, str, str]:
+    """The review form's action, CSRF token and hidden `next` of a detail page."""
+    action = re.search(r'<form method="post" action="([^"]+)" id="review-form">', page)
+    token = CSRF.search(page)
+    next_id = re.search(r'name="next" value="([^"]*)"', page)
+    assert action is not None
+    assert token is not None
+    assert next_id is not None
+    return action.group(1).replace("&amp;", "&"), token.group(1), next_id.group(1)
+
+
+def test_a_filtered_queue_is_kept_from_ticket_to_ticket_and_back(
+    client: TestClient[Any],
+) -> None:
+    finnish = {_predict(client, f"Lasku {n}", "fi") for n in range(3)}
+    sign_in(client, KEYS["review"][0])
+    queue = client.get("/review/queue?language=fi")
+    assert "3 pending" in queue.text
+    links = re.findall(r'class="queue-link" href="/review/p/([0-9a-f]+)([^"]*)"', queue.text)
+    order = [prediction_id for prediction_id, _ in links]
+    assert set(order) == finnish
+    assert {query for _, query in links} == {"?language=fi"}
+
+    detail = client.get(f"/review/p/{order[0]}?language=fi").text
+    assert f'id="next" href="/review/p/{order[1]}?language=fi"' in detail
+    assert 'id="queue" href="/review/queue?language=fi"' in detail
+    action, token, next_id = _form(detail)
+    assert (action, next_id) == (f"/review/p/{order[0]}?language=fi", order[1])
+    saved = client.post(
+        action, data={"action": "accept", "csrf": token, "next": next_id}, follow_redirects=False
+    )
+    assert saved.headers["location"].startswith(f"/review/p/{order[1]}?language=fi&saved=accept")
+    assert "Saved. Accepted " in client.get(saved.headers["location"]).text
+
+    middle = client.get(f"/review/p/{order[1]}?language=fi").text
+    assert f'id="prev" href="/review/p/{order[0]}?language=fi"' not in middle  # reviewed: gone
+    assert f'id="next" href="/review/p/{order[2]}?language=fi"' in middle
+    last = client.get(f"/review/p/{order[2]}?language=fi").text
+    assert 'id="next" href="/review/queue?language=fi"' in last
+    action, token, next_id = _form(last)
+    assert next_id == ""
+    done = client.post(
+        action, data={"action": "accept", "csrf": token, "next": next_id}, follow_redirects=False
+    )
+    assert done.headers["location"].startswith("/review/queue?language=fi&saved=accept")
+    assert "1 pending" in client.get(done.headers["location"]).text
