@@ -24,7 +24,12 @@ from litestar.static_files import create_static_files_router
 from serving.auth import Keyring
 from serving.review import charts
 from serving.review.context import ReviewContext, provide_review
-from serving.review.navigation import filter_params, filters_from_query, query_string
+from serving.review.navigation import (
+    QueuePage,
+    filter_params,
+    filters_from_query,
+    query_string,
+)
 from serving.review.session import (
     COOKIE,
     LOGIN_COOKIE,
@@ -200,18 +205,20 @@ class ReviewPage(Controller):
     @get("/queue")
     async def queue(self, request: Request[Any, Any, Any], review: ReviewDep) -> Response[Any]:
         """Pending suggestions, most urgent SLA first (filtered by level, language, rule or
-        model version in the query string)."""
+        model version in the query string), a page at a time (`offset`, `limit`)."""
         session = current_session(request, review)
         if session is None:
             return _to_login()
         filters = filters_from_query(request.query_params)
         await review.catch_up()
-        items = await review.store.queue(filters, limit=200)
+        asked = QueuePage.from_query(request.query_params)
+        items = await review.store.queue(filters, limit=asked.limit, offset=asked.offset)
         pending = await review.store.pending_count(filters)
+        paging = QueuePage(asked.offset, asked.limit, pending)
         return render(
             "queue.html",
             **self._page(review, session, page="queue", items=items, pending=pending,
-                         filters=filters, query=query_string(filters),
+                         filters=filters, query=query_string(filters), paging=paging,
                          message=_saved_message(request)),
         )  # fmt: skip
 

@@ -196,3 +196,34 @@ def test_a_filtered_queue_is_kept_from_ticket_to_ticket_and_back(
     )
     assert done.headers["location"].startswith("/review/queue?language=fi&saved=accept")
     assert "1 pending" in client.get(done.headers["location"]).text
+
+
+def test_the_queue_pages_through_every_pending_ticket_keeping_its_filters(
+    client: TestClient[Any],
+) -> None:
+    tickets = [{"subject": f"Lasku {n}", "body": "Laskussa on virhe", "language": "fi"}
+               for n in range(232)]  # fmt: skip
+    batch = client.post("/v1/predict/batch", json={"tickets": tickets}, headers=PREDICT)
+    assert batch.status_code == 200, batch.text
+    sign_in(client, KEYS["review"][0])
+    link = re.compile(r'class="queue-link" href="/review/p/([0-9a-f]+)')
+
+    first = client.get("/review/queue?language=fi").text
+    assert "232 pending" in first
+    assert "showing 1–200 of 232" in first
+    assert len(link.findall(first)) == 200
+    assert 'href="/review/queue?language=fi&amp;offset=200" rel="next"' in first
+    assert 'rel="prev"' not in first
+
+    second = client.get("/review/queue?language=fi&offset=200").text
+    assert "showing 201–232 of 232" in second
+    assert len(link.findall(second)) == 32
+    assert not set(link.findall(first)) & set(link.findall(second))
+    assert 'href="/review/queue?language=fi" rel="prev"' in second
+    assert 'rel="next"' not in second
+
+    small = client.get("/review/queue?language=fi&limit=100&offset=100").text
+    assert "showing 101–200 of 232" in small
+    assert 'href="/review/queue?language=fi&amp;offset=200&amp;limit=100" rel="next"' in small
+    everything = client.get("/review/queue?offset=bogus").text
+    assert "showing 1–200 of 235" in everything
