@@ -112,3 +112,40 @@ def test_reviewer_accepts_overrides_and_skips_with_the_keyboard(tmp_path: Path) 
     assert all(
         (ARTIFACTS / name).stat().st_size > 1000 for name in ("2-queue.png", "5-dashboard.png")
     )
+
+
+def test_long_unbroken_text_stays_within_the_viewport(tmp_path: Path) -> None:
+    chromium = ensure_chromium()
+    from playwright.sync_api import sync_playwright
+
+    url = "https://example.com/track?token=x" + "Ab9" * 489  # 1,500 characters, no break
+    assert len(url) == 1500
+    keys = Keys.new()
+    env = {**server_env(tmp_path, keys), "TP_MAX_SUBJECT_CHARS": "2000"}
+    with running(tmp_path, env) as server:
+        [prediction_id] = seed(server, keys, [{"subject": url, "body": url, "language": "en"}])
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.set_default_timeout(15_000)
+            page.goto(f"{server.base_url}/review/login")
+            page.fill("#key", keys.review)
+            page.keyboard.press("Enter")
+            page.wait_for_url(re.compile(r"/review/queue$"))
+            widths = page.evaluate(WIDTHS)
+            assert widths["scroll"] <= widths["viewport"], widths
+            last_column = page.locator("table.queue th").last.bounding_box()
+            assert last_column is not None
+            assert last_column["x"] + last_column["width"] <= 1280
+
+            page.goto(f"{server.base_url}/review/p/{prediction_id}")
+            widths = page.evaluate(WIDTHS)
+            assert widths["scroll"] <= widths["viewport"], widths
+            assert page.locator(".body").inner_text() == url
+            browser.close()
+
+
+WIDTHS = (
+    "() => ({scroll: document.documentElement.scrollWidth, "
+    "viewport: document.documentElement.clientWidth})"
+)
