@@ -78,7 +78,9 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         pytest.skip("PostgreSQL could not be started here (it is required under CI=true)")
     # One database per process, emptied before each test: CREATE DATABASE costs ~0.3 s.
     with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute("TRUNCATE predictions, prediction_rules, reviews, app_secrets CASCADE")
+        conn.execute(
+            "TRUNCATE predictions, prediction_rules, reviews, app_secrets, revoked_sessions CASCADE"
+        )
     return url
 
 

@@ -7,7 +7,7 @@ carries a CSRF token bound to the signed session cookie. Not part of the OpenAPI
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -109,8 +109,11 @@ def _cookie(ctx: ReviewContext, key: str, value: str, max_age: int | None) -> Co
     )
 
 
-def current_session(request: Request[Any, Any, Any], ctx: ReviewContext) -> PageSession | None:
-    """The signed-in reviewer, if the cookie is valid and the key still has the review scope."""
+async def current_session(
+    request: Request[Any, Any, Any], ctx: ReviewContext
+) -> PageSession | None:
+    """The signed-in reviewer, if the cookie is valid, was not signed out, and the key still
+    has the review scope."""
     session = decode(ctx.session_secret, request.cookies.get(COOKIE))
     if session is None:
         return None
@@ -118,6 +121,8 @@ def current_session(request: Request[Any, Any, Any], ctx: ReviewContext) -> Page
     if keyring.required and not any(
         key.key_id == session.key_id and "review" in key.scopes for key in keyring.keys
     ):
+        return None
+    if await ctx.store.session_revoked(session.nonce):
         return None
     return session
 
@@ -193,10 +198,12 @@ class ReviewPage(Controller):
 
     @post("/logout", status_code=303)
     async def logout(self, request: Request[Any, Any, Any], review: ReviewDep) -> Redirect:
-        """End the session."""
+        """End the session in every worker (a copy of the cookie stops working too)."""
         form = await request.form()
-        session = current_session(request, review)
+        session = await current_session(request, review)
         if session is not None and csrf_ok(review.session_secret, session.nonce, form.get("csrf")):
+            expires = datetime.fromtimestamp(session.expires, UTC)
+            await review.store.revoke_session(session.nonce, expires)
             return Redirect(
                 path="/review/login", status_code=303, cookies=[_cookie(review, COOKIE, "", 0)]
             )
@@ -206,7 +213,7 @@ class ReviewPage(Controller):
     async def queue(self, request: Request[Any, Any, Any], review: ReviewDep) -> Response[Any]:
         """Pending suggestions, most urgent SLA first (filtered by level, language, rule or
         model version in the query string), a page at a time (`offset`, `limit`)."""
-        session = current_session(request, review)
+        session = await current_session(request, review)
         if session is None:
             return _to_login()
         filters = filters_from_query(request.query_params)
@@ -266,7 +273,7 @@ class ReviewPage(Controller):
         prediction_id: FromPath[str],
     ) -> Response[Any]:
         """One ticket with its suggestion, reasons and the review form."""
-        session = current_session(request, review)
+        session = await current_session(request, review)
         if session is None:
             return _to_login()
         found = await review.detail(prediction_id)
@@ -283,7 +290,7 @@ class ReviewPage(Controller):
         prediction_id: FromPath[str],
     ) -> Response[Any]:
         """Store the review, then go to the next ticket in the (filtered) queue."""
-        session = current_session(request, review)
+        session = await current_session(request, review)
         if session is None:
             return _to_login()
         form = {key: str(value) for key, value in (await request.form()).items()}
@@ -314,7 +321,7 @@ class ReviewPage(Controller):
     @get("/dashboard")
     async def dashboard(self, request: Request[Any, Any, Any], review: ReviewDep) -> Response[Any]:
         """Agreement charts: over time per model version, override matrix, per language."""
-        session = current_session(request, review)
+        session = await current_session(request, review)
         if session is None:
             return _to_login()
         stats = await review.agreement()

@@ -2,7 +2,8 @@
 
 The cookie holds the key id, an expiry and a random nonce; the CSRF token is an HMAC of the
 nonce, so a forged form from another site cannot know it. The signing secret lives in the
-database (shared by every worker) and never leaves the server.
+database (shared by every worker) and never leaves the server. Signing out records the nonce
+in the database (`ReviewStore.revoke_session`), which every worker checks.
 """
 
 from __future__ import annotations

@@ -147,3 +147,16 @@ class AppSecret(Base):
 
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(String(256))
+
+
+class RevokedSession(Base):
+    """A review-page session signed out before it expired; its cookie is refused until then.
+
+    The cookie is signed, not stored, so every worker checks this table: sign-out in one
+    worker ends the session in all of them.
+    """
+
+    __tablename__ = "revoked_sessions"
+
+    nonce: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)

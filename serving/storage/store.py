@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
-from sqlalchemy import Select, func, insert, select, update
+from sqlalchemy import Select, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -19,7 +19,13 @@ from serving.persistence import EncodedPrediction
 from serving.storage import extract
 from serving.storage.engine import IMMEDIATE, make_async_engine
 from serving.storage.fast_insert import INSERT_PREDICTIONS, INSERT_RULES, prediction_tuples
-from serving.storage.models import AppSecret, Prediction, PredictionRule, Review
+from serving.storage.models import (
+    AppSecret,
+    Prediction,
+    PredictionRule,
+    Review,
+    RevokedSession,
+)
 from serving.storage.records import (
     PredictionDetail,
     QueueFilters,
@@ -326,3 +332,22 @@ class ReviewStore:
             if found is None:  # pragma: no cover - would need a concurrent delete
                 raise RuntimeError(f"secret {name!r} vanished right after it was created")
             return found.value
+
+    async def revoke_session(self, nonce: str, expires_at: datetime) -> None:
+        """Refuse the review-page session with this nonce until it would have expired.
+
+        Revocations of sessions that have expired since are dropped on the way.
+        """
+        try:
+            async with self.write() as session:
+                expired = delete(RevokedSession).where(RevokedSession.expires_at < utcnow())
+                await session.execute(expired)
+                if await session.get(RevokedSession, nonce) is None:
+                    session.add(RevokedSession(nonce=nonce, expires_at=expires_at))
+        except IntegrityError:
+            pass  # signed out twice at once: the other request revoked it
+
+    async def session_revoked(self, nonce: str) -> bool:
+        """Whether the review-page session with this nonce was signed out."""
+        async with self.read() as session:
+            return await session.get(RevokedSession, nonce) is not None

@@ -11,6 +11,7 @@ import pytest
 from litestar.testing import TestClient
 
 from serving.app import create_app
+from serving.review.session import COOKIE
 from serving.storage.settings import StorageSettings
 from tests.serving_fakes import FakeModel, keys, make_runtime
 
@@ -227,3 +228,33 @@ def test_the_queue_pages_through_every_pending_ticket_keeping_its_filters(
     assert 'href="/review/queue?language=fi&amp;offset=200&amp;limit=100" rel="next"' in small
     everything = client.get("/review/queue?offset=bogus").text
     assert "showing 1–200 of 235" in everything
+
+
+def test_a_copied_session_cookie_stops_working_in_every_worker_after_sign_out(
+    client: TestClient[Any], tmp_path: Path, sqlite_url: str
+) -> None:
+    sign_in(client, KEYS["review"][0])
+    copied = client.cookies.get(COOKIE)
+    assert copied
+    (tmp_path / "worker-2").mkdir()
+    other_runtime = make_runtime(
+        tmp_path / "worker-2", model=FakeModel(), keys=ENTRIES,
+        storage=StorageSettings(database_url=sqlite_url),
+    )  # fmt: skip
+    with TestClient(create_app(runtime=other_runtime)) as other_worker:
+        other_worker.cookies.set(COOKIE, copied)
+        assert other_worker.get("/review/queue", follow_redirects=False).status_code == 200
+
+        token = CSRF.search(client.get("/review/queue").text)
+        assert token is not None
+        signed_out = client.post(
+            "/review/logout", data={"csrf": token.group(1)}, follow_redirects=False
+        )
+        assert signed_out.headers["location"] == "/review/login"
+
+        for worker in (client, other_worker):
+            worker.cookies.set(COOKIE, copied)
+            stale = worker.get("/review/queue", follow_redirects=False)
+            assert stale.status_code == 303
+            assert stale.headers["location"] == "/review/login"
+            assert "Sign in" in worker.get("/review/queue").text

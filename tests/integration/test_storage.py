@@ -8,7 +8,7 @@ import io
 import json
 import sqlite3
 from contextlib import closing
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -58,7 +58,7 @@ def test_upgrading_a_0001_store_keeps_its_predictions_and_drops_the_unused_index
     rows, _ = prediction_tuples([make_record(external_id="ZD-1")])
     with engine.begin() as connection:
         connection.exec_driver_sql(INSERT_PREDICTIONS, rows[0])
-    assert upgrade(url) == "0002"
+    assert upgrade(url) == head_revision()
     with engine.connect() as connection:
         stored = connection.exec_driver_sql("SELECT external_id FROM predictions").all()
         indexes = {
@@ -93,8 +93,8 @@ def test_an_existing_sqlite_file_keeps_its_page_size_and_folds_its_wal_at_the_sa
 
 
 def test_migrations_reach_head_and_match_the_models(db_url: str) -> None:
-    assert current_revision(db_url) == head_revision() == "0002"
-    assert upgrade(db_url) == "0002"  # a second run is a no-op
+    assert current_revision(db_url) == head_revision() == "0003"
+    assert upgrade(db_url) == "0003"  # a second run is a no-op
     engine = make_sync_engine(db_url)
     with engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
@@ -433,3 +433,15 @@ async def test_the_shared_secret_is_created_once(store: ReviewStore) -> None:
     assert len(first) >= 40
     assert await store.secret("session") == first
     assert await store.secret("other") != first
+
+
+async def test_a_revoked_session_stays_revoked_until_it_would_have_expired(
+    store: ReviewStore,
+) -> None:
+    now = datetime.now(UTC)
+    await store.revoke_session("old", now - timedelta(minutes=1))
+    await store.revoke_session("signed-out", now + timedelta(hours=12))
+    await store.revoke_session("signed-out", now + timedelta(hours=12))  # twice is fine
+    assert await store.session_revoked("signed-out")
+    assert not await store.session_revoked("still-signed-in")
+    assert not await store.session_revoked("old")  # expired anyway: dropped on the way
