@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from contextlib import closing
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -149,3 +151,56 @@ WIDTHS = (
     "() => ({scroll: document.documentElement.scrollWidth, "
     "viewport: document.documentElement.clientWidth})"
 )
+
+
+def _sign_in(page: Any, base_url: str, key: str) -> None:
+    page.goto(f"{base_url}/review/login")
+    page.fill("#key", key)
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/review/queue$"))
+
+
+def _reviews(database: Path) -> list[tuple[str, str, str | None]]:
+    with closing(sqlite3.connect(database)) as db:
+        rows = db.execute("SELECT prediction_id, action, reason_code FROM reviews ORDER BY id")
+        return [(str(a), str(b), c) for a, b, c in rows.fetchall()]
+
+
+def test_a_double_accept_sends_one_review_and_moves_on(tmp_path: Path) -> None:
+    chromium = ensure_chromium()
+    from playwright.sync_api import expect, sync_playwright
+
+    keys = Keys.new()
+    with running(tmp_path, server_env(tmp_path, keys)) as server:
+        seed(server, keys, TICKETS)
+        headers = {"Authorization": f"Bearer {keys.review}"}
+        queue = httpx.get(f"{server.base_url}/v1/reviews/queue", headers=headers).json()
+        order = [item["prediction_id"] for item in queue["items"]]
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.set_default_timeout(15_000)
+            _sign_in(page, server.base_url, keys.review)
+            held: list[Any] = []  # review POSTs, held until both key presses are in
+            page.route(
+                re.compile(r"/review/p/"),
+                lambda route: (
+                    held.append(route) if route.request.method == "POST" else route.continue_()
+                ),
+            )
+            for at, presses in ((0, ["a", "a"]), (1, ["Enter", "Enter"])):
+                page.goto(f"{server.base_url}/review/p/{order[at]}")
+                if presses[0] == "Enter":
+                    page.focus("#accept")
+                for key in presses:
+                    page.keyboard.press(key)
+                    page.wait_for_timeout(300)
+                assert len(held) == 1, f"{len(held)} POSTs for {presses}"
+                held.pop().continue_()
+                page.wait_for_url(re.compile(rf"/review/p/{order[at + 1]}\?saved=accept"))
+                expect(page.locator("#status")).to_contain_text("Accepted")
+                expect(page.locator("#error")).to_have_count(0)
+            browser.close()
+    assert _reviews(tmp_path / "reviews.db") == [
+        (order[0], "accept", None), (order[1], "accept", None)
+    ]  # fmt: skip

@@ -5,6 +5,7 @@
   var help = document.getElementById("help");
   var status = document.getElementById("status");
   var chosen = null;
+  var submitting = false;
 
   function announce(text) {
     if (status) { status.textContent = text; }
@@ -54,9 +55,35 @@
     announce("Override to " + button.value + ": choose a reason with the arrow keys, then press Enter.");
   }
 
+  // One review per page: a second click, Enter or `a` while the first is on its way is ignored
+  // (it would only meet the review just stored).
+  function guardSubmits(form) {
+    form.addEventListener("submit", function (event) {
+      if (submitting) { event.preventDefault(); return; }
+      submitting = true;
+      form.setAttribute("aria-busy", "true");
+      announce("Saving…");
+      // Disabled after the browser has read the form, so the pressed button's value is sent.
+      window.setTimeout(function () {
+        Array.prototype.forEach.call(form.querySelectorAll("button"), function (b) {
+          b.disabled = true;
+        });
+      }, 0);
+    });
+    window.addEventListener("pageshow", function (event) {
+      if (!event.persisted) { return; }  // back from the next page: usable again
+      submitting = false;
+      form.removeAttribute("aria-busy");
+      Array.prototype.forEach.call(form.querySelectorAll("button"), function (b) {
+        b.disabled = false;
+      });
+    });
+  }
+
   function detailKeys(event) {
     var form = document.getElementById("review-form");
     if (!form) { return; }
+    if (submitting) { return; }
     if (event.key === "a") {
       event.preventDefault();
       form.requestSubmit(document.getElementById("accept"));
@@ -91,6 +118,8 @@
   Array.prototype.forEach.call(document.querySelectorAll("[data-help]"), function (button) {
     button.addEventListener("click", toggleHelp);
   });
+  var reviewForm = document.getElementById("review-form");
+  if (reviewForm) { guardSubmits(reviewForm); }
   var error = document.getElementById("error");
   if (error) { error.focus(); }
 })();
