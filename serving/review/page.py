@@ -7,6 +7,7 @@ carries a CSRF token bound to the signed session cookie. Not part of the OpenAPI
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -308,8 +309,9 @@ class ReviewPage(Controller):
         except ReviewError as exc:
             status = 409 if isinstance(exc, AlreadyReviewed) else 422
             status = 404 if isinstance(exc, PredictionNotFound) else status
+            error = page_error(exc, review.settings.reasons)
             return await self._detail(
-                review, session, found, filters, status=status, error=str(exc), form=form
+                review, session, found, filters, status=status, error=error, form=form
             )
         next_id = form.get("next") or ""
         target = f"/review/p/{next_id}" if ID_PATTERN.match(next_id) else "/review/queue"
@@ -363,6 +365,16 @@ def verdict_from_form(form: dict[str, str], session: PageSession) -> ReviewInput
         note=form.get("note") or None,
         force=form.get("force") == "1",
     )
+
+
+def page_error(exc: ReviewError, reasons: Sequence[tuple[str, str]]) -> str:
+    """A review error in the page's words: its reason labels, not the API's codes and fields."""
+    if isinstance(exc, InvalidReview) and exc.field == "reason":
+        labels = ", ".join(f"\u201c{label}\u201d" for _, label in reasons)
+        return f"Choose a reason for the override: {labels}."
+    if isinstance(exc, InvalidReview):
+        return exc.problem[:1].upper() + exc.problem[1:] + "."
+    return str(exc)
 
 
 def _saved_message(request: Request[Any, Any, Any]) -> str | None:

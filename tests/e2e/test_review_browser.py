@@ -204,3 +204,33 @@ def test_a_double_accept_sends_one_review_and_moves_on(tmp_path: Path) -> None:
     assert _reviews(tmp_path / "reviews.db") == [
         (order[0], "accept", None), (order[1], "accept", None)
     ]  # fmt: skip
+
+
+def test_choosing_a_level_selects_the_focused_reason_and_enter_saves_it(tmp_path: Path) -> None:
+    chromium = ensure_chromium()
+    from playwright.sync_api import expect, sync_playwright
+
+    keys = Keys.new()
+    with running(tmp_path, server_env(tmp_path, keys)) as server:
+        [first, second] = seed(server, keys, TICKETS[:2])
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.set_default_timeout(15_000)
+            _sign_in(page, server.base_url, keys.review)
+            page.locator("a.queue-link").first.click()
+            page.wait_for_url(re.compile(r"/review/p/[0-9a-f]+$"))
+            level = "urgent" if "low" in page.locator("#accept").inner_text() else "low"
+            page.keyboard.press("4" if level == "urgent" else "1")
+            reason = page.locator("input[name=reason]").first
+            expect(reason).to_be_focused()
+            expect(reason).to_be_checked()
+            expect(page.locator("#status")).to_contain_text("choose a reason with the arrow keys")
+            page.keyboard.press("Enter")
+            page.wait_for_url(re.compile(r"saved=override"))
+            expect(page.locator("#error")).to_have_count(0)
+            browser.close()
+    reviewed = _reviews(tmp_path / "reviews.db")
+    assert len(reviewed) == 1
+    assert reviewed[0][0] in (first, second)
+    assert reviewed[0][1:] == ("override", "impact_underestimated")

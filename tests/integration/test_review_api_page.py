@@ -36,6 +36,12 @@ def client(tmp_path: Path, sqlite_url: str) -> Iterator[TestClient[Any]]:
         yield test_client
 
 
+def _error(page: str) -> str:
+    found = re.search(r'<div id="error" role="alert"[^>]*>(.*?)</div>', page, re.S)
+    assert found is not None, "the page shows no error"
+    return found.group(1)
+
+
 def sign_in(client: TestClient[Any], key: str) -> Any:
     form = client.get("/review/login")
     token = CSRF.search(form.text)
@@ -93,7 +99,10 @@ def test_a_reviewer_signs_in_reviews_and_sees_the_dashboard(client: TestClient[A
         f"/review/p/{ids[0]}", data={"level": "low", "csrf": token.group(1), "next": ids[1]}
     )
     assert no_reason.status_code == 422
-    assert "needs a reason code" in no_reason.text
+    problem = _error(no_reason.text)
+    assert problem.startswith("Choose a reason for the override: \u201cCustomer impact under")
+    assert "impact_underestimated" not in problem
+    assert re.search(r'value="low"[^>]*aria-pressed="true"', no_reason.text)  # level kept
 
     accepted = client.post(
         f"/review/p/{ids[0]}",

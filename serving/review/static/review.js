@@ -4,7 +4,7 @@
   "use strict";
   var help = document.getElementById("help");
   var status = document.getElementById("status");
-  var chosen = null;
+  var chosen = document.querySelector('.level-button[aria-pressed="true"]');
   var submitting = false;
 
   function announce(text) {
@@ -44,6 +44,7 @@
     }
   }
 
+  // The focused reason is the selected one, so Enter right away saves what the page shows.
   function chooseLevel(button) {
     var buttons = document.querySelectorAll(".level-button");
     Array.prototype.forEach.call(buttons, function (b) { b.setAttribute("aria-pressed", "false"); });
@@ -51,8 +52,21 @@
     chosen = button;
     var reason = document.querySelector("input[name=reason]:checked") ||
       document.querySelector("input[name=reason]");
-    if (reason) { reason.focus(); }
+    if (reason) {
+      reason.checked = true;
+      reason.focus();
+    }
     announce("Override to " + button.value + ": choose a reason with the arrow keys, then press Enter.");
+  }
+
+  function saveChosen(form) {
+    var reason = document.querySelector("input[name=reason]:checked");
+    if (!reason && document.querySelector("input[name=reason]")) {
+      document.querySelector("input[name=reason]").focus();
+      announce("Choose a reason with the arrow keys first, then press Enter.");
+      return;
+    }
+    form.requestSubmit(chosen);
   }
 
   // One review per page: a second click, Enter or `a` while the first is on its way is ignored
@@ -92,7 +106,7 @@
       if (button) { event.preventDefault(); chooseLevel(button); }
     } else if (event.key === "Enter" && chosen && event.target.tagName !== "BUTTON") {
       event.preventDefault();
-      form.requestSubmit(chosen);
+      saveChosen(form);
     } else if (event.key === "j") {
       event.preventDefault();
       go("next");
