@@ -63,6 +63,8 @@ class AppParts:
         route_handlers: controllers and routers.
         lifespans: async context managers entered after the model and rules are loaded.
         plugins: Litestar plugins.
+        exception_handlers: handlers that replace or add to the app's error map
+            (`serving.errors.exception_handlers`).
         app_kwargs: any further `Litestar(...)` arguments (e.g. `template_config`).
     """
 
@@ -71,6 +73,7 @@ class AppParts:
     route_handlers: list[ControllerRouterHandler] = field(default_factory=list)
     lifespans: list[Lifespan] = field(default_factory=list)
     plugins: list[Any] = field(default_factory=list)
+    exception_handlers: dict[type[Exception], Any] = field(default_factory=dict)
     app_kwargs: dict[str, Any] = field(default_factory=dict)
 
 
@@ -230,11 +233,12 @@ def create_app(
         ],
     )
     _install_extensions(parts, EXTENSIONS if extensions is None else extensions)
+    handlers = {**exception_handlers(), **parts.exception_handlers}
     app = Litestar(
         route_handlers=parts.route_handlers,
         dependencies={"runtime": Provide(provide_runtime, sync_to_thread=False)},
         lifespan=[_lifespan(runtime, parts.lifespans)],
-        exception_handlers=exception_handlers(),  # type: ignore[arg-type]
+        exception_handlers=handlers,  # type: ignore[arg-type]
         before_request=refuse_encoded_body,
         middleware=[lambda app: RequestLogMiddleware(app, runtime.metrics, settings=settings.log)],
         plugins=parts.plugins,

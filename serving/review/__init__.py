@@ -92,8 +92,10 @@ def install(parts: AppParts) -> None:
     settings: StorageSettings | None = parts.settings.storage
     if settings is None:
         return
+    from litestar.exceptions import NotFoundException
+
     from serving.review.api import ReviewApi
-    from serving.review.page import ReviewPage, static_router
+    from serving.review.page import ReviewPage, not_found, static_router
 
     runtime = parts.runtime
     store = ReviewStore.from_url(settings.database_url)
@@ -110,4 +112,5 @@ def install(parts: AppParts) -> None:
     )
     runtime.sink = sink
     parts.route_handlers.extend([ReviewApi, ReviewPage, static_router()])
+    parts.exception_handlers[NotFoundException] = not_found
     parts.lifespans.append(_lifespan(context, sink))

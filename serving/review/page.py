@@ -16,13 +16,19 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from litestar import Controller, MediaType, Request, Response, get, post
 from litestar.datastructures import Cookie
 from litestar.di import NamedDependency, Provide
-from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.exceptions import (
+    HTTPException,
+    NotAuthorizedException,
+    NotFoundException,
+    PermissionDeniedException,
+)
 from litestar.params import FromPath
 from litestar.response import Redirect
 from litestar.router import Router
 from litestar.static_files import create_static_files_router
 
 from serving.auth import Keyring
+from serving.errors import exception_handlers
 from serving.review import charts
 from serving.review.context import ReviewContext, provide_review
 from serving.review.navigation import (
@@ -309,6 +315,7 @@ class ReviewPage(Controller):
         except ReviewError as exc:
             status = 409 if isinstance(exc, AlreadyReviewed) else 422
             status = 404 if isinstance(exc, PredictionNotFound) else status
+            found = await review.detail(prediction_id) or found  # with a review stored meanwhile
             error = page_error(exc, review.settings.reasons)
             return await self._detail(
                 review, session, found, filters, status=status, error=error, form=form
@@ -368,7 +375,13 @@ def verdict_from_form(form: dict[str, str], session: PageSession) -> ReviewInput
 
 
 def page_error(exc: ReviewError, reasons: Sequence[tuple[str, str]]) -> str:
-    """A review error in the page's words: its reason labels, not the API's codes and fields."""
+    """A review error in the page's words: its reason labels and its controls, not API fields."""
+    if isinstance(exc, AlreadyReviewed):
+        return (
+            f"This ticket was already reviewed by {exc.by} at {when(exc.at)} (final level "
+            f"{exc.final_level}). To replace that review, tick \u201cReplace the existing "
+            "review\u201d and save again."
+        )
     if isinstance(exc, InvalidReview) and exc.field == "reason":
         labels = ", ".join(f"\u201c{label}\u201d" for _, label in reasons)
         return f"Choose a reason for the override: {labels}."
@@ -384,6 +397,20 @@ def _saved_message(request: Request[Any, Any, Any]) -> str | None:
         return None
     verb = "Accepted" if saved == "accept" else "Overridden to"
     return f"Saved. {verb} {level[:64]}."
+
+
+def not_found(request: Request[Any, Any, Any], exc: NotFoundException) -> Response[Any]:
+    """404 for the whole app: under /review the page's not-found page, elsewhere the API's JSON.
+
+    Routing answers unknown paths before any controller runs, so this is an app-level handler.
+    """
+    if request.url.path != "/review" and not request.url.path.startswith("/review/"):
+        return exception_handlers()[HTTPException](request, exc)
+    return render(
+        "message.html", 404, page="message", signed_in=False, heading="Page not found",
+        text="There is no review page at this address.", link="/review/queue",
+        link_text="Back to the queue",
+    )  # fmt: skip
 
 
 def static_router() -> Router:

@@ -119,7 +119,10 @@ def test_a_reviewer_signs_in_reviews_and_sees_the_dashboard(client: TestClient[A
     assert overridden.headers["location"].startswith("/review/queue?saved=override")
     again = client.post(f"/review/p/{ids[1]}", data={"action": "accept", "csrf": token.group(1)})
     assert again.status_code == 409
-    assert "Replace the existing review" in again.text
+    assert "already reviewed by r at " in _error(again.text)
+    assert "tick \u201cReplace the existing review\u201d and save again" in _error(again.text)
+    assert "force=true" not in again.text
+    assert 'name="force" value="1"' in again.text
 
     stats = client.get("/v1/stats/agreement", headers=REVIEW).json()
     assert (stats["overall"]["reviews"], stats["overall"]["accepted"]) == (2, 1)
@@ -267,3 +270,52 @@ def test_a_copied_session_cookie_stops_working_in_every_worker_after_sign_out(
             assert stale.status_code == 303
             assert stale.headers["location"] == "/review/login"
             assert "Sign in" in worker.get("/review/queue").text
+
+
+def test_the_same_verdict_twice_from_the_page_moves_on_to_the_next_ticket(
+    client: TestClient[Any],
+) -> None:
+    sign_in(client, KEYS["review"][0])
+    ids = re.findall(
+        r'class="queue-link" href="/review/p/([0-9a-f]+)', client.get("/review/queue").text
+    )
+    action, token, next_id = _form(client.get(f"/review/p/{ids[0]}").text)
+    verdict = {"level": "low", "reason": "spam", "csrf": token, "next": next_id}
+    first = client.post(action, data=verdict, follow_redirects=False)
+    second = client.post(action, data=verdict, follow_redirects=False)  # a double click
+    assert first.status_code == second.status_code == 303
+    assert second.headers["location"] == first.headers["location"]
+    assert second.headers["location"].startswith(f"/review/p/{ids[1]}?saved=override")
+    detail = client.get("/v1/reviews/queue", headers=REVIEW).json()
+    assert detail["pending"] == 2
+    stats = client.get("/v1/stats/agreement", headers=REVIEW).json()
+    assert stats["overall"]["reviews"] == 1
+
+
+def test_the_detail_page_reads_source_and_confidence_with_a_space(
+    client: TestClient[Any],
+) -> None:
+    sign_in(client, KEYS["review"][0])
+    first = re.search(
+        r'class="queue-link" href="/review/p/([0-9a-f]+)', client.get("/review/queue").text
+    )
+    assert first is not None
+    page = client.get(f"/review/p/{first.group(1)}").text
+    suggested = re.search(r'<p class="suggested">(.*?)</p>', page, re.S)
+    assert suggested is not None
+    text = " ".join(re.sub(r"<[^>]+>", " ", suggested.group(1)).split())
+    assert re.search(r"from model · confidence \d+%", text), text
+
+
+@pytest.mark.parametrize("path", ["/review/nope", "/review/p", "/review/p/x/y", "/review/queue/x"])
+def test_an_unknown_review_path_is_the_html_not_found_page(
+    client: TestClient[Any], path: str
+) -> None:
+    sign_in(client, KEYS["review"][0])
+    response = client.get(path)
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("text/html")
+    assert "<h1>Page not found</h1>" in response.text
+    assert 'href="/review/queue"' in response.text
+    api = client.get("/v1/nope", headers=REVIEW)
+    assert (api.status_code, api.json()["error"]) == (404, "not_found")
