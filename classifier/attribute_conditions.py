@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import operator
-import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from classifier.calendars import BusinessCalendar
 from classifier.conditions import Condition, Facts, Test
+from classifier.folding import normalise
 
 _NUMBERS = (int, float)
 
 
 def fold(text: str) -> str:
-    """Composed (NFC) and casefolded: "KRITIC\u030cNO" and "kritično" become the same value."""
-    return unicodedata.normalize("NFC", text).casefold()
+    """Casefolded and accent-folded like phrases: "KRITIC\u030cNO" and "kritično" are "kriticno"."""
+    return normalise(text)
 
 
 _REASONS_LIMIT = 512  # reasons remembered per compiled numeric condition

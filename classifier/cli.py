@@ -76,6 +76,11 @@ def ticket_from_json(data: Mapping[str, Any]) -> tuple[Ticket, ModelOutput | Non
     Raises:
         InvalidTicket: a field has the wrong type; the message names it, e.g. `$.affected_users`.
     """
+    if not isinstance(data, Mapping):
+        raise InvalidTicket(
+            "ticket", f'expected a JSON object like {{"subject": "...", "body": "..."}}, '
+            f"got {type(data).__name__}",
+        )  # fmt: skip
     fields = {k: v for k, v in data.items() if k != "model"}
     customer = fields.get("customer")
     if isinstance(customer, Mapping) and "id" in customer and "customer_id" not in customer:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import Any
 
@@ -81,6 +81,7 @@ class Context:
     calendars: Mapping[str, BusinessCalendar]
     business_calendar: str | None
     policies: tuple[str, ...]
+    custom_values: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
     def fail(self, where: str, problem: str) -> RuleConfigError:
         """An error naming the file, the place (rule id and field) and the problem."""
@@ -125,10 +126,7 @@ def _parse_fact(key: str, value: Any, ctx: Context, where: str) -> Condition:  #
         return TagsCond(frozenset(v.casefold() for v in values), key == "tags_all")
     if key in CATEGORY_FACTS:
         values = _strings(value, ctx, where)
-        known = KNOWN_VALUES.get(key)
-        for v in values:
-            if known is not None and v.casefold() not in known:
-                raise ctx.fail(where, f"{v!r} is not a known value; use one of {list(known)}")
+        _check_known(key, values, ctx, where)
         kind = LanguageCond if key == "language" else InCond
         return kind(key, CATEGORY_FACTS[key], frozenset(fold(v) for v in values))
     if key in BOOL_FACTS:
@@ -147,6 +145,41 @@ def _parse_fact(key: str, value: Any, ctx: Context, where: str) -> Condition:  #
     if key == "business_hours":
         return _business_hours(value, ctx, where)
     raise ctx.fail(where, f"unknown fact {key!r}; allowed: {list(FACT_NAMES)}")
+
+
+def _check_known(key: str, values: list[str], ctx: Context, where: str) -> None:
+    """Built-in tiers and channels, or ones the file declares: catches typos like 'enterprice'."""
+    known = KNOWN_VALUES.get(key)
+    if known is None:
+        return
+    custom = ctx.custom_values.get(key, frozenset())
+    for v in values:
+        if v.casefold() not in known and fold(v) not in custom:
+            raise ctx.fail(
+                where,
+                f"{v!r} is not a known value; use one of {[*known, *sorted(custom)]}, or "
+                f"declare your own under custom_values: {{{key}: [{v}]}}",
+            )
+
+
+def parse_custom_values(node: object, source: str) -> dict[str, frozenset[str]]:
+    """The `custom_values` block: a helpdesk's own tiers and channels, {customer.tier: [gold]}."""
+    if node is None:
+        return {}
+    where = f"{source}: custom_values"
+    if not isinstance(node, Mapping):
+        raise RuleConfigError(f"{where}: expected a mapping, e.g. {{customer.tier: [gold]}}")
+    out: dict[str, frozenset[str]] = {}
+    for key, values in node.items():
+        if key not in KNOWN_VALUES:
+            raise RuleConfigError(
+                f"{where}.{key}: only {list(KNOWN_VALUES)} have a fixed list to extend"
+            )
+        items = values if isinstance(values, list) else [values]
+        if not items or not all(isinstance(v, str) and v.strip() for v in items):
+            raise RuleConfigError(f"{where}.{key}: expected a list of names, e.g. [gold, silver]")
+        out[str(key)] = frozenset(fold(v) for v in items)
+    return out
 
 
 def _phrases(value: Any, ctx: Context, where: str) -> tuple[Phrase, ...]:
@@ -217,7 +250,26 @@ def _numeric(key: str, get: Getter, value: Any, ctx: Context, where: str) -> Con
         parts.append(NumCond(key, get, symbol, op, _number(threshold, ctx, f"{where}.{op_name}")))
     if not parts:
         raise ctx.fail(where, "expected at least one comparison, e.g. {'>=': 1000}")
+    _check_satisfiable(parts, ctx, where)
     return parts[0] if len(parts) == 1 else AllCond(tuple(parts))
+
+
+def _check_satisfiable(parts: list[Condition], ctx: Context, where: str) -> None:
+    """Comparisons that no number can pass together ({'>': 10, '<': 5}) are a mistake."""
+    comparisons = [p for p in parts if isinstance(p, NumCond)]
+    low = max((c for c in comparisons if c.symbol in (">", ">=", "=")),
+              key=lambda c: (c.threshold, c.symbol != ">="), default=None)  # fmt: skip
+    high = min((c for c in comparisons if c.symbol in ("<", "<=", "=")),
+               key=lambda c: (c.threshold, c.symbol == "<="), default=None)  # fmt: skip
+    if low is None or high is None:
+        return
+    strict = low.symbol == ">" or high.symbol == "<"
+    if low.threshold > high.threshold or (low.threshold == high.threshold and strict):
+        raise ctx.fail(
+            where,
+            f"no number is {low.symbol} {low.threshold:g} and {high.symbol} "
+            f"{high.threshold:g}, so this condition can never hold",
+        )
 
 
 def _extra(key: str, value: Any, ctx: Context, where: str) -> Condition:

@@ -5,8 +5,8 @@ calendars, policies and bad regexes raise `RuleConfigError` naming the file, the
 field and the allowed values. A broken file never half-loads.
 
 Top-level keys: `levels`, `aliases`, `default_level`, `calendars`, `business_calendar`,
-`sla_policies`, `default_policy`, `rules` (and an optional `version`). See `sample_rules.yaml`
-and `decide.py` for the semantics of the actions.
+`sla_policies`, `default_policy`, `custom_values`, `rules` (and an optional `version: 1`). See
+`sample_rules.yaml` and `decide.py` for the semantics of the actions.
 """
 
 from __future__ import annotations
@@ -16,10 +16,9 @@ import hashlib
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 from classifier.calendars import BusinessCalendar, CalendarError, parse_dates, parse_windows
 from classifier.conditions import Condition, Facts
@@ -27,18 +26,27 @@ from classifier.decision import FiredRule
 from classifier.errors import RuleConfigError, UnknownLevel
 from classifier.gates import Atom, FactAtom, FactGate, fact_gates, required_atoms
 from classifier.levels import DEFAULT_ALIASES, DEFAULT_LEVELS, PriorityScale
-from classifier.rule_syntax import Actions, Context, parse_then, parse_when
+from classifier.rule_syntax import (
+    Actions,
+    Context,
+    parse_custom_values,
+    parse_then,
+    parse_when,
+)
 from classifier.sla import SlaPolicy, SlaTarget, parse_duration
 from classifier.text import Phrase, PhraseIndex
+from classifier.yaml_files import YamlError, load_yaml
 
 TOP_KEYS = (
     "version", "levels", "aliases", "default_level", "calendars", "business_calendar",
-    "sla_policies", "default_policy", "rules",
+    "sla_policies", "default_policy", "custom_values", "rules",
 )  # fmt: skip
+SUPPORTED_VERSIONS = (1,)
 RULE_KEYS = ("id", "description", "enabled", "when", "then")
 CALENDAR_KEYS = ("timezone", "hours", "holidays", "closed", "business_day")
 TARGET_KEYS = ("first_response", "resolution", "calendar")
 IMPLICIT_CALENDAR = "always"
+_CHECK_START = datetime(2026, 1, 1, tzinfo=UTC)  # targets are checked to be reachable from here
 
 
 @dataclass(frozen=True)
@@ -147,8 +155,8 @@ def load_ruleset(path: Path | str) -> RuleSet:
         raise RuleConfigError(f"{source}: cannot read rules file: {exc.strerror}") from exc
     _require_unicode(raw, source)
     try:
-        data = yaml.safe_load(raw)
-    except yaml.YAMLError as exc:
+        data = load_yaml(raw)
+    except YamlError as exc:
         raise RuleConfigError(f"{source}: not valid YAML: {exc}") from exc
     if not isinstance(data, Mapping):
         raise RuleConfigError(f"{source}: expected a mapping with keys {list(TOP_KEYS)}")
@@ -179,6 +187,11 @@ def _build(data: Mapping[str, Any], source: str, digest: str) -> RuleSet:
     unknown = [k for k in data if k not in TOP_KEYS]
     if unknown:
         raise RuleConfigError(f"{source}: {unknown[0]}: unknown key; allowed: {list(TOP_KEYS)}")
+    version = data.get("version", 1)
+    if isinstance(version, bool) or version not in SUPPORTED_VERSIONS:
+        raise RuleConfigError(
+            f"{source}: version: {version!r} is not supported; this release reads version 1"
+        )
     scale = _scale(data, source)
     calendars = _calendars(data.get("calendars") or {}, source)
     business = data.get("business_calendar")
@@ -188,7 +201,10 @@ def _build(data: Mapping[str, Any], source: str, digest: str) -> RuleSet:
         )
     if business is None:
         business = next((n for n, c in calendars.items() if not c.always), None)
-    ctx = Context(source, scale, calendars, business, tuple(data.get("sla_policies") or {}))
+    ctx = Context(
+        source, scale, calendars, business, tuple(data.get("sla_policies") or {}),
+        parse_custom_values(data.get("custom_values"), source),
+    )  # fmt: skip
     policies = _policies(data.get("sla_policies") or {}, ctx)
     if any(t.calendar == IMPLICIT_CALENDAR for p in policies.values() for t in p.targets.values()):
         calendars.setdefault(IMPLICIT_CALENDAR, BusinessCalendar(IMPLICIT_CALENDAR, always=True))
@@ -230,14 +246,16 @@ def _scale(data: Mapping[str, Any], source: str) -> PriorityScale:
     merged.update({str(k): str(v) for k, v in (aliases or {}).items()})
     try:
         scale = PriorityScale.from_names(names, merged, None)
-        default = data.get("default_level")
-        if default is not None:
-            scale = PriorityScale(scale.levels, scale.aliases, scale.parse(str(default)))
-        elif names == DEFAULT_LEVELS:
-            scale = PriorityScale(scale.levels, scale.aliases, "medium")
     except UnknownLevel as exc:
         raise RuleConfigError(f"{source}: {exc}") from exc
-    return scale
+    default = data.get("default_level")
+    if default is None:
+        medium = names == DEFAULT_LEVELS
+        return PriorityScale(scale.levels, scale.aliases, "medium") if medium else scale
+    try:
+        return PriorityScale(scale.levels, scale.aliases, scale.parse(str(default)))
+    except UnknownLevel as exc:
+        raise RuleConfigError(f"{source}: default_level: {exc}") from exc
 
 
 def _calendars(node: object, source: str) -> dict[str, BusinessCalendar]:
@@ -271,6 +289,8 @@ def _calendar(name: str, spec: object, where: str) -> BusinessCalendar:
         raise CalendarError(f"{where}.closed: expected a list of dates like 2026-12-24")
     day = spec.get("business_day")
     length = parse_duration(day, f"{where}.business_day").rest if day is not None else None
+    if length is not None and not timedelta(0) < length <= timedelta(hours=24):
+        raise CalendarError(f"{where}.business_day: {day!r} must be more than 0h and at most 24h")
     return BusinessCalendar(
         name, str(spec.get("timezone", "UTC")), windows, tuple(str(r).upper() for r in regions),
         parse_dates(closed, f"{where}.closed"), always, length,
@@ -292,33 +312,48 @@ def _policies(node: object, ctx: Context) -> dict[str, SlaPolicy]:
         for label, spec in levels.items():
             place = f"{where}.{label}"
             level = ctx.level(label, place)
-            if not isinstance(spec, Mapping) or not {"first_response", "resolution"} <= set(spec):
+            if level in targets:
                 raise ctx.fail(
-                    place, "expected {first_response: 4h, resolution: 1d, calendar: NAME}"
-                )
-            unknown = [k for k in spec if k not in TARGET_KEYS]
-            if unknown:
-                raise ctx.fail(
-                    f"{place}.{unknown[0]}", f"unknown key; allowed: {list(TARGET_KEYS)}"
-                )
-            calendar = str(spec.get("calendar", default_calendar))
-            if calendar not in ctx.calendars and calendar != IMPLICIT_CALENDAR:
-                raise ctx.fail(
-                    f"{place}.calendar", f"{calendar!r} is not defined; use {sorted(ctx.calendars)}"
-                )
-            try:
-                targets[level] = SlaTarget(
-                    parse_duration(spec["first_response"], f"{place}.first_response"),
-                    parse_duration(spec["resolution"], f"{place}.resolution"),
-                    calendar,
-                )
-            except CalendarError as exc:
-                raise RuleConfigError(f"{ctx.source}: {exc}") from exc
+                    place, f"{label!r} means level {level!r}, which already has targets in "
+                    "this policy; keep one of the two",
+                )  # fmt: skip
+            targets[level] = _target(spec, place, ctx, default_calendar)
         missing = [lv for lv in ctx.scale.levels if lv not in targets]
         if missing:
             raise ctx.fail(where, f"no targets for levels {missing}; every level needs targets")
         out[str(name)] = SlaPolicy(str(name), targets)
     return out
+
+
+def _target(spec: object, place: str, ctx: Context, default_calendar: str) -> SlaTarget:
+    """One level's targets, checked against its calendar: reachable and in a sensible order."""
+    if not isinstance(spec, Mapping) or not {"first_response", "resolution"} <= set(spec):
+        raise ctx.fail(place, "expected {first_response: 4h, resolution: 1d, calendar: NAME}")
+    unknown = [k for k in spec if k not in TARGET_KEYS]
+    if unknown:
+        raise ctx.fail(f"{place}.{unknown[0]}", f"unknown key; allowed: {list(TARGET_KEYS)}")
+    name = str(spec.get("calendar", default_calendar))
+    calendar = ctx.calendars.get(name)
+    if name == IMPLICIT_CALENDAR and calendar is None:
+        calendar = BusinessCalendar(IMPLICIT_CALENDAR, always=True)
+    if calendar is None:
+        raise ctx.fail(f"{place}.calendar", f"{name!r} is not defined; use {sorted(ctx.calendars)}")
+    try:
+        target = SlaTarget(
+            parse_duration(spec["first_response"], f"{place}.first_response"),
+            parse_duration(spec["resolution"], f"{place}.resolution"),
+            name,
+        )
+        first, resolution = target.on(calendar)
+        calendar.add(_CHECK_START, resolution)  # fails when the calendar cannot reach it
+    except CalendarError as exc:
+        raise RuleConfigError(f"{ctx.source}: {place}: {exc}") from exc
+    if first > resolution:
+        raise ctx.fail(
+            place, f"first_response {target.first_response.text} is longer than resolution "
+            f"{target.resolution.text}; a ticket is answered before it is resolved",
+        )  # fmt: skip
+    return target
 
 
 def _rules(node: object, ctx: Context) -> tuple[tuple[Rule, ...], tuple[str, ...]]:
@@ -341,7 +376,10 @@ def _rules(node: object, ctx: Context) -> tuple[tuple[Rule, ...], tuple[str, ...
         when = parse_when(item.get("when"), ctx, f"{where}: when")
         then = parse_then(item.get("then"), ctx, f"{where}: then")
         rule = Rule(rule_id, when, then, str(item.get("description", "")), required_atoms(when))
-        if item.get("enabled", True) is False:
+        enabled = item.get("enabled", True)
+        if not isinstance(enabled, bool):
+            raise ctx.fail(f"{where}: enabled", f"expected true or false, got {enabled!r}")
+        if not enabled:
             disabled.append(rule_id)
         else:
             rules.append(rule)

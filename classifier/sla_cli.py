@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Annotated
 
@@ -30,7 +30,11 @@ RulesFile = Annotated[
     typer.Option("--rules", "-r", help="Rules file (YAML). Default: the packaged sample rules."),
 ]
 When = Annotated[
-    str | None, typer.Option(help="ISO time, e.g. 2026-11-20T16:30:00+01:00 (default: now).")
+    str | None,
+    typer.Option(
+        help="ISO time with its offset, e.g. 2026-11-20T16:30:00+01:00 or ...Z; a time "
+        "without an offset is UTC (default: now)."
+    ),
 ]
 Policy = Annotated[str | None, typer.Option(help="SLA policy (default: the file's default).")]
 Calendar = Annotated[
@@ -72,6 +76,13 @@ def parse_when(text: str | None) -> datetime:
 
 
 def _policy(rs: RuleSet, name: str | None) -> str:
+    if not rs.policies:
+        err.print(
+            f"[red]error:[/red] {rs.source} defines no sla_policies; add one (see "
+            f"{default_rules_path().name}) to compute due times",
+            highlight=False,
+        )
+        raise typer.Exit(1)
     chosen = name or rs.default_policy
     if chosen not in rs.policies:
         err.print(f"[red]error:[/red] policy {chosen!r} not found; use one of {list(rs.policies)}")
@@ -117,11 +128,22 @@ def due(
     console.print(table)
 
 
-def _row(name: str, r: ClockReading, clock_state: str) -> list[str]:
+def hours(amount: timedelta) -> str:
+    """Business time as hours and minutes ("85h 30m"); negative is "overdue 66h 00m"."""
+    minutes = round(abs(amount).total_seconds() / 60)
+    text = f"{minutes // 60}h {minutes % 60:02d}m"
+    return f"overdue {text}" if amount < timedelta(0) else text
+
+
+def _moment(value: datetime | None, tz: tzinfo) -> str:
+    return value.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z") if value else "-"
+
+
+def _row(name: str, r: ClockReading, clock_state: str, tz: tzinfo) -> list[str]:
     state = "BREACHED" if r.breached else "met" if r.met_at else clock_state
     return [
-        name, str(r.target), str(r.used), str(r.remaining),
-        r.due.isoformat() if r.due else "-", r.met_at.isoformat() if r.met_at else "-", state,
+        name, hours(r.target), hours(r.used), hours(r.remaining), _moment(r.due, tz),
+        _moment(r.met_at, tz), state,
     ]  # fmt: skip
 
 
@@ -151,15 +173,7 @@ def remaining(
       ticket-priority sla remaining history.json --now 2026-11-23T10:00:00Z
     """
     rs = load_or_exit(rules)
-    try:
-        entries = json.loads(history.read_text(encoding="utf-8"))
-        changes = [
-            StatusChange(datetime.fromisoformat(e["at"]), str(e["status"]), e.get("priority"))
-            for e in entries
-        ]
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        err.print(f"[red]error:[/red] cannot read history {history}: {exc!r}", highlight=False)
-        raise typer.Exit(1) from exc
+    changes = _read_history(history)
     try:
         chosen = rs.scale.parse(level) if level else None
         changes = [
@@ -172,9 +186,36 @@ def remaining(
         )  # fmt: skip
     except ClassifierError as exc:
         raise fail(exc) from exc
+    tz = rs.calendars[clock.calendar].tz
     table = Table(title=f"SLA {clock.policy}/{clock.level} on {clock.calendar}: {clock.state}")
-    for col in ("clock", "target", "used", "remaining", "due", "met at", "state"):
-        table.add_column(col)
-    table.add_row(*_row("first response", clock.first_response, clock.state))
-    table.add_row(*_row("resolution", clock.resolution, clock.state))
+    for col in ("clock", "target", "used", "remaining", f"due ({tz.key})", "met at", "state"):
+        table.add_column(col, overflow="fold")
+    table.add_row(*_row("first response", clock.first_response, clock.state, tz))
+    table.add_row(*_row("resolution", clock.resolution, clock.state, tz))
     console.print(table)
+
+
+def _read_history(path: Path) -> list[StatusChange]:
+    """The status history file, or a one-line error naming the entry and what it lacks."""
+    try:
+        entries = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        err.print(f"[red]error:[/red] cannot read history {path}: {exc}", highlight=False)
+        raise typer.Exit(1) from exc
+    if not isinstance(entries, list):
+        err.print(f"[red]error:[/red] {path}: expected a JSON list of status changes")
+        raise typer.Exit(1)
+    changes = []
+    for number, entry in enumerate(entries, 1):
+        try:
+            at = datetime.fromisoformat(entry["at"])
+            changes.append(StatusChange(at, str(entry["status"]), entry.get("priority")))
+        except (KeyError, TypeError, ValueError) as exc:
+            err.print(
+                f'[red]error:[/red] {path}: entry {number} needs "at" (an ISO time) and '
+                f'"status", e.g. {{"at": "2026-11-23T09:00:00+01:00", "status": '
+                f'"open", "priority": "high"}}; got {entry!r}',
+                highlight=False,
+            )
+            raise typer.Exit(1) from exc
+    return changes

@@ -123,7 +123,12 @@ def sla_clock(
     if [c.at for c in changes] != [c.at for c in history]:
         raise InvalidTicket("history", "status changes must be in time order")
     current = level or next((c.priority for c in reversed(changes) if c.priority), None)
-    if current is None or current not in policy.targets:
+    if current is None:
+        raise InvalidTicket(
+            "priority", "no status change gives a priority; add one (e.g. to the first "
+            "entry) or pass the current level",
+        )  # fmt: skip
+    if current not in policy.targets:
         raise InvalidTicket(
             "priority", f"{current!r} has no targets in policy {policy.name!r}; "
             f"use one of {list(policy.targets)}",

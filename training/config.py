@@ -29,8 +29,6 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from classifier.costs import CostMatrix, CostMatrixError
 from classifier.errors import UnknownLevel
 from classifier.levels import DEFAULT_ALIASES, PriorityScale
@@ -42,6 +40,7 @@ from classifier.schema import (
     TEXT_COLUMNS,
     TIME_COLUMN,
 )
+from classifier.yaml_files import YamlError, load_yaml
 
 DEFAULT_MIN_ROWS_PER_LEVEL = 20
 # Columns the slices of the evaluation report are cut by, when they exist.
@@ -323,7 +322,7 @@ def load_data_config(path: Path) -> DataConfig:
         ConfigError: the file is missing, not YAML, or has unknown keys.
     """
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+        raw = load_yaml(path.read_text(encoding="utf-8-sig"))
     except FileNotFoundError as exc:
         raise ConfigError(f"--config: file {path} does not exist") from exc
     except UnicodeDecodeError as exc:
@@ -332,7 +331,7 @@ def load_data_config(path: Path) -> DataConfig:
             f"--config: {path} line {line} is not UTF-8; save the data config as UTF-8 "
             "(the export itself may use another encoding: set encoding: in the config)"
         ) from exc
-    except yaml.YAMLError as exc:
+    except YamlError as exc:
         raise ConfigError(f"--config: {path} is not valid YAML: {exc}") from exc
     if raw is None:
         return DataConfig()

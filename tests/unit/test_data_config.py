@@ -58,6 +58,13 @@ def test_an_unknown_yaml_key_is_named(tmp_path: Path) -> None:
         load_data_config(path)
 
 
+def test_a_repeated_key_is_an_error_not_a_silent_override(tmp_path: Path) -> None:
+    path = tmp_path / "data.yaml"
+    path.write_text("label_aliases: {P1: urgent}\nlabel_column: prio\nlabel_aliases: {P2: high}\n")
+    with pytest.raises(ConfigError, match=r"line 3, column 1: duplicate key 'label_aliases'"):
+        load_data_config(path)
+
+
 def test_a_config_saved_in_a_windows_code_page_names_the_line(tmp_path: Path) -> None:
     path = tmp_path / "data.yaml"
     path.write_bytes("label_column: prioritet\nlabel_aliases: {høj: high}\n".encode("cp1252"))

@@ -170,8 +170,69 @@ def test_sla_remaining_reads_a_status_history(
     result = runner.invoke(app, [*args, "--rules", str(rules_file)])
     assert result.exit_code == 0, result.output
     assert "paused" in result.output
-    assert "3:00:00" in result.output  # business time used on the resolution clock
-    assert "6:00:00" in result.output  # remaining of the 9h high target
+    assert "3h 00m" in result.output  # business time used on the resolution clock
+    assert "6h 00m" in result.output  # remaining of the 9h high target
+
+
+def test_sla_remaining_shows_overdue_time_in_hours_and_whole_due_times(
+    app: typer.Typer, rules_file: Path, tmp_path: Path
+) -> None:
+    # Raised to urgent (24/7 calendar, 1h/4h targets): from Friday 15:00 to Monday 14:00 the
+    # clock ran 66h and 1h (paused 09:00-13:00), 67h used: 66h and 63h overdue.
+    history = [
+        {"at": "2026-11-20T15:00:00+01:00", "status": "new", "priority": "high"},
+        {"at": "2026-11-23T09:00:00+01:00", "status": "pending"},
+        {"at": "2026-11-23T13:00:00+01:00", "status": "open", "priority": "urgent"},
+    ]
+    path = tmp_path / "history.json"
+    path.write_text(json.dumps(history), encoding="utf-8")
+    args = ["sla", "remaining", str(path), "--now", "2026-11-23T14:00:00+01:00", "--rules"]
+    result = runner.invoke(app, [*args, str(rules_file)], terminal_width=80)
+    assert result.exit_code == 0, result.output
+    assert "overdue" in result.output
+    assert "67h 00m" in result.output
+    assert "66h 00m" in result.output
+    assert "63h 00m" in result.output
+    assert "days," not in result.output
+    assert "…" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("history", "fragment"),
+    [
+        ([{"status": "open", "priority": "high"}], 'entry 1 needs "at" (an ISO time) and "status"'),
+        ([{"at": "2026-11-23T09:00:00Z", "status": "open"}], "no status change gives a priority"),
+        ({"at": "x"}, "expected a JSON list of status changes"),
+    ],
+)
+def test_sla_remaining_names_what_a_history_lacks(
+    app: typer.Typer, rules_file: Path, tmp_path: Path, history: object, fragment: str
+) -> None:
+    path = tmp_path / "history.json"
+    path.write_text(json.dumps(history), encoding="utf-8")
+    result = runner.invoke(app, ["sla", "remaining", str(path), "--rules", str(rules_file)])
+    assert result.exit_code == 1
+    assert fragment in " ".join(result.output.split())
+    assert "Traceback" not in result.output
+
+
+def test_explain_refuses_a_ticket_that_is_not_an_object(
+    app: typer.Typer, rules_file: Path, tmp_path: Path
+) -> None:
+    ticket = tmp_path / "t.json"
+    ticket.write_text("[1, 2]", encoding="utf-8")
+    result = runner.invoke(app, ["rules", "explain", str(rules_file), "--ticket", str(ticket)])
+    assert result.exit_code == 1
+    assert "expected a JSON object like" in " ".join(result.output.split())
+    assert "got list" in result.output
+
+
+def test_sla_due_without_policies_says_to_add_one(app: typer.Typer, tmp_path: Path) -> None:
+    path = tmp_path / "rules.yaml"
+    path.write_text("rules: []\n", encoding="utf-8")
+    result = runner.invoke(app, ["sla", "due", "high", "--rules", str(path)])
+    assert result.exit_code == 1
+    assert "defines no sla_policies; add one" in " ".join(result.output.split())
 
 
 def test_help_texts_carry_examples(app: typer.Typer) -> None:

@@ -10,9 +10,11 @@ from typing import Any
 import pytest
 import yaml
 
+from classifier.decide import decide
 from classifier.errors import RuleConfigError
 from classifier.rules import default_rules_path, load_ruleset, parse_ruleset
-from tests.rules_fixtures import BASE
+from classifier.schema import Customer
+from tests.rules_fixtures import BASE, ticket
 
 
 def _data(rules: list[dict[str, Any]] | None = None, **top: Any) -> dict[str, Any]:
@@ -110,7 +112,18 @@ def test_disabled_rules_are_validated_but_not_run() -> None:
          ["business_hours", "'moon' is not defined", "office"]),
         (_data(rulez=[]), ["rulez", "unknown key", "sla_policies"]),
         (_data(levels=["only", "two"]), ["levels", "3 to 5 levels"]),
-        (_data(default_level="meh"), ["'meh' is not a priority level"]),
+        (_data(default_level="meh"), ["default_level: ", "'meh' is not a priority level"]),
+        (_data(version=2), ["version: 2 is not supported", "version 1"]),
+        (_data([_rule(enabled="no")]), ["rule 'vip': enabled", "true or false, got 'no'"]),
+        (_data([_rule(when={"affected_users": {">": 10, "<": 5}})]),
+         ["when.affected_users", "no number is > 10 and < 5", "never hold"]),
+        (_data([_rule(when={"affected_users": {">": 5, "<": 5}})]), ["no number is > 5 and < 5"]),
+        (_data([_rule(when={"customer.tier": ["gold"]})]),
+         ["'gold' is not a known value", "custom_values: {customer.tier: [gold]}"]),
+        (_data([_rule(when={"channel": "teams"})], custom_values={"customer.tier": ["gold"]}),
+         ["'teams' is not a known value", "'email'"]),
+        (_data(custom_values={"language": ["xx"]}), ["custom_values.language", "'customer.tier'"]),
+        (_data(custom_values={"channel": []}), ["custom_values.channel", "list of names"]),
         (_data(default_policy="gold"), ["default_policy", "'gold' is not a policy"]),
         (_data(business_calendar="moon"), ["business_calendar", "'moon'"]),
     ],
@@ -155,6 +168,11 @@ def _with_calendar(**spec: Any) -> dict[str, Any]:
         (_with_calendar(hours="24/7", closed=["24/12/2026"]), ["calendars.office.closed", "2026-12-24"]),
         (_with_calendar(hours="24/7", open_late=True), ["calendars.office.open_late", "unknown key"]),
         (_with_calendar(hours={}), ["calendars.office.hours", "no working hours"]),
+        (_with_calendar(hours="24/7", business_day="0h"), ["calendars.office.business_day", "more than 0h"]),
+        (_with_policy(first_response="2d", resolution="1h"),
+         ["sla_policies.standard.high", "first_response 2d is longer than resolution 1h"]),
+        (_with_policy(resolution="100000d"),
+         ["sla_policies.standard.high", "calendar 'office'", "does not fit"]),
     ],
 )  # fmt: skip
 def test_invalid_calendars_and_policies_name_the_place_and_the_fix(
@@ -196,6 +214,75 @@ def test_a_byte_order_mark_is_fine(tmp_path: Path, encoding: str) -> None:
     path = tmp_path / "rules.yaml"
     path.write_text(default_rules_path().read_text(encoding="utf-8"), encoding=encoding)
     assert load_ruleset(path).rules == load_ruleset(default_rules_path()).rules
+
+
+def test_a_target_under_an_alias_cannot_replace_the_levels_own_target() -> None:
+    data = _data([_rule()])
+    data["sla_policies"]["standard"]["critical"] = {"first_response": "2d", "resolution": "10d"}
+    with pytest.raises(RuleConfigError) as info:
+        parse_ruleset(data, "test.yaml")
+    assert "sla_policies.standard.critical: 'critical' means level 'urgent'" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "fragments"),
+    [
+        ("rules:\n  - {id: a, then: {set: high}}\nlevels: [low, medium, high, urgent]\n"
+         "rules:\n  - {id: b, then: {set: low}}\n",
+         ["line 4, column 1: duplicate key 'rules' (first on line 1)"]),
+        ("rules:\n  - {id: a, then: {set: medium, set: urgent}}\n",
+         ["line 2, column 33: duplicate key 'set'"]),
+        ("calendars:\n  cph: {timezone: Europe/Copenhagen, hours: 24/7}\n"
+         "  cph: {timezone: America/New_York, hours: 24/7}\nrules: []\n",
+         ["line 3, column 3: duplicate key 'cph'"]),
+        ("calendars:\n  cph: {timezone: UTC, hours: 24/7, closed: [2026-02-30]}\nrules: []\n",
+         ["line 2, column 46: '2026-02-30' is not a real date"]),
+    ],
+)  # fmt: skip
+def test_repeated_keys_and_impossible_dates_name_the_line(
+    tmp_path: Path, text: str, fragments: list[str]
+) -> None:
+    path = tmp_path / "rules.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(RuleConfigError) as info:
+        load_ruleset(path)
+    assert str(info.value).startswith(f"{path}: not valid YAML: line ")
+    assert "<byte string>" not in str(info.value)
+    for fragment in fragments:
+        assert fragment in str(info.value)
+
+
+def test_yaml_merge_keys_may_still_override_what_they_merge(tmp_path: Path) -> None:
+    path = tmp_path / "rules.yaml"
+    path.write_text(
+        "calendars:\n  base: &b {timezone: Europe/Copenhagen, hours: 24/7}\n"
+        "  utc:\n    <<: *b\n    timezone: UTC\nrules: []\n",
+        encoding="utf-8",
+    )
+    assert str(load_ruleset(path).calendars["utc"].timezone) == "UTC"
+
+
+def test_declared_custom_tiers_and_channels_match_accent_and_case_insensitively() -> None:
+    rs = parse_ruleset(
+        _data(
+            [
+                _rule(
+                    id="gold",
+                    when={"customer.tier": ["Gold"], "channel": "teams"},
+                    then={"set": "urgent"},
+                )
+            ],
+            custom_values={"customer.tier": ["gold", "sølv"], "channel": ["Teams"]},
+        )
+    )
+    gold = decide(ticket(channel="TEAMS", customer=Customer(tier="gold")), None, rs)
+    free = decide(ticket(channel="teams", customer=Customer(tier="free")), None, rs)
+    assert gold.priority == "urgent"
+    assert [r.rule_id for r in gold.rules_fired] == ["gold"]
+    assert free.priority == "medium"
+    assert parse_ruleset(
+        _data([_rule(when={"customer.tier": "Solv"})], custom_values={"customer.tier": ["sølv"]})
+    )
 
 
 def test_a_broken_rule_late_in_the_file_fails_the_whole_load() -> None:

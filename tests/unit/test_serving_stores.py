@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from classifier.errors import ModelNotReady, RuleConfigError
+from classifier.rules import default_rules_path
 from serving.model_store import CURRENT_FILE, REGISTRY_FILE, ModelStore, RegistryVersion
 from serving.rules_store import RulesStore
 from serving.settings import ModelSettings
@@ -135,6 +136,19 @@ def test_rules_reload_on_change_and_a_broken_file_keeps_the_old_rules(tmp_path: 
     assert store.check() is True
     assert store.current.sha256 != first.sha256
     assert store.problem is None
+
+
+def test_an_impossible_closed_date_is_rejected_like_any_broken_rules_file(tmp_path: Path) -> None:
+    path = tmp_path / "rules.yaml"
+    sample = default_rules_path().read_text(encoding="utf-8")
+    path.write_text(sample, encoding="utf-8")
+    store = RulesStore(path)
+    first = store.load()
+    path.write_text(sample.replace("closed: [2026-12-24,", "closed: [2026-02-30,"), encoding="utf-8")
+    os.utime(path, ns=(1, first.mtime_ns + 10**9))
+    assert store.check() is False
+    assert store.current is first
+    assert "'2026-02-30' is not a real date" in (store.problem or "")
 
 
 def test_rules_that_never_loaded_raise_a_rule_config_error(tmp_path: Path) -> None:
