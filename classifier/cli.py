@@ -14,6 +14,7 @@ from rich.table import Table
 
 from classifier.decision import ModelOutput
 from classifier.errors import ClassifierError, InvalidTicket
+from classifier.rules import unreachable_rules
 from classifier.schema import Ticket
 from classifier.sla_cli import When, console, err, fail, load_or_exit, parse_when, sla_app
 
@@ -66,6 +67,8 @@ def check(
     console.print(table)
     if rs.disabled:
         console.print(f"disabled: {', '.join(rs.disabled)}")
+    for warning in unreachable_rules(rs):
+        console.print(f"[yellow]warning:[/yellow] {escape(warning)}", highlight=False)
 
 
 def ticket_from_json(data: Mapping[str, Any]) -> tuple[Ticket, ModelOutput | None]:

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from classifier.calendars import BusinessCalendar, CalendarError, parse_dates, parse_windows
-from classifier.conditions import Condition, Facts
+from classifier.conditions import Always, Condition, Facts
 from classifier.decision import FiredRule
 from classifier.errors import RuleConfigError, UnknownLevel
 from classifier.gates import Atom, FactAtom, FactGate, fact_gates, required_atoms
@@ -134,6 +134,22 @@ class RuleSet:
         object.__setattr__(self, "fact_gates", fact_gates(frozen))
         text_gated = any(not isinstance(k, FactAtom) for k in frozen)
         object.__setattr__(self, "text_gated", text_gated)
+
+
+def unreachable_rules(rs: RuleSet) -> list[str]:
+    """Warnings for rules that can never run: they come after a rule that always fires and stops.
+
+    Such a file is valid (a catch-all `stop` may be meant as a kill switch), so `rules check`
+    warns instead of refusing it.
+    """
+    for number, rule in enumerate(rs.rules):
+        later = [r.id for r in rs.rules[number + 1 :]]
+        if isinstance(rule.when, Always) and rule.then.stop and later:
+            return [
+                f"rules {later} never run: {rule.id!r} has no `when` (it fires on every "
+                "ticket) and stops"
+            ]
+    return []
 
 
 def default_rules_path() -> Path:

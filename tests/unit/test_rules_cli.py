@@ -216,6 +216,22 @@ def test_sla_remaining_names_what_a_history_lacks(
     assert "Traceback" not in result.output
 
 
+def test_check_warns_about_rules_after_a_catch_all_stop(app: typer.Typer, tmp_path: Path) -> None:
+    path = tmp_path / "rules.yaml"
+    rules = [
+        {"id": "everything-low", "then": {"set": "low", "stop": True}},
+        {"id": "vip", "when": {"customer.vip": True}, "then": {"at_least": "high"}},
+    ]
+    path.write_text(yaml.safe_dump({**BASE, "rules": rules}), encoding="utf-8")
+    result = runner.invoke(app, ["rules", "check", str(path)])
+    assert result.exit_code == 0
+    assert "warning: rules ['vip'] never run: 'everything-low' has no `when`" in " ".join(
+        result.output.split()
+    )
+    sample = runner.invoke(app, ["rules", "check", str(default_rules_path())])
+    assert "warning" not in sample.output
+
+
 def test_explain_refuses_a_ticket_that_is_not_an_object(
     app: typer.Typer, rules_file: Path, tmp_path: Path
 ) -> None:
