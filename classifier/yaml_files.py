@@ -70,7 +70,10 @@ def load_yaml(text: str | bytes) -> Any:
 
 def _describe(exc: yaml.MarkedYAMLError) -> str:
     mark = exc.problem_mark or exc.context_mark
-    problem = " ".join(part for part in (exc.context, exc.problem) if part) or "invalid YAML"
+    context = exc.context or ""
+    if context and exc.context_mark is not None and exc.context_mark is not mark:
+        context += f" (opened on line {exc.context_mark.line + 1})"
+    problem = ", ".join(part for part in (context, exc.problem) if part) or "invalid YAML"
     if mark is None:
         return problem
     return f"line {mark.line + 1}, column {mark.column + 1}: {problem}"

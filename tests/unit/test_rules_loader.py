@@ -237,6 +237,8 @@ def test_a_target_under_an_alias_cannot_replace_the_levels_own_target() -> None:
          ["line 3, column 3: duplicate key 'cph'"]),
         ("calendars:\n  cph: {timezone: UTC, hours: 24/7, closed: [2026-02-30]}\nrules: []\n",
          ["line 2, column 46: '2026-02-30' is not a real date"]),
+        ("rules:\n  - id: a\n    then: {set: high\n",
+         ["line 4, column 1: while parsing a flow mapping (opened on line 3), expected ',' or '}'"]),
     ],
 )  # fmt: skip
 def test_repeated_keys_and_impossible_dates_name_the_line(
