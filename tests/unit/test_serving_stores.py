@@ -144,7 +144,8 @@ def test_an_impossible_closed_date_is_rejected_like_any_broken_rules_file(tmp_pa
     path.write_text(sample, encoding="utf-8")
     store = RulesStore(path)
     first = store.load()
-    path.write_text(sample.replace("closed: [2026-12-24,", "closed: [2026-02-30,"), encoding="utf-8")
+    broken = sample.replace("closed: [2026-12-24,", "closed: [2026-02-30,")
+    path.write_text(broken, encoding="utf-8")
     os.utime(path, ns=(1, first.mtime_ns + 10**9))
     assert store.check() is False
     assert store.current is first
