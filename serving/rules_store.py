@@ -86,7 +86,13 @@ class RulesStore:
             data = self.path.read_bytes()
         except OSError as exc:
             raise RuleConfigError(f"{self.path}: cannot read the rules file: {exc}") from exc
-        ruleset = self.loader(self.path)
+        try:
+            ruleset = self.loader(self.path)
+        except RuleConfigError:
+            raise
+        except Exception as exc:  # a validation gap must not turn a bad file into 500s
+            log.exception("rules_loader_failed", path=str(self.path))
+            raise RuleConfigError(f"{self.path}: cannot be loaded: {exc!r}") from exc
         sha = str(getattr(ruleset, "sha256", "") or hashlib.sha256(data).hexdigest())
         return LoadedRules(ruleset=ruleset, path=self.path, sha256=sha, mtime_ns=stat.st_mtime_ns)
 

@@ -152,6 +152,17 @@ def test_an_impossible_closed_date_is_rejected_like_any_broken_rules_file(tmp_pa
     assert "'2026-02-30' is not a real date" in (store.problem or "")
 
 
+def test_an_unexpected_loader_failure_is_a_rejected_file_not_a_crash(tmp_path: Path) -> None:
+    def flaky(path: Path) -> object:
+        raise ValueError("day is out of range for month")
+
+    store = RulesStore(write_rules(tmp_path / "rules.yaml"), loader=flaky)
+    with pytest.raises(RuleConfigError, match="cannot be loaded: ValueError"):
+        store.load()
+    assert "day is out of range" in (store.problem or "")
+    assert store.check() is False  # rejected as is: not retried until the file changes
+
+
 def test_rules_that_never_loaded_raise_a_rule_config_error(tmp_path: Path) -> None:
     store = RulesStore(tmp_path / "missing.yaml", loader=fake_rules_loader)
     with pytest.raises(RuleConfigError, match="cannot read"):
