@@ -95,7 +95,8 @@ def install(parts: AppParts) -> None:
     from litestar.exceptions import NotFoundException
 
     from serving.review.api import ReviewApi
-    from serving.review.page import ReviewPage, not_found, static_router
+    from serving.review.page import ReviewPage
+    from serving.review.rendering import not_found, static_router
 
     runtime = parts.runtime
     store = ReviewStore.from_url(settings.database_url)

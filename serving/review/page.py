@@ -7,36 +7,30 @@ carries a CSRF token bound to the signed session cookie. Not part of the OpenAPI
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
-from litestar import Controller, MediaType, Request, Response, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import Cookie
 from litestar.di import NamedDependency, Provide
 from litestar.exceptions import (
-    HTTPException,
     NotAuthorizedException,
-    NotFoundException,
     PermissionDeniedException,
 )
 from litestar.params import FromPath
 from litestar.response import Redirect
-from litestar.router import Router
-from litestar.static_files import create_static_files_router
 
 from serving.auth import Keyring
-from serving.errors import exception_handlers
 from serving.review import charts
 from serving.review.context import ReviewContext, provide_review
+from serving.review.forms import page_error, saved_message, verdict_from_form
 from serving.review.navigation import (
     QueuePage,
     filter_params,
     filters_from_query,
     query_string,
 )
+from serving.review.rendering import render
 from serving.review.session import (
     COOKIE,
     LOGIN_COOKIE,
@@ -47,61 +41,18 @@ from serving.review.session import (
     encode,
     new_session,
 )
-from serving.storage.extract import parse_time
 from serving.storage.records import (
     AlreadyReviewed,
-    InvalidReview,
     PredictionDetail,
     PredictionNotFound,
     QueueFilters,
     ReviewError,
-    ReviewInput,
 )
 
 ReviewDep = NamedDependency[ReviewContext]
 
-HERE = Path(__file__).resolve().parent
 ID_PATTERN = re.compile(r"^[0-9A-Za-z_-]{1,64}$")
 QUEUE_WINDOW = 500
-HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-        "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
-    ),
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "same-origin",
-    "Cache-Control": "no-store",
-}
-_env = Environment(
-    loader=FileSystemLoader(HERE / "templates"),
-    autoescape=select_autoescape(["html"]),
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
-
-
-def pct(value: float | None) -> str:
-    """A rate as a whole percentage ("–" when there is none)."""
-    return "–" if value is None else f"{value * 100:.0f}%"
-
-
-def when(value: datetime | str | None) -> str:
-    """A UTC time for people: `2026-03-02 13:00 UTC`."""
-    moment = parse_time(value)
-    return "–" if moment is None else moment.strftime("%Y-%m-%d %H:%M UTC")
-
-
-def render(template: str, status: int = 200, cookies: list[Cookie] | None = None,
-           **context: Any) -> Response[str]:  # fmt: skip
-    """Render a page template with the security headers."""
-    html = _env.get_template(template).render(pct=pct, when=when, **context)
-    return Response(
-        content=html,
-        status_code=status,
-        media_type=MediaType.HTML,
-        headers=HEADERS,
-        cookies=cookies or [],
-    )
 
 
 def _cookie(ctx: ReviewContext, key: str, value: str, max_age: int | None) -> Cookie:
@@ -233,7 +184,7 @@ class ReviewPage(Controller):
             "queue.html",
             **self._page(review, session, page="queue", items=items, pending=pending,
                          filters=filters, query=query_string(filters), paging=paging,
-                         message=_saved_message(request)),
+                         message=saved_message(request)),
         )  # fmt: skip
 
     async def _neighbours(
@@ -287,7 +238,7 @@ class ReviewPage(Controller):
         if found is None:
             return self._not_found(review, session)
         filters = filters_from_query(request.query_params)
-        return await self._detail(review, session, found, filters, message=_saved_message(request))
+        return await self._detail(review, session, found, filters, message=saved_message(request))
 
     @post("/p/{prediction_id:str}", status_code=303)
     async def submit(
@@ -352,69 +303,3 @@ class ReviewPage(Controller):
                          pending=await review.store.pending_count(),
                          reason_label=lambda code: labels.get(code, code)),
         )  # fmt: skip
-
-
-def verdict_from_form(form: dict[str, str], session: PageSession) -> ReviewInput:
-    """The review a submitted form asks for (the Accept button, or a level button).
-
-    Raises:
-        InvalidReview: neither Accept nor a level was chosen.
-    """
-    accept = form.get("action") == "accept"
-    level = form.get("level") or None
-    if not accept and level is None:
-        raise InvalidReview("level", "choose Accept, or a level to override to")
-    return ReviewInput(
-        agent=session.key_id,
-        action="accept" if accept else "override",
-        level=None if accept else level,
-        reason=form.get("reason") or None,
-        note=form.get("note") or None,
-        force=form.get("force") == "1",
-    )
-
-
-def page_error(exc: ReviewError, reasons: Sequence[tuple[str, str]]) -> str:
-    """A review error in the page's words: its reason labels and its controls, not API fields."""
-    if isinstance(exc, AlreadyReviewed):
-        return (
-            f"This ticket was already reviewed by {exc.by} at {when(exc.at)} (final level "
-            f"{exc.final_level}). To replace that review, tick \u201cReplace the existing "
-            "review\u201d and save again."
-        )
-    if isinstance(exc, InvalidReview) and exc.field == "reason":
-        labels = ", ".join(f"\u201c{label}\u201d" for _, label in reasons)
-        return f"Choose a reason for the override: {labels}."
-    if isinstance(exc, InvalidReview):
-        return exc.problem[:1].upper() + exc.problem[1:] + "."
-    return str(exc)
-
-
-def _saved_message(request: Request[Any, Any, Any]) -> str | None:
-    saved = request.query_params.get("saved")
-    level = request.query_params.get("saved_level", "")
-    if saved not in ("accept", "override"):
-        return None
-    verb = "Accepted" if saved == "accept" else "Overridden to"
-    return f"Saved. {verb} {level[:64]}."
-
-
-def not_found(request: Request[Any, Any, Any], exc: NotFoundException) -> Response[Any]:
-    """404 for the whole app: under /review the page's not-found page, elsewhere the API's JSON.
-
-    Routing answers unknown paths before any controller runs, so this is an app-level handler.
-    """
-    if request.url.path != "/review" and not request.url.path.startswith("/review/"):
-        return exception_handlers()[HTTPException](request, exc)
-    return render(
-        "message.html", 404, page="message", signed_in=False, heading="Page not found",
-        text="There is no review page at this address.", link="/review/queue",
-        link_text="Back to the queue",
-    )  # fmt: skip
-
-
-def static_router() -> Router:
-    """Serves review.js and review.css under /review/static (no CDN, no build step)."""
-    return create_static_files_router(
-        path="/review/static", directories=[HERE / "static"], include_in_schema=False
-    )

@@ -1,0 +1,79 @@
+"""Rendering the review page: Jinja templates with the security headers, 404 page, static files."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from litestar import MediaType, Request, Response
+from litestar.datastructures import Cookie
+from litestar.exceptions import HTTPException, NotFoundException
+from litestar.router import Router
+from litestar.static_files import create_static_files_router
+
+from serving.errors import exception_handlers
+from serving.storage.extract import parse_time
+
+HERE = Path(__file__).resolve().parent
+HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
+_env = Environment(
+    loader=FileSystemLoader(HERE / "templates"),
+    autoescape=select_autoescape(["html"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def pct(value: float | None) -> str:
+    """A rate as a whole percentage ("–" when there is none)."""
+    return "–" if value is None else f"{value * 100:.0f}%"
+
+
+def when(value: datetime | str | None) -> str:
+    """A UTC time for people: `2026-03-02 13:00 UTC`."""
+    moment = parse_time(value)
+    return "–" if moment is None else moment.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def render(template: str, status: int = 200, cookies: list[Cookie] | None = None,
+           **context: Any) -> Response[str]:  # fmt: skip
+    """Render a page template with the security headers."""
+    html = _env.get_template(template).render(pct=pct, when=when, **context)
+    return Response(
+        content=html,
+        status_code=status,
+        media_type=MediaType.HTML,
+        headers=HEADERS,
+        cookies=cookies or [],
+    )
+
+
+def not_found(request: Request[Any, Any, Any], exc: NotFoundException) -> Response[Any]:
+    """404 for the whole app: under /review the page's not-found page, elsewhere the API's JSON.
+
+    Routing answers unknown paths before any controller runs, so this is an app-level handler.
+    """
+    if request.url.path != "/review" and not request.url.path.startswith("/review/"):
+        return exception_handlers()[HTTPException](request, exc)
+    return render(
+        "message.html", 404, page="message", signed_in=False, heading="Page not found",
+        text="There is no review page at this address.", link="/review/queue",
+        link_text="Back to the queue",
+    )  # fmt: skip
+
+
+def static_router() -> Router:
+    """Serves review.js and review.css under /review/static (no CDN, no build step)."""
+    return create_static_files_router(
+        path="/review/static", directories=[HERE / "static"], include_in_schema=False
+    )
