@@ -98,6 +98,7 @@ class ReviewPage(Controller):
 
     def _page(self, ctx: ReviewContext, session: PageSession, **context: Any) -> dict[str, Any]:
         scale = ctx.scale()
+        labels = dict(ctx.settings.reasons)
         return {
             "signed_in": True,
             "agent": session.key_id,
@@ -105,6 +106,7 @@ class ReviewPage(Controller):
             "levels": scale.levels,
             "level_index": lambda level: scale.levels.index(level) if level in scale.levels else 0,
             "reasons": ctx.settings.reasons,
+            "reason_label": lambda code: labels.get(code, code),
             **context,
         }
 
@@ -285,7 +287,6 @@ class ReviewPage(Controller):
         if session is None:
             return _to_login()
         stats = await review.agreement()
-        labels = dict(review.settings.reasons)
         figures = {
             "time": charts.line_chart(
                 "chart-time", "Acceptance rate per day and model version", stats.over_time
@@ -300,6 +301,5 @@ class ReviewPage(Controller):
         return render(
             "dashboard.html",
             **self._page(review, session, page="dashboard", s=stats, charts=figures,
-                         pending=await review.store.pending_count(),
-                         reason_label=lambda code: labels.get(code, code)),
+                         pending=await review.store.pending_count()),
         )  # fmt: skip

@@ -123,6 +123,8 @@ def test_a_reviewer_signs_in_reviews_and_sees_the_dashboard(client: TestClient[A
     assert "tick \u201cReplace the existing review\u201d and save again" in _error(again.text)
     assert "force=true" not in again.text
     assert 'name="force" value="1"' in again.text
+    reviewed = client.get(f"/review/p/{ids[1]}").text
+    assert re.search(r"Already reviewed by r: override → urgent \(VIP[^)]*\)\.", reviewed)
 
     stats = client.get("/v1/stats/agreement", headers=REVIEW).json()
     assert (stats["overall"]["reviews"], stats["overall"]["accepted"]) == (2, 1)
