@@ -52,7 +52,7 @@ from serving.storage.records import (
 ReviewDep = NamedDependency[ReviewContext]
 
 ID_PATTERN = re.compile(r"^[0-9A-Za-z_-]{1,64}$")
-QUEUE_WINDOW = 500
+QUEUE_WINDOW = 20_000  # prev/next reach this far into the queue (ids only)
 
 
 def _cookie(ctx: ReviewContext, key: str, value: str, max_age: int | None) -> Cookie:
@@ -192,8 +192,7 @@ class ReviewPage(Controller):
     async def _neighbours(
         self, ctx: ReviewContext, prediction_id: str, filters: QueueFilters
     ) -> tuple[str | None, ...]:
-        queue = await ctx.store.queue(filters, limit=QUEUE_WINDOW)
-        ids = [item.prediction_id for item in queue]
+        ids = await ctx.store.queue_ids(filters, limit=QUEUE_WINDOW)
         if prediction_id not in ids:
             return (None, ids[0] if ids else None)
         at = ids.index(prediction_id)

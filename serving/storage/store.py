@@ -143,6 +143,15 @@ def _queue_item(row: Prediction, rules: tuple[str, ...]) -> QueueItem:
     )
 
 
+# Earliest first-response due first (none last), then least confident (no model first).
+QUEUE_ORDER = (
+    Prediction.first_response_due.asc().nulls_last(),
+    Prediction.confidence.asc().nulls_first(),
+    Prediction.created_at.asc(),
+    Prediction.id.asc(),
+)
+
+
 class ReviewStore:
     """Async access to predictions and reviews on SQLite or PostgreSQL."""
 
@@ -227,21 +236,21 @@ class ReviewStore:
         Predictions without an SLA due time come after those with one; without a confidence
         (no model) they count as least confident.
         """
-        query = (
-            self._queue_query(filters or QueueFilters())
-            .order_by(
-                Prediction.first_response_due.asc().nulls_last(),
-                Prediction.confidence.asc().nulls_first(),
-                Prediction.created_at.asc(),
-                Prediction.id.asc(),
-            )
-            .limit(limit)
-            .offset(offset)
-        )
+        query = self._queue_query(filters or QueueFilters()).order_by(*QUEUE_ORDER)
         async with self.read() as session:
-            rows = list((await session.scalars(query)).all())
+            rows = list((await session.scalars(query.limit(limit).offset(offset))).all())
             rules = await self._rules_for(session, [row.id for row in rows])
         return [_queue_item(row, rules.get(row.id, ())) for row in rows]
+
+    async def queue_ids(
+        self, filters: QueueFilters | None = None, limit: int = 20_000
+    ) -> list[str]:
+        """The ids of the first `limit` pending suggestions, in queue order (for prev/next)."""
+        query = self._queue_query(filters or QueueFilters()).order_by(*QUEUE_ORDER)
+        async with self.read() as session:
+            return list(
+                (await session.scalars(query.with_only_columns(Prediction.id).limit(limit))).all()
+            )
 
     async def pending_count(self, filters: QueueFilters | None = None) -> int:
         """How many suggestions wait for review (with the same filters as the queue)."""

@@ -244,6 +244,21 @@ def test_the_queue_pages_through_every_pending_ticket_keeping_its_filters(
     assert "showing 1–200 of 235" in everything
 
 
+def test_previous_and_next_reach_deep_into_a_long_queue(client: TestClient[Any]) -> None:
+    tickets = [{"subject": f"Faktura {n}", "body": "Fejl i fakturaen", "language": "da"}
+               for n in range(620)]  # fmt: skip
+    assert client.post("/v1/predict/batch", json={"tickets": tickets}, headers=PREDICT).is_success
+    sign_in(client, KEYS["review"][0])
+    link = re.compile(r'class="queue-link" href="/review/p/([0-9a-f]+)')
+    page = client.get("/review/queue?language=da&offset=600").text
+    last_but_one, last = link.findall(page)[-2:]
+    deep = client.get(f"/review/p/{last}?language=da").text
+    assert f'href="/review/p/{last_but_one}?language=da" rel="prev"' in deep
+    assert '<a id="next" href="/review/queue?language=da" rel="next">' in deep  # the end
+    before = client.get(f"/review/p/{last_but_one}?language=da").text
+    assert f'<a id="next" href="/review/p/{last}?language=da" rel="next">' in before
+
+
 def test_a_copied_session_cookie_stops_working_in_every_worker_after_sign_out(
     client: TestClient[Any], tmp_path: Path, sqlite_url: str
 ) -> None:
