@@ -123,3 +123,23 @@ def _normalise_any(text: str) -> str:
 
 
 _LATIN1_FOLD, _LATIN1_LONG, _LATIN1_OTHER = _latin1_tables()
+
+
+# How German and Nordic writers spell these letters on a keyboard without them: "ueberlastet"
+# for "überlastet", "Koebenhavn" for "København", "Aalborg" for "Ålborg".
+_SPELLED_OUT = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ø": "oe", "å": "aa"})
+
+
+def spelled_out(phrase: str) -> str | None:
+    """The phrase with ä, ö, ü, ø, å written as ae, oe, ue, oe, aa; None if it has none.
+
+    Folding alone matches "uberlastet" to "überlastet"; a rule phrase also matches the
+    spelled-out form by compiling this variant too.
+
+    Example:
+        >>> spelled_out("Überlastet")
+        'ueberlastet'
+    """
+    lowered = unicodedata.normalize("NFC", phrase).casefold()
+    variant = lowered.translate(_SPELLED_OUT)
+    return None if variant == lowered else variant

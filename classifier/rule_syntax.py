@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from operator import attrgetter
 from typing import Any
 
@@ -34,6 +34,7 @@ from classifier.conditions import (
     cheapest_first,
 )
 from classifier.errors import RuleConfigError, UnknownLevel
+from classifier.folding import spelled_out
 from classifier.levels import PriorityScale
 from classifier.schema import CHANNELS, TIERS
 from classifier.text import Phrase, compile_phrase
@@ -196,6 +197,9 @@ def _phrases(value: Any, ctx: Context, where: str) -> tuple[Phrase, ...]:
             out.append(compile_phrase(phrase))
         except ValueError as exc:
             raise ctx.fail(place, str(exc)) from exc
+        variant = spelled_out(phrase)
+        if variant is not None:  # reported as the phrase the rule names
+            out.append(replace(compile_phrase(variant), original=phrase))
     return tuple(out)
 
 

@@ -58,6 +58,12 @@ def test_the_reason_names_the_matched_phrase_as_written() -> None:
 @pytest.mark.parametrize(
     ("when", "t", "fires"),
     [
+        ({"text_matches": ["überlastet"]}, ticket("", "Server ueberlastet"), True),
+        ({"text_matches": ["überlastet"]}, ticket("", "Server uberlastet"), True),
+        ({"text_matches": ["*störung"]}, ticket("Netzstoerung", ""), True),
+        ({"text_matches": ["København"]}, ticket("", "kontoret i Koebenhavn"), True),
+        ({"text_matches": ["ålborg"]}, ticket("", "Aalborg"), True),
+        ({"text_matches": ["überlastet"]}, ticket("", "Server uerberlastet"), False),
         ({"regex": r"ERR-\d{3}"}, ticket("", "code err-503 seen"), True),
         ({"regex": r"ERR-\d{3}"}, ticket("", "code ERR-5"), False),
         ({"subject_regex": r"^\[spam\]"}, ticket("[SPAM] win", ""), True),
@@ -215,3 +221,10 @@ def test_a_given_language_wins_over_detection() -> None:
     rs = one_rule({"language": ["fi"]})
     t = ticket("", "Serveren er nede og vi kan ikke logge ind", language="fi")
     assert decide(t, None, rs).rules_fired[0].reason == "language = 'fi'"
+
+
+def test_a_spelled_out_umlaut_is_reported_as_the_phrase_the_rule_names() -> None:
+    decision = decide(
+        ticket("", "Der Server ist ueberlastet"), None, one_rule({"text_matches": ["Überlastet"]})
+    )
+    assert [r.reason for r in decision.rules_fired] == ["text matches 'Überlastet'"]
