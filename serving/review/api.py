@@ -123,6 +123,7 @@ def to_review_input(data: ReviewIn, key_id: str | None) -> ReviewInput:
         reason=data.reason,
         note=data.note,
         force=data.force,
+        key_id=key_id,
     )
 
 

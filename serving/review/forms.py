@@ -29,6 +29,7 @@ def verdict_from_form(form: dict[str, str], session: PageSession) -> ReviewInput
         reason=form.get("reason") or None,
         note=form.get("note") or None,
         force=form.get("force") == "1",
+        key_id=session.key_id,
     )
 
 

@@ -43,6 +43,7 @@ class ReviewOut(msgspec.Struct, kw_only=True):
     note: str | None
     reviewed_at: datetime
     replaced_previous: bool
+    key_id: str | None = None  # the API key that sent it; `agent` is whom the caller names
 
 
 class QueueItemOut(msgspec.Struct, kw_only=True):
@@ -135,6 +136,7 @@ def review_out(result: ReviewResult) -> ReviewOut:
         note=result.note,
         reviewed_at=result.created_at,
         replaced_previous=result.replaced_previous,
+        key_id=result.key_id,
     )
 
 

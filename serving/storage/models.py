@@ -120,6 +120,8 @@ class Review(Base):
         ForeignKey("predictions.id", ondelete="CASCADE"), index=True
     )
     agent: Mapped[str] = mapped_column(String(256))
+    # The API key that sent the review (the agent name is the caller's word); None before 0004.
+    key_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     action: Mapped[str] = mapped_column(String(16))  # "accept" or "override"
     suggested_level: Mapped[str] = mapped_column(String(LEVEL_LEN))
     final_level: Mapped[str] = mapped_column(String(LEVEL_LEN))

@@ -58,6 +58,7 @@ class ReviewInput:
         reason: a configured reason code (required for override).
         note: free text for colleagues and data scientists.
         force: replace an existing review instead of answering 409.
+        key_id: the API key (or signed-in key) that sent it, recorded for audit.
     """
 
     agent: str
@@ -66,6 +67,7 @@ class ReviewInput:
     reason: str | None = None
     note: str | None = None
     force: bool = False
+    key_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,7 @@ class ReviewResult:
     note: str | None
     created_at: datetime
     replaced_previous: bool = False
+    key_id: str | None = None
 
 
 @dataclass(frozen=True)

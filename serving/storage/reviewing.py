@@ -127,6 +127,7 @@ async def record_review(
             row = Review(
                 prediction_id=prediction_id,
                 agent=review.agent.strip(),
+                key_id=review.key_id,
                 action="accept" if final == suggested else "override",
                 suggested_level=suggested,
                 final_level=final,

@@ -121,6 +121,7 @@ def review_result(review: Review, replaced: bool = False) -> ReviewResult:
         note=review.note,
         created_at=review.created_at,
         replaced_previous=replaced,
+        key_id=review.key_id,
     )
 
 

@@ -126,6 +126,22 @@ def test_accept_is_201_a_repeat_returns_it_and_another_verdict_is_409_unless_for
     assert forced.json()["final_level"] == "low"
 
 
+def test_a_review_records_the_key_that_sent_it_beside_the_agent_it_names(
+    client: TestClient[Any],
+) -> None:
+    ids = predict_all(client)
+    on_behalf = review(client, ids["ZD-1"], level="low", reason="spam", agent="bob")
+    assert on_behalf.status_code == 201, on_behalf.text
+    assert (on_behalf.json()["agent"], on_behalf.json()["key_id"]) == ("bob", "r")
+    own = review(client, ids["ZD-2"], action="accept")
+    assert (own.json()["agent"], own.json()["key_id"]) == ("r", "r")
+    stored = review(client, ids["ZD-1"], level="low", reason="spam", agent="bob")  # read back
+    assert (stored.json()["review_id"], stored.json()["key_id"]) == (
+        on_behalf.json()["review_id"],
+        "r",
+    )
+
+
 def test_unknown_prediction_is_404(client: TestClient[Any]) -> None:
     response = review(client, "0" * 32, action="accept")
     assert response.status_code == 404

@@ -93,8 +93,8 @@ def test_an_existing_sqlite_file_keeps_its_page_size_and_folds_its_wal_at_the_sa
 
 
 def test_migrations_reach_head_and_match_the_models(db_url: str) -> None:
-    assert current_revision(db_url) == head_revision() == "0003"
-    assert upgrade(db_url) == "0003"  # a second run is a no-op
+    assert current_revision(db_url) == head_revision() == "0004"
+    assert upgrade(db_url) == "0004"  # a second run is a no-op
     engine = make_sync_engine(db_url)
     with engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
