@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from training import fingerprints
+from training.fingerprints import Fingerprints
 from training.settings import MlflowSettings
 from training.tracking import PRIORITY_MODEL_ARTIFACT, configure
 
@@ -276,6 +278,23 @@ def _what_exists(settings: MlflowSettings, name: str, wanted: str) -> str:
     return f"model {name!r} has no {wanted}; its aliases: {listed}" + (
         f"; versions 1 to {latest}" if latest else ""
     )
+
+
+def training_rows(settings: MlflowSettings, version: ModelVersion) -> Fingerprints | None:
+    """The hashes of the texts a version was trained on; None for versions logged without them."""
+    import mlflow
+
+    configure(settings)
+    run_id = (version.tags or {}).get(TAG_RUN_ID) or version.run_id
+    try:
+        with tempfile.TemporaryDirectory(prefix="training-rows-") as tmp:
+            local = mlflow.artifacts.download_artifacts(
+                run_id=run_id, artifact_path=f"{fingerprints.ARTIFACT_DIR}/{fingerprints.FILE}",
+                dst_path=tmp,
+            )  # fmt: skip
+            return fingerprints.load(Path(local))
+    except Exception:  # noqa: BLE001 - older versions have no such artifact
+        return None
 
 
 def load_version(settings: MlflowSettings, ref: str) -> tuple[PriorityModel, ModelVersion]:

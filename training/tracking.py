@@ -13,7 +13,7 @@ import json
 import logging
 import subprocess
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from training import fingerprints
 from training.settings import MlflowSettings
 
 if TYPE_CHECKING:
@@ -159,6 +160,14 @@ def metrics_of(report: Mapping[str, Any]) -> dict[str, float]:
                 safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in value)
                 out[f"slice_{column}_{safe}_macro_f1"] = float(entry["macro_f1"])
     return out
+
+
+def log_training_rows(frame: pd.DataFrame, text_columns: Sequence[str], directory: Path) -> None:
+    """The hashes of the training rows' text, for later gates (`training/fingerprints.py`)."""
+    import mlflow
+
+    path = fingerprints.save(fingerprints.text_fingerprints(frame, text_columns), directory)
+    mlflow.log_artifact(str(path), artifact_path=fingerprints.ARTIFACT_DIR)
 
 
 def log_report(report: Mapping[str, Any], directory: Path) -> None:

@@ -27,7 +27,7 @@ from sklearn.model_selection import StratifiedKFold, train_test_split
 
 from classifier.costs import CostMatrix
 from classifier.levels import PriorityScale
-from training import evaluate, feedback, registry, tracking
+from training import evaluate, feedback, fingerprints, registry, tracking
 from training.config import DataConfig, TrainConfig
 from training.data import Dataset, load_dataset, write_bad_rows
 from training.errors import DataError
@@ -217,12 +217,20 @@ def cross_validate(
     return evaluate.aggregate_folds(reports)
 
 
+GATE_MIN_ROWS = 30
+"""Fewer holdout rows than this that the champion never saw: the gate leaves it to a human."""
+
+
 def gate_against_champion(
-    settings: MlflowSettings, model_report: dict[str, Any], split: Split, dataset: Dataset,
+    settings: MlflowSettings, model: PriorityModel, split: Split, dataset: Dataset,
     train: TrainConfig,
 ) -> registry.GateResult:  # fmt: skip
-    """Score the current champion on the same holdout and decide whether to promote."""
-    new = {k: float(model_report[k]) for k in ("macro_f1", "top_level_recall")}
+    """Score the new version and the champion on the holdout rows the champion never saw.
+
+    Rows whose text the champion was trained on (its run's `gate/training_rows.npy`) are left
+    out for both, so a champion is not judged on tickets it learned from.
+    """
+    new = _gate_metrics(model, split.test, split.test_labels, dataset)
     current = registry.version_by_alias(settings, settings.champion_alias)
     if current is None:
         return registry.decide_promotion(new, None)
@@ -240,13 +248,35 @@ def gate_against_champion(
             False, f"champion v{version} uses levels {list(champion_levels)}, the new version "
             f"{list(dataset.scale.levels)}: not comparable; promote by hand", new, None, version,
         )  # fmt: skip
-    test = with_model_columns(champion, split.test, dataset)
-    old = evaluate_model(champion, test, split.test_labels, dataset)
-    old_metrics = {k: float(old[k]) for k in ("macro_f1", "top_level_recall")}
-    return registry.decide_promotion(
-        new, old_metrics, f1_tolerance=train.f1_tolerance,
+    test, labels = with_model_columns(champion, split.test, dataset), split.test_labels
+    seen = registry.training_rows(settings, current)
+    note = ""
+    if seen is not None:
+        keep = fingerprints.unseen(test, champion.spec.text_columns, seen)
+        if int(keep.sum()) < GATE_MIN_ROWS:
+            return registry.GateResult(
+                False, f"only {int(keep.sum())} of {len(test)} holdout rows are new to champion "
+                f"v{version} (it was trained on the rest): too few to compare; promote by hand",
+                new, None, version,
+            )  # fmt: skip
+        if not keep.all():
+            note = (f" (on the {int(keep.sum())} of {len(test)} holdout rows champion "
+                    f"v{version} was not trained on)")  # fmt: skip
+            test, labels = test[keep], labels[keep]
+            new = _gate_metrics(model, split.test[keep], labels, dataset)
+    old = _gate_metrics(champion, test, labels, dataset)
+    verdict = registry.decide_promotion(
+        new, old, f1_tolerance=train.f1_tolerance,
         top_recall_tolerance=train.top_recall_tolerance, champion_version=version,
     )  # fmt: skip
+    return replace(verdict, reason=verdict.reason + note) if note else verdict
+
+
+def _gate_metrics(
+    model: PriorityModel, frame: pd.DataFrame, labels: pd.Series, dataset: Dataset
+) -> dict[str, float]:
+    report = evaluate_model(model, frame, labels, dataset)
+    return {k: float(report[k]) for k in ("macro_f1", "top_level_recall")}
 
 
 def with_model_columns(model: PriorityModel, frame: pd.DataFrame, dataset: Dataset) -> pd.DataFrame:
@@ -378,6 +408,7 @@ def _run(  # noqa: PLR0917 - private continuation of run_training's arguments
                 "train": train.__dict__ | {"costs": costs.matrix},
             })  # fmt: skip
             tracking.log_dataset(dataset, bad_csv)
+            tracking.log_training_rows(split.train, dataset.columns.text, out / "gate")
             feedback.log_to_mlflow(merge)
             model_dir = (models_dir or default_models_dir(settings)) / run_id
             model.run_id = run_id
@@ -388,18 +419,9 @@ def _run(  # noqa: PLR0917 - private continuation of run_training's arguments
             version, gate = None, None
             if register:
                 with steps.step("register and gate"):
-                    version = registry.register_version(
-                        settings,
-                        model_uri,
-                        run_id=run_id,
-                        sha256=str(model.sha256),
-                        model_id=model_id,
+                    version, gate = _register_and_gate(
+                        settings, model, (model_uri, model_id), split, dataset, train
                     )
-                    gate = gate_against_champion(settings, holdout, split, dataset, train)
-                    if gate.promoted:
-                        registry.set_champion(settings, version)
-                    else:
-                        registry.set_challenger(settings, version)
                 report["model"]["version"] = version
                 report["gate"] = gate.to_dict()
             artifacts = out / "report"
@@ -410,6 +432,23 @@ def _run(  # noqa: PLR0917 - private continuation of run_training's arguments
         evaluate.write_report(report, report_json)
     reason = gate.reason if gate is not None else "not registered (--no-register)"
     return TrainOutcome(run_id, version, bool(gate and gate.promoted), reason, report, model_dir)
+
+
+def _register_and_gate(  # noqa: PLR0917 - private continuation of _run
+    settings: MlflowSettings, model: PriorityModel, logged: tuple[str, str | None], split: Split,
+    dataset: Dataset, train: TrainConfig,
+) -> tuple[str, registry.GateResult]:  # fmt: skip
+    """Register the logged model; it becomes champion if it passes the gate, else challenger."""
+    model_uri, model_id = logged
+    version = registry.register_version(
+        settings, model_uri, run_id=str(model.run_id), sha256=str(model.sha256), model_id=model_id
+    )
+    gate = gate_against_champion(settings, model, split, dataset, train)
+    if gate.promoted:
+        registry.set_champion(settings, version)
+    else:
+        registry.set_challenger(settings, version)
+    return version, gate
 
 
 def run_evaluation(
