@@ -198,7 +198,7 @@ def log_model(
     # needs every custom type whitelisted. Serving loads `priority_model/` after a SHA-256
     # check instead; this pickled form is for MLflow tooling on a trusted store.
     logging.getLogger("mlflow.sklearn").setLevel(logging.ERROR)
-    sample = typed_example(example.head(INPUT_EXAMPLE_ROWS), model)
+    sample = without_ticket_text(typed_example(example.head(INPUT_EXAMPLE_ROWS), model), model)
     signature = model_signature(model)
     info = mlflow.sklearn.log_model(
         model.pipeline,
@@ -241,6 +241,15 @@ def typed_example(frame: pd.DataFrame, model: PriorityModel) -> pd.DataFrame:
         column = frame[name] if name in frame else pd.Series(None, index=frame.index)
         typed[name] = pd.to_numeric(column, errors="coerce").astype("float64")
     return typed
+
+
+def without_ticket_text(frame: pd.DataFrame, model: PriorityModel) -> pd.DataFrame:
+    """The example with placeholder text: ticket text is personal data, and the input example
+    is stored in the run for anyone with access to the tracking server to read."""
+    placeholder = frame.copy()
+    for name in model.spec.text_columns:
+        placeholder[name] = [f"example {name} {n + 1}" for n in range(len(frame))]
+    return placeholder
 
 
 def _requirements() -> list[str]:

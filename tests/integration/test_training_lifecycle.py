@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 
 from training import registry
@@ -95,6 +96,28 @@ def test_the_run_holds_metrics_fingerprint_artifacts_and_the_model(lifecycle: Li
     assert version.tags["run_id"] == lifecycle.first.run_id
     sidecar = json.loads((lifecycle.first.model_dir / "model.json").read_text())
     assert version.tags["sha256"] == sidecar["sha256"]
+
+
+def test_the_logged_input_example_holds_no_ticket_text(lifecycle: Lifecycle) -> None:
+    import mlflow
+    from mlflow import MlflowClient
+
+    source = (
+        MlflowClient(tracking_uri=lifecycle.settings.tracking_uri)
+        .get_model_version("ticket-priority", "1")
+        .source
+    )
+    mlflow.set_tracking_uri(lifecycle.settings.tracking_uri)
+    location = mlflow.get_logged_model(source.removeprefix("models:/")).artifact_location
+    local = mlflow.artifacts.download_artifacts(
+        artifact_uri=f"{location}/input_example.json", dst_path=str(lifecycle.workdir / "example")
+    )
+    example = json.loads(Path(local).read_text())
+    text = json.dumps(example)
+    assert "example subject 1" in text
+    assert "example body 3" in text
+    bodies = pd.read_csv(lifecycle.data)["body"].head(50).tolist()
+    assert not any(body in text for body in bodies)
 
 
 def test_evaluate_scores_the_champion_on_another_export(lifecycle: Lifecycle) -> None:
