@@ -48,7 +48,8 @@ async def ready(runtime: RuntimeDep) -> ReadyOut:
     loaded = runtime.models.current
     misfit = runtime.model_misfit(loaded) if loaded is not None else None
     degraded = misfit if loaded is not None else (runtime.models.problem or "no model loaded")
-    problems = [p for p in (runtime.models.problem, misfit, runtime.rules.problem) if p]
+    store = getattr(runtime.sink, "problem", None)
+    problems = [p for p in (runtime.models.problem, misfit, runtime.rules.problem, store) if p]
     return ReadyOut(
         status="ready" if degraded is None else "degraded",
         model_name=loaded.name if loaded else None,

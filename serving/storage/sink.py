@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Sequence
 
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
@@ -24,6 +25,10 @@ from serving.storage.store import ReviewStore
 
 log = logging.getLogger(__name__)
 BATCH = 1_000
+CLOSE_WAIT_SECONDS = 10.0  # for the writer's batch in progress at shutdown
+CLOSE_ATTEMPTS = 4  # final writes; a database busy with another worker's last batch recovers
+CLOSE_RETRY_SECONDS = 0.5  # pause before the next attempt, growing by this much each time
+STALL_SECONDS = 2.0  # a write taking longer than this: requests stop waiting for the writer
 
 
 class SqlPredictionSink:
@@ -60,8 +65,9 @@ class BufferedPredictionSink:
     Call `start()` once the event loop runs and `close()` at shutdown (it writes what is
     left). The queue holds about `max_pending` records: a request that would go past it waits
     (up to `max_wait_seconds`) while the writer drains the queue. When the writer cannot
-    write (database down, or not started) nobody waits: the newest records are kept and the
-    oldest beyond `max_pending` dropped (counted in `dropped`).
+    write (database down, a write hanging for `STALL_SECONDS`, or not started) nobody waits:
+    the newest records are kept and the oldest beyond `max_pending` dropped (counted in
+    `dropped`); `problem` says so for /health/ready.
     """
 
     def __init__(
@@ -83,6 +89,8 @@ class BufferedPredictionSink:
         self._wake = asyncio.Event()
         self._drained = asyncio.Event()
         self._healthy = True
+        self._closing = False
+        self._write_started: float | None = None
         self._task: asyncio.Task[None] | None = None
 
     @property
@@ -95,7 +103,22 @@ class BufferedPredictionSink:
         return not self._pending or len(self._pending) + count <= self.max_pending
 
     def _writing(self) -> bool:
-        return self._task is not None and self._healthy
+        return self._task is not None and self._healthy and not self._stalled()
+
+    def _stalled(self) -> bool:
+        started = self._write_started
+        return started is not None and time.monotonic() - started > STALL_SECONDS
+
+    @property
+    def problem(self) -> str | None:
+        """Why predictions are not being stored right now, for /health/ready; None if they are."""
+        if self._healthy and not self._stalled():
+            return None
+        cause = "a write has not finished" if self._healthy else "writes are failing"
+        return (
+            f"review store: {cause}; {len(self._pending)} predictions wait, {self.dropped} "
+            "dropped so far (answers are unaffected; they cannot be reviewed until stored)"
+        )
 
     async def _wait_for_room(self, count: int) -> None:
         loop = asyncio.get_running_loop()
@@ -105,8 +128,8 @@ class BufferedPredictionSink:
             if remaining <= 0:
                 return
             self._wake.set()
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(remaining):
+            with contextlib.suppress(TimeoutError):  # look again now and then: a write may hang
+                async with asyncio.timeout(min(remaining, STALL_SECONDS)):
                     await self._drained.wait()
 
     async def save(self, records: Sequence[EncodedPrediction]) -> None:
@@ -133,6 +156,7 @@ class BufferedPredictionSink:
         async with self._lock:
             while self._pending:
                 batch = self._pending[:BATCH]
+                self._write_started = time.monotonic()
                 try:
                     await self.store.save_predictions(batch)
                 except IntegrityError:
@@ -146,6 +170,8 @@ class BufferedPredictionSink:
                         extra={"count": len(batch), "error": type(exc).__name__},
                     )
                     return
+                finally:
+                    self._write_started = None
                 del self._pending[: len(batch)]
                 self._healthy = True
                 self._signal_drained()
@@ -160,7 +186,7 @@ class BufferedPredictionSink:
                 log.error("prediction refused by the database", extra={"id": record.prediction_id})
 
     async def _run(self) -> None:
-        while True:
+        while not self._closing:
             # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow the cancel that
             # close() sends when it lands as the timeout fires, and shutdown then hangs.
             with contextlib.suppress(TimeoutError):
@@ -178,10 +204,28 @@ class BufferedPredictionSink:
             self._task = asyncio.create_task(self._run())
 
     async def close(self) -> None:
-        """Stop the writer and write what is left."""
+        """Let the writer finish its batch, then write what is left, retrying a busy database.
+
+        The writer is asked to stop rather than cancelled: a cancel landing after a batch
+        committed but before it left the queue would write it twice, and one landing inside a
+        SQLite transaction could leave the final write facing a locked file.
+        """
         if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
+            self._closing = True
+            self._wake.set()
+            done, _ = await asyncio.wait({self._task}, timeout=CLOSE_WAIT_SECONDS)
+            if not done:  # a write that hangs (database not answering): give up on it
+                self._task.cancel()
+                await asyncio.gather(self._task, return_exceptions=True)
             self._task = None
         self._signal_drained()
-        await self.flush()
+        for attempt in range(CLOSE_ATTEMPTS):
+            try:
+                async with asyncio.timeout(CLOSE_WAIT_SECONDS):
+                    await self.flush()
+            except TimeoutError:
+                break  # the database does not answer; shutting down must not hang on it
+            if not self._pending:
+                return
+            await asyncio.sleep(CLOSE_RETRY_SECONDS * (attempt + 1))
+        log.error("predictions not stored at shutdown", extra={"count": len(self._pending)})

@@ -215,6 +215,18 @@ def test_live_and_ready_need_no_key(client: TestClient[Any]) -> None:
     assert len(ready.json()["rules"]["sha256"]) == 64
 
 
+def test_ready_lists_a_review_store_that_is_not_storing(
+    client: TestClient[Any], runtime: Runtime
+) -> None:
+    class _Failing(MemorySink):
+        problem = "review store: writes are failing; 3 predictions wait, 0 dropped so far"
+
+    runtime.sink = _Failing()
+    ready = client.get("/health/ready").json()
+    assert ready["status"] == "ready"  # answers are unaffected
+    assert ready["problems"] == [_Failing.problem]
+
+
 def test_without_a_model_rules_answer_and_ready_says_degraded(
     rules_only: TestClient[Any],
 ) -> None:

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Any
 
 import pytest
+from sqlalchemy.exc import OperationalError
 
+from serving.storage import sink as sink_module
 from serving.storage.migrate import upgrade
 from serving.storage.sink import BufferedPredictionSink, SqlPredictionSink
 from serving.storage.store import ReviewStore
@@ -98,3 +101,76 @@ async def test_the_direct_sink_writes_before_returning_and_survives_an_outage(
         assert failing.failed_writes == 2
     finally:
         await broken.dispose()
+
+
+class _SlowStore:
+    """Commits a batch, then takes a while to return: where a shutdown cancel used to land."""
+
+    def __init__(self, failures_at_close: int = 0) -> None:
+        self.rows: list[str] = []
+        self.committed = asyncio.Event()
+        self.failures_at_close = failures_at_close
+        self.closing = False
+
+    async def save_predictions(self, records: list[Any]) -> None:
+        if self.closing and self.failures_at_close:
+            self.failures_at_close -= 1
+            raise OperationalError("INSERT", {}, Exception("database is locked"))
+        self.rows += [r.prediction_id for r in records]
+        self.committed.set()
+        await asyncio.sleep(0.3)
+
+
+async def test_close_lets_the_batch_in_progress_finish_and_writes_each_record_once() -> None:
+    store = _SlowStore()
+    sink = BufferedPredictionSink(store, flush_seconds=0.01)  # type: ignore[arg-type]
+    sink.start()
+    first = [make_record() for _ in range(5)]
+    await sink.save(first)
+    await store.committed.wait()  # the writer is inside its batch, after the commit
+    later = [make_record() for _ in range(3)]
+    await sink.save(later)
+    await sink.close()
+    assert sorted(store.rows) == sorted(r.prediction_id for r in first + later)
+    assert sink.pending == 0
+
+
+async def test_close_retries_a_database_busy_with_another_workers_last_batch() -> None:
+    store = _SlowStore(failures_at_close=2)
+    sink = BufferedPredictionSink(store, flush_seconds=60)  # type: ignore[arg-type]
+    records = [make_record() for _ in range(4)]
+    await sink.save(records)
+    store.closing = True
+    await sink.close()
+    assert sorted(store.rows) == sorted(r.prediction_id for r in records)
+
+
+class _HangingStore:
+    """A database that accepts the connection but never answers (a stopped server)."""
+
+    def __init__(self) -> None:
+        self.started = asyncio.Event()
+
+    async def save_predictions(self, records: list[Any]) -> None:
+        self.started.set()
+        await asyncio.Event().wait()
+
+
+async def test_a_hanging_database_does_not_hold_predictions_and_readiness_says_so(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(sink_module, "STALL_SECONDS", 0.2)
+    store = _HangingStore()
+    sink = BufferedPredictionSink(store, flush_seconds=0.01, max_pending=10)  # type: ignore[arg-type]
+    sink.start()
+    await sink.save([make_record() for _ in range(10)])
+    await store.started.wait()
+    assert sink.problem is None  # not yet stalled
+    started = asyncio.get_running_loop().time()
+    await sink.save([make_record() for _ in range(10)])  # the queue is full: waits, briefly
+    assert asyncio.get_running_loop().time() - started < 1.0  # not max_wait_seconds (10 s)
+    assert sink.problem is not None
+    assert "review store: a write has not finished; 10 predictions wait" in sink.problem
+    monkeypatch.setattr(sink_module, "CLOSE_WAIT_SECONDS", 0.1)
+    monkeypatch.setattr(sink_module, "CLOSE_RETRY_SECONDS", 0.0)
+    await asyncio.wait_for(sink.close(), timeout=5)
