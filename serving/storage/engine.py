@@ -108,6 +108,7 @@ def _json(value: Any) -> str:
 def make_async_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """An async engine for the service (pool sized for a few concurrent writers)."""
     kwargs.setdefault("json_serializer", _json)
+    kwargs.setdefault("hide_parameters", True)  # statement values are ticket text and notes
     target = async_url(url)
     if is_sqlite(target):
         engine = create_async_engine(target, **kwargs)
@@ -119,6 +120,7 @@ def make_async_engine(url: str, **kwargs: Any) -> AsyncEngine:
 def make_sync_engine(url: str, **kwargs: Any) -> Engine:
     """A sync engine for migrations, the CLI and training."""
     kwargs.setdefault("json_serializer", _json)
+    kwargs.setdefault("hide_parameters", True)  # errors are logged; values are personal data
     target = sync_url(url)
     engine = create_engine(target, **kwargs)
     if is_sqlite(target):

@@ -445,3 +445,15 @@ async def test_a_revoked_session_stays_revoked_until_it_would_have_expired(
     assert await store.session_revoked("signed-out")
     assert not await store.session_revoked("still-signed-in")
     assert not await store.session_revoked("old")  # expired anyway: dropped on the way
+
+
+def test_database_errors_never_carry_the_statement_values(tmp_path: Path) -> None:
+    # The service logs database errors; their values are ticket text and reviewers' notes.
+    from sqlalchemy import text
+    from sqlalchemy.exc import OperationalError
+
+    engine = make_sync_engine(f"sqlite:///{tmp_path / 'x.db'}")
+    with engine.connect() as connection, pytest.raises(OperationalError) as info:
+        connection.execute(text("INSERT INTO missing VALUES (:note)"), {"note": "CPR 010203-1234"})
+    assert "CPR" not in str(info.value)
+    assert "parameters hidden" in str(info.value)
