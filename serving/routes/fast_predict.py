@@ -43,6 +43,14 @@ def _content_length(scope: Scope) -> int | None:
     return None
 
 
+def _encoded(scope: Scope) -> bool:
+    """Whether the body is compressed (the route answers that with 415, so pass it on)."""
+    return any(
+        name.lower() == b"content-encoding" and value.strip().lower() not in (b"", b"identity")
+        for name, value in scope["headers"]
+    )
+
+
 async def _read_body(receive: Receive, limit: int) -> tuple[bytes, list[ReceiveMessage]] | None:
     """The whole body and the messages it came in; None on a disconnect or past `limit`."""
     messages: list[ReceiveMessage] = []
@@ -97,7 +105,7 @@ class PredictFastPath:
         keyring: Keyring = state.keyring
         limit = runtime.settings.limits.request_bytes
         length = _content_length(scope)
-        if length is None or length > limit:
+        if length is None or length > limit or _encoded(scope):
             await self.app(scope, receive, send)
             return
         try:

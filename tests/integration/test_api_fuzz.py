@@ -221,6 +221,8 @@ def test_bodies_integrators_get_wrong_are_4xx_that_say_what_to_send(
     zipped = post(gzip.compress(body.encode()), **{"content-encoding": "gzip"})
     assert zipped.status_code == 415
     assert "Content-Encoding 'gzip' is not supported" in zipped.json()["detail"]
+    mislabelled = post(body.encode(), **{"content-encoding": "gzip"})  # plain JSON, gzip label
+    assert mislabelled.status_code == 415
     assert post(body.encode()).status_code == 200
 
 
