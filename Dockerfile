@@ -1,7 +1,9 @@
 # syntax=docker/dockerfile:1
 # Build:  docker build -t ticket-priority .
-# Run:    docker run -p 8000:8000 -v "$PWD/models:/app/models" \
+# Run:    docker run -p 8000:8000 -v "$PWD/models:/app/models" -v "$PWD/data:/app/data" \
 #           -e TP_MLFLOW_TRACKING_URI=... -e TP_API_KEYS=... ticket-priority
+# The review store (predictions, agents' reviews) is SQLite in the /app/data volume unless
+# TP_DATABASE_URL points at PostgreSQL; without a volume it dies with the container.
 
 FROM python:3.11-slim AS build
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
@@ -16,14 +18,15 @@ RUN /opt/venv/bin/pip install .
 FROM python:3.11-slim AS runtime
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
-    TP_MODEL_CACHE_DIR=/app/models
+    TP_MODEL_CACHE_DIR=/app/models \
+    TP_DATABASE_URL=sqlite:////app/data/reviews.db
 RUN useradd --create-home --uid 10001 app \
-    && mkdir -p /app/models \
+    && mkdir -p /app/models /app/data \
     && chown -R app:app /app
 COPY --from=build /opt/venv /opt/venv
 WORKDIR /app
 USER app
-VOLUME ["/app/models"]
+VOLUME ["/app/models", "/app/data"]
 EXPOSE 8000
 HEALTHCHECK --interval=15s --timeout=3s --start-period=30s --retries=3 \
     CMD python -c "import sys, urllib.request; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/health/ready', timeout=2).status == 200 else 1)"
