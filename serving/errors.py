@@ -23,6 +23,7 @@ from litestar.status_codes import (
     HTTP_500_INTERNAL_SERVER_ERROR,
     HTTP_503_SERVICE_UNAVAILABLE,
 )
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from classifier.errors import (
     ClassifierError,
@@ -197,6 +198,21 @@ def _not_utf8(_: Request[Any, Any, Any], exc: UnicodeDecodeError) -> Response[Er
     )
 
 
+def _store_down(request: Request[Any, Any, Any], exc: DBAPIError) -> Response[ErrorOut]:
+    # OperationalError / InterfaceError: the database is down, unreachable or locked. Only
+    # the type is logged: statement values are ticket text and notes.
+    log.error("review_store_error", path=request.url.path, error_type=type(exc).__name__)
+    return _response(
+        error_body(
+            HTTP_503_SERVICE_UNAVAILABLE,
+            "the review store is unreachable; try again shortly (predictions are still "
+            "answered and queued)",
+            None,
+            "store_unavailable",
+        )
+    )
+
+
 def _internal(request: Request[Any, Any, Any], exc: Exception) -> Response[ErrorOut]:
     return _response(internal_error_body(request.url.path, exc))
 
@@ -229,5 +245,7 @@ def exception_handlers() -> dict[type[Exception], ExceptionHandler]:
         WireError: _wire,
         ClassifierError: _classifier,
         UnicodeDecodeError: _not_utf8,
+        OperationalError: _store_down,
+        InterfaceError: _store_down,
         Exception: _internal,
     }

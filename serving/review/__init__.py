@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import structlog
 from anyio import to_thread
 from litestar import Litestar
+from sqlalchemy.exc import SQLAlchemyError
 
 from classifier.levels import PriorityScale
 from serving.review.context import ReviewContext
@@ -32,6 +33,7 @@ log = structlog.get_logger("serving.review")
 
 SESSION_SECRET_NAME = "review-session"  # noqa: S105 - the row name, not a secret
 REDACT_EVERY_SECONDS = 3600.0
+STORE_RETRY_SECONDS = 5.0
 
 
 def scale_of(runtime: Runtime) -> PriorityScale:
@@ -62,24 +64,58 @@ async def _redact_forever(context: ReviewContext) -> None:
         await asyncio.sleep(REDACT_EVERY_SECONDS)
 
 
+async def _open(context: ReviewContext) -> None:
+    """Migrate (if asked) and load the session secret: what the review endpoints need."""
+    if context.settings.migrate_on_start:
+        await to_thread.run_sync(upgrade, context.settings.database_url)
+    context.session_secret = (await context.store.secret(SESSION_SECRET_NAME)).encode()
+
+
+async def _try_open(context: ReviewContext) -> bool:
+    """Open the store; if it is unreachable, say so in `context.problem` (one log line)."""
+    try:
+        await _open(context)
+    except (SQLAlchemyError, OSError) as exc:
+        context.problem = (
+            f"review store unreachable ({type(exc).__name__}); trying again every "
+            f"{STORE_RETRY_SECONDS:g} s; predictions are answered and queued meanwhile"
+        )
+        log.error("review_store_unreachable", error=type(exc).__name__,
+                  retry_seconds=STORE_RETRY_SECONDS)  # fmt: skip
+        return False
+    if context.problem is not None:
+        log.info("review_store_reachable")
+    context.problem = None
+    return True
+
+
+async def _open_when_reachable(context: ReviewContext) -> None:
+    """Try the store again until it opens; review endpoints answer 503 until then."""
+    while True:
+        await asyncio.sleep(STORE_RETRY_SECONDS)
+        if await _try_open(context):
+            return
+
+
 def _lifespan(
     context: ReviewContext, sink: BufferedPredictionSink | SqlPredictionSink
 ) -> Callable[[Litestar], AbstractAsyncContextManager[None]]:
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        if context.settings.migrate_on_start:
-            await to_thread.run_sync(upgrade, context.settings.database_url)
-        context.session_secret = (await context.store.secret(SESSION_SECRET_NAME)).encode()
         app.state.review = context
+        tasks = []
+        if not await _try_open(context):  # the usual case opens before the first request
+            tasks.append(asyncio.create_task(_open_when_reachable(context)))
         if isinstance(sink, BufferedPredictionSink):
             sink.start()
-        task = asyncio.create_task(_redact_forever(context))
+        tasks.append(asyncio.create_task(_redact_forever(context)))
         try:
             yield
         finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            for task in tasks:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             if isinstance(sink, BufferedPredictionSink):
                 await sink.close()
             await context.store.dispose()

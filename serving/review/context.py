@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from litestar.datastructures import State
+from litestar.exceptions import ServiceUnavailableException
 
 from classifier.levels import PriorityScale
 from serving.storage.records import PredictionDetail, PredictionNotFound, ReviewInput, ReviewResult
@@ -28,6 +29,8 @@ class ReviewContext:
         session_secret: signs review-page sessions; loaded from the database at start-up so
             every worker shares it.
         flush_predictions: writes queued predictions now (the buffered sink's `flush`).
+        problem: why the store is not open yet (unreachable at start-up; retried in the
+            background), else None. Review endpoints answer 503 meanwhile.
     """
 
     store: ReviewStore
@@ -35,6 +38,7 @@ class ReviewContext:
     scale: ScaleFn = field(default=PriorityScale.default_scale)
     session_secret: bytes = b""
     flush_predictions: Callable[[], Awaitable[None]] | None = None
+    problem: str | None = None
 
     async def catch_up(self) -> None:
         """Write this worker's queued predictions, so a read sees what was just answered."""
@@ -76,4 +80,6 @@ class ReviewContext:
 def provide_review(state: State) -> ReviewContext:
     """The app's `ReviewContext` (dependency `review`)."""
     context: ReviewContext = state.review
+    if context.problem is not None:
+        raise ServiceUnavailableException(detail=context.problem)
     return context

@@ -6,6 +6,7 @@ from typing import Any
 
 import msgspec
 from litestar import Request, Response, get
+from litestar.datastructures import State
 
 from serving.routes import RuntimeDep
 from serving.routes.meta import RulesInfoOut, rules_info
@@ -40,7 +41,7 @@ def live() -> LiveOut:
 
 
 @get("/health/ready", operation_id="ready", tags=["health"])
-async def ready(runtime: RuntimeDep) -> ReadyOut:
+async def ready(runtime: RuntimeDep, state: State) -> ReadyOut:
     """Readiness: the served model version and rules hash, or `degraded` and why.
 
     Degraded still answers 200: the service gives useful answers from rules alone.
@@ -48,8 +49,10 @@ async def ready(runtime: RuntimeDep) -> ReadyOut:
     loaded = runtime.models.current
     misfit = runtime.model_misfit(loaded) if loaded is not None else None
     degraded = misfit if loaded is not None else (runtime.models.problem or "no model loaded")
-    store = getattr(runtime.sink, "problem", None)
-    problems = [p for p in (runtime.models.problem, misfit, runtime.rules.problem, store) if p]
+    sink = getattr(runtime.sink, "problem", None)
+    store = getattr(getattr(state, "review", None), "problem", None)
+    found = (runtime.models.problem, misfit, runtime.rules.problem, store, sink)
+    problems = [p for p in found if p]
     return ReadyOut(
         status="ready" if degraded is None else "degraded",
         model_name=loaded.name if loaded else None,

@@ -1,0 +1,71 @@
+"""A review store that cannot be opened at start-up: predictions go on, reviews wait (503),
+/health/ready says why, and the store opens once it becomes reachable."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from contextlib import closing
+from pathlib import Path
+from typing import Any
+
+import pytest
+from litestar.testing import TestClient
+
+import serving.review as review_extension
+from serving.app import create_app
+from serving.storage.settings import StorageSettings
+from tests.serving_fakes import FakeModel, keys, make_runtime
+
+KEYS = keys()
+ENTRIES = [entry for _, entry in KEYS.values()]
+PREDICT = {"Authorization": f"Bearer {KEYS['predict'][0]}"}
+REVIEW = {"Authorization": f"Bearer {KEYS['review'][0]}"}
+
+
+def test_an_unreachable_store_at_start_does_not_stop_predictions(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(review_extension, "STORE_RETRY_SECONDS", 0.1)
+    folder = tmp_path / "mounted-later"  # a file where the folder should be: cannot open
+    folder.write_text("not a folder yet")
+    storage = StorageSettings(database_url=f"sqlite:///{folder / 'reviews.db'}")
+    runtime = make_runtime(tmp_path, model=FakeModel(), keys=ENTRIES, storage=storage)
+    with TestClient(create_app(runtime=runtime)) as client:
+        answer = client.post("/v1/predict", json={"subject": "Nedbrud", "body": "Alt er nede"},
+                             headers=PREDICT)  # fmt: skip
+        assert answer.status_code == 200
+        ready = client.get("/health/ready").json()
+        assert any("review store unreachable (" in p for p in ready["problems"])
+        waiting = client.get("/v1/reviews/queue", headers=REVIEW)
+        assert (waiting.status_code, waiting.json()["error"]) == (503, "unavailable")
+        assert "trying again every 0.1 s" in waiting.json()["detail"]
+
+        folder.unlink()
+        folder.mkdir()
+        queue: dict[str, Any] = {}
+        for _ in range(100):
+            response = client.get("/v1/reviews/queue", headers=REVIEW)
+            if response.status_code == 200 and response.json()["items"]:
+                queue = response.json()
+                break
+            time.sleep(0.05)
+        assert [item["prediction_id"] for item in queue["items"]] == [
+            answer.json()["prediction_id"]
+        ]
+        assert client.get("/health/ready").json()["problems"] == []
+
+
+def test_a_store_failing_mid_run_is_a_503_not_a_500(tmp_path: Path) -> None:
+    path = tmp_path / "reviews.db"
+    storage = StorageSettings(database_url=f"sqlite:///{path}")
+    runtime = make_runtime(tmp_path, model=FakeModel(), keys=ENTRIES, storage=storage)
+    with TestClient(create_app(runtime=runtime)) as client:
+        assert client.get("/v1/reviews/queue", headers=REVIEW).status_code == 200
+        with closing(sqlite3.connect(path)) as db:
+            db.execute("DROP TABLE prediction_rules")
+            db.execute("DROP TABLE reviews")
+            db.execute("DROP TABLE predictions")
+        failing = client.get("/v1/reviews/queue", headers=REVIEW)
+        assert (failing.status_code, failing.json()["error"]) == (503, "store_unavailable")
+        assert "predictions are still answered" in failing.json()["detail"]
