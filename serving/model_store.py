@@ -113,7 +113,20 @@ class LoadedModel:
             "levels": list(getattr(scale, "levels", ()) or ()),
             "metrics": dict(getattr(m, "metrics", None) or {}),
             "loaded_at": self.loaded_at.isoformat(),
+            "decision": _decision_of(m),
         }
+
+
+def _decision_of(model: Any) -> dict[str, Any] | None:
+    """The costs and level prior a model decides with (None for models without them)."""
+    costs = getattr(model, "costs", None)
+    if costs is None or not hasattr(costs, "matrix"):
+        return None
+    prior = getattr(model, "level_prior", None)
+    return {
+        "costs": [list(row) for row in costs.matrix],
+        "level_prior": list(prior) if prior is not None else None,
+    }
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,10 @@ class ModelInfoOut(msgspec.Struct, kw_only=True):
     levels: list[str]
     metrics: dict[str, Any]
     loaded_at: str
+    decision: dict[str, Any] | None = None
+    """How a suggestion follows from `probabilities`: the least expected cost under `costs`
+    (row = true level, column = suggested) after each level's probability is divided by its
+    `level_prior` share and renormalised (none: plain least expected cost)."""
 
 
 class RulesInfoOut(msgspec.Struct, kw_only=True):

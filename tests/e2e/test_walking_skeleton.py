@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
@@ -91,3 +92,28 @@ def test_missing_body_and_subject_is_a_4xx_naming_the_field(served: Any) -> None
     )
     assert 400 <= response.status_code < 500
     assert "tier" in response.text or "subject" in response.text
+
+
+def test_v1_model_says_how_to_reproduce_each_suggestion_from_its_probabilities(
+    served: Any,
+) -> None:
+    server, headers, _ = served
+    model = httpx.get(f"{server.base_url}/v1/model", headers=headers, timeout=10).json()
+    decision = model["decision"]
+    costs, prior = decision["costs"], decision["level_prior"]
+    assert len(costs) == len(SCALE.levels)
+    checked = 0
+    for seed in range(5):
+        record = json.loads(generate_tickets(rows=40, seed=100 + seed).iloc[seed * 7].to_json())
+        answer = httpx.post(f"{server.base_url}/v1/predict", json=as_request(record),
+                            headers=headers, timeout=10).json()  # fmt: skip
+        p = [answer["probabilities"][level] for level in SCALE.levels]
+        if prior is not None:
+            weighted = [pk / share for pk, share in zip(p, prior, strict=True)]
+            p = [w / sum(weighted) for w in weighted]
+        expected = [sum(p[k] * costs[k][j] for k in range(len(p))) for j in range(len(p))]
+        best, runner_up = sorted(expected)[:2]
+        if runner_up - best > 1e-4:  # probabilities are rounded to 6 decimals in the answer
+            assert answer["model_priority"] == SCALE.levels[expected.index(best)]
+            checked += 1
+    assert checked >= 3
