@@ -145,7 +145,11 @@ def log_dataset(dataset: Dataset, bad_rows_csv: Path) -> None:
 
 
 def metrics_of(report: Mapping[str, Any]) -> dict[str, float]:
-    """Flat MLflow metrics from a report: scalars, per-level and per-slice values."""
+    """Flat MLflow metrics from a report: scalars, per-level and per-slice values.
+
+    With `--cv` the plain names are the fold means and `holdout_*` the registered model's
+    figures on its holdout (what the gate compared).
+    """
     out: dict[str, float] = {}
     for key, value in report.items():
         if isinstance(value, int | float) and not isinstance(value, bool):
@@ -159,6 +163,9 @@ def metrics_of(report: Mapping[str, Any]) -> dict[str, float]:
             if entry.get("macro_f1") is not None:
                 safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in value)
                 out[f"slice_{column}_{safe}_macro_f1"] = float(entry["macro_f1"])
+    holdout = report.get("holdout")
+    if isinstance(holdout, Mapping):  # --cv: the registered model's own holdout, beside the means
+        out |= {f"holdout_{key}": value for key, value in metrics_of(holdout).items()}
     return out
 
 

@@ -386,7 +386,7 @@ def _run(  # noqa: PLR0917 - private continuation of run_training's arguments
         n_train=len(split.train), n_test_holdout=len(split.test), split=split.kind,
         candidates=list(result.candidates), params=dict(result.params),
         out_of_core=bool(result.out_of_core),
-        warnings=dataset.warnings + evaluate.missed_levels(report, costs.matrix),
+        warnings=dataset.warnings + _missed_levels(report, holdout if train.cv else None, costs),
         costs=costs.to_dict(),
         data=dataset.input_report(),
         bad_rows=dataset.bad_row_report("bad_rows.csv", in_mlflow_run=True),
@@ -432,6 +432,16 @@ def _run(  # noqa: PLR0917 - private continuation of run_training's arguments
         evaluate.write_report(report, report_json)
     reason = gate.reason if gate is not None else "not registered (--no-register)"
     return TrainOutcome(run_id, version, bool(gate and gate.promoted), reason, report, model_dir)
+
+
+def _missed_levels(
+    report: dict[str, Any], holdout: dict[str, Any] | None, costs: CostMatrix
+) -> list[str]:
+    """Levels rarely suggested; with --cv also those the registered model misses on its holdout."""
+    found = evaluate.missed_levels(report, costs.matrix)
+    if holdout is not None:
+        found += [f"holdout: {w}" for w in evaluate.missed_levels(holdout, costs.matrix)]
+    return found
 
 
 def _register_and_gate(  # noqa: PLR0917 - private continuation of _run
