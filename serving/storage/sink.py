@@ -14,16 +14,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 import time
 from collections.abc import Sequence
 
+import structlog
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from serving.persistence import EncodedPrediction
 from serving.storage.store import ReviewStore
 
-log = logging.getLogger(__name__)
+log = structlog.get_logger("serving.storage.sink")
 BATCH = 1_000
 CLOSE_WAIT_SECONDS = 10.0  # for the writer's batch in progress at shutdown
 CLOSE_ATTEMPTS = 4  # final writes; a database busy with another worker's last batch recovers
@@ -51,8 +51,9 @@ class SqlPredictionSink:
         except (SQLAlchemyError, OSError) as exc:
             self.failed_writes += len(records)
             log.error(
-                "prediction store write failed",
-                extra={"count": len(records), "error": type(exc).__name__},
+                "prediction_store_write_failed",
+                count=len(records),
+                error=type(exc).__name__,
             )
 
     async def flush(self) -> None:
@@ -142,7 +143,7 @@ class BufferedPredictionSink:
         if overflow > 0:
             del self._pending[:overflow]
             self.dropped += overflow
-            log.error("prediction queue full, oldest dropped", extra={"count": overflow})
+            log.error("prediction_queue_full_oldest_dropped", count=overflow)
         if len(self._pending) >= BATCH:
             self._wake.set()
 
@@ -166,8 +167,9 @@ class BufferedPredictionSink:
                     self._healthy = False
                     self._signal_drained()  # waiting requests stop waiting
                     log.error(
-                        "prediction store write failed; will retry",
-                        extra={"count": len(batch), "error": type(exc).__name__},
+                        "prediction_store_write_failed",
+                        count=len(batch),
+                        error=type(exc).__name__,
                     )
                     return
                 finally:
@@ -183,7 +185,7 @@ class BufferedPredictionSink:
                 await self.store.save_predictions([record])
             except IntegrityError:
                 self.failed_writes += 1
-                log.error("prediction refused by the database", extra={"id": record.prediction_id})
+                log.error("prediction_refused_by_database", id=record.prediction_id)
 
     async def _run(self) -> None:
         while not self._closing:
@@ -196,7 +198,7 @@ class BufferedPredictionSink:
             try:
                 await self.flush()
             except Exception as exc:  # noqa: BLE001 - the writer must outlive any bad batch
-                log.error("prediction writer error", extra={"error": type(exc).__name__})
+                log.error("prediction_writer_error", error=type(exc).__name__)
 
     def start(self) -> None:
         """Start the background writer on the running loop."""
@@ -228,4 +230,4 @@ class BufferedPredictionSink:
             if not self._pending:
                 return
             await asyncio.sleep(CLOSE_RETRY_SECONDS * (attempt + 1))
-        log.error("predictions not stored at shutdown", extra={"count": len(self._pending)})
+        log.error("predictions_not_stored_at_shutdown", count=len(self._pending))
