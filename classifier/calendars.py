@@ -254,8 +254,9 @@ class BusinessCalendar:
                 used += e - begin
             day += 1
         raise CalendarError(
-            f"calendar {self.name!r}: {timedelta(microseconds=wanted[-1][0])} of business time "
-            f"does not fit in {_MAX_DAYS} days; check its hours and holidays"
+            f"calendar {self.name!r}: {wanted[-1][0] / 3_600_000_000:,.0f} h of business time "
+            f"does not fit in {_MAX_DAYS} days (12 years); check the target and the calendar's "
+            "hours and holidays"
         )
 
     def between(self, start: datetime, end: datetime) -> timedelta:

@@ -360,10 +360,13 @@ def _target(spec: object, place: str, ctx: Context, default_calendar: str) -> Sl
             parse_duration(spec["resolution"], f"{place}.resolution"),
             name,
         )
-        first, resolution = target.on(calendar)
+    except CalendarError as exc:  # the message names the field
+        raise RuleConfigError(f"{ctx.source}: {exc}") from exc
+    first, resolution = target.on(calendar)
+    try:
         calendar.add(_CHECK_START, resolution)  # fails when the calendar cannot reach it
     except CalendarError as exc:
-        raise RuleConfigError(f"{ctx.source}: {place}: {exc}") from exc
+        raise ctx.fail(f"{place}.resolution", str(exc)) from exc
     if first > resolution:
         raise ctx.fail(
             place, f"first_response {target.first_response.text} is longer than resolution "
