@@ -378,6 +378,7 @@ def _run(  # noqa: PLR0917 - private continuation of run_training's arguments
     model = result.model
     with steps.step(f"evaluate on {len(split.test):,} rows"):
         holdout = evaluate_model(model, split.test, split.test_labels, dataset)
+    model.metrics |= holdout_metrics(holdout)
     report: dict[str, Any] = dict(holdout)
     if train.cv:
         report = cross_validate(dataset, train, costs, steps, merge)
@@ -432,6 +433,16 @@ def _run(  # noqa: PLR0917 - private continuation of run_training's arguments
         evaluate.write_report(report, report_json)
     reason = gate.reason if gate is not None else "not registered (--no-register)"
     return TrainOutcome(run_id, version, bool(gate and gate.promoted), reason, report, model_dir)
+
+
+HOLDOUT_METRICS = ("macro_f1", "accuracy", "top_level_recall", "under_prioritization_rate",
+                   "severe_under_prioritization_rate")  # fmt: skip
+
+
+def holdout_metrics(report: dict[str, Any]) -> dict[str, float]:
+    """The decision's holdout figures a model carries (model.json, /v1/model), beside the
+    selection's CV score of its classifier alone."""
+    return {f"holdout_{k}": float(report[k]) for k in HOLDOUT_METRICS if report.get(k) is not None}
 
 
 def _missed_levels(

@@ -96,6 +96,13 @@ def test_the_run_holds_metrics_fingerprint_artifacts_and_the_model(lifecycle: Li
     assert version.tags["run_id"] == lifecycle.first.run_id
     sidecar = json.loads((lifecycle.first.model_dir / "model.json").read_text())
     assert version.tags["sha256"] == sidecar["sha256"]
+    # The model carries its decisions' holdout figures (shown by /v1/model), not only the CV
+    # score of its classifier from selection.
+    report = lifecycle.first.report
+    assert sidecar["metrics"]["holdout_macro_f1"] == pytest.approx(report["macro_f1"])
+    assert sidecar["metrics"]["holdout_under_prioritization_rate"] == pytest.approx(
+        report["under_prioritization_rate"]
+    )
 
 
 def test_the_logged_input_example_holds_no_ticket_text(lifecycle: Lifecycle) -> None:
