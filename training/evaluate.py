@@ -110,6 +110,11 @@ def classification_metrics(
     }
 
 
+SLICE_KEYS = ("macro_f1", "accuracy", "top_level_recall", "under_prioritization_rate",
+              "severe_under_prioritization_rate", "brier")  # fmt: skip
+OTHER_VALUES = "(other values)"
+
+
 def slice_metrics(
     frame: pd.DataFrame,
     slice_columns: Sequence[str],
@@ -119,37 +124,35 @@ def slice_metrics(
     *,
     levels: Sequence[str],
 ) -> dict[str, dict[str, dict[str, Any]]]:
-    """The main metrics per value of each slice column (largest values first)."""
+    """The main metrics per value of each slice column (largest values first).
+
+    Beyond the `SLICE_MAX_VALUES` largest values the rest share one "(other values)" entry,
+    so the `n` of a column always add up to the rows evaluated.
+    """
     out: dict[str, dict[str, dict[str, Any]]] = {}
     true_arr, pred_arr = np.asarray(y_true, dtype=object), np.asarray(y_pred, dtype=object)
+
+    def entry(mask: npt.NDArray[np.bool_]) -> dict[str, Any]:
+        n = int(mask.sum())
+        found: dict[str, Any] = {"n": n}
+        if n >= SLICE_MIN_ROWS:
+            m = classification_metrics(
+                list(true_arr[mask]), list(pred_arr[mask]), proba[mask], levels
+            )
+            found.update({k: m[k] for k in SLICE_KEYS})
+        return found
+
     for column in slice_columns:
         if column not in frame.columns:
             continue
         filled = frame[column].astype(object).where(frame[column].notna(), "(missing)")
         values = filled.astype(str).to_numpy()
-        counts = pd.Series(values).value_counts().head(SLICE_MAX_VALUES)
-        out[column] = {}
-        for value, n in counts.items():
-            mask = values == value
-            entry: dict[str, Any] = {"n": int(n)}
-            if n >= SLICE_MIN_ROWS:
-                m = classification_metrics(
-                    list(true_arr[mask]), list(pred_arr[mask]), proba[mask], levels
-                )
-                entry.update(
-                    {
-                        k: m[k]
-                        for k in (
-                            "macro_f1",
-                            "accuracy",
-                            "top_level_recall",
-                            "under_prioritization_rate",
-                            "severe_under_prioritization_rate",
-                            "brier",
-                        )
-                    }
-                )
-            out[column][str(value)] = entry
+        counts = pd.Series(values).value_counts()
+        shown = counts.head(SLICE_MAX_VALUES)
+        out[column] = {str(value): entry(values == value) for value in shown.index}
+        if len(counts) > len(shown):
+            rest = entry(~np.isin(values, shown.index.to_numpy()))
+            out[column][OTHER_VALUES] = rest | {"values": int(len(counts) - len(shown))}
     return out
 
 
@@ -219,7 +222,11 @@ def _aggregate_slices(
     for values in out.values():
         for value, bucket in list(values.items()):
             entries = bucket.pop("_folds")
+            scored = [e for e in entries if "macro_f1" in e]
             merged: dict[str, Any] = {"n": int(sum(e["n"] for e in entries))}
+            if len(scored) < len(entries):  # folds where the slice was too small to score
+                merged["n_scored"] = int(sum(e["n"] for e in scored))
+                merged["folds_scored"] = len(scored)
             for key in CV_SCALARS:
                 if any(key in e for e in entries):
                     merged[key], merged[f"{key}_std"] = _mean_std([e.get(key) for e in entries])

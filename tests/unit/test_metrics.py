@@ -89,6 +89,35 @@ def test_slices_with_enough_rows_get_their_own_metrics() -> None:
     assert enterprise["severe_under_prioritization_rate"] == 0.5
 
 
+def test_values_past_the_largest_twenty_share_one_entry_so_counts_add_up() -> None:
+    languages = [f"l{i:02d}" for i in range(25) for _ in range(30 - i)]
+    y_true = ["low"] * len(languages)
+    proba = np.tile([1.0, 0.0, 0.0, 0.0], (len(languages), 1))
+    frame = pd.DataFrame({"language": languages})
+    report = build_report(frame, y_true, y_true, proba, levels=LEVELS, slice_columns=["language"])
+    shown = report["slices"]["language"]
+    assert len(shown) == 21
+    assert shown["(other values)"]["values"] == 5
+    assert shown["(other values)"]["n"] == 10 + 9 + 8 + 7 + 6
+    assert sum(entry["n"] for entry in shown.values()) == len(languages)
+    assert shown["(other values)"]["accuracy"] == 1.0
+
+
+def test_cv_slices_say_how_many_rows_their_metrics_cover() -> None:
+    folds = [
+        {"levels": list(LEVELS), "macro_f1": 0.5, "accuracy": 0.5, "top_level_recall": 1.0,
+         "under_prioritization_rate": 0.1, "severe_under_prioritization_rate": 0.0,
+         "brier": 0.3, "n_test": 40,
+         "per_class": {lv: {"precision": 1, "recall": 1, "f1": 1, "support": 1} for lv in LEVELS},
+         "confusion_matrix": {"labels": list(LEVELS), "matrix": np.eye(4, dtype=int).tolist()},
+         "slices": {"language": {"fr": entry}}}
+        for entry in ({"n": 25, "macro_f1": 0.6}, {"n": 18})
+    ]  # fmt: skip
+    fr = aggregate_folds(folds)["slices"]["language"]["fr"]
+    assert (fr["n"], fr["n_scored"], fr["folds_scored"]) == (43, 25, 1)
+    assert fr["macro_f1"] == pytest.approx(0.6)
+
+
 def test_cross_validation_reports_the_mean_with_the_std_beside_it() -> None:
     def fold(f1: float) -> dict:
         return {
