@@ -177,9 +177,13 @@ def _classifier(_: Request[Any, Any, Any], exc: ClassifierError) -> Response[Err
     return _response(classifier_error_body(exc))
 
 
-def internal_error_body(path: str, exc: Exception) -> ErrorOut:
-    """Log an unexpected exception (type and traceback, no request data); the 500 body."""
-    log.error("unhandled_error", path=path, error_type=type(exc).__name__, exc_info=exc)
+def internal_error_body(path: str, exc: Exception, request_id: str | None = None) -> ErrorOut:
+    """Log an unexpected exception (type, traceback and request id, no request data); the
+    500 body, which points at that log line by the request id."""
+    log.error(
+        "unhandled_error", path=path, request_id=request_id, error_type=type(exc).__name__,
+        exc_info=exc,
+    )  # fmt: skip
     return error_body(
         HTTP_500_INTERNAL_SERVER_ERROR,
         "internal error; the request id in the X-Request-ID header finds it in the log",
@@ -214,7 +218,8 @@ def _store_down(request: Request[Any, Any, Any], exc: DBAPIError) -> Response[Er
 
 
 def _internal(request: Request[Any, Any, Any], exc: Exception) -> Response[ErrorOut]:
-    return _response(internal_error_body(request.url.path, exc))
+    request_id = request.scope.get("state", {}).get("request_id")
+    return _response(internal_error_body(request.url.path, exc, request_id))
 
 
 async def refuse_encoded_body(request: Request[Any, Any, Any]) -> Response[ErrorOut] | None:

@@ -130,7 +130,7 @@ class PredictFastPath:
         try:
             answer = await runtime.answer([ticket], [data], log_state)
         except Exception as exc:  # noqa: BLE001 - the 500 the error map gives for a bug
-            error = internal_error_body(scope.get("path", ""), exc)
+            error = internal_error_body(scope.get("path", ""), exc, log_state.get("request_id"))
             await _send_json(send, error.status, _encode(error))
             return
         result = answer.results[0]

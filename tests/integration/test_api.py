@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import structlog
 from litestar.testing import TestClient
 
 from classifier.levels import PriorityScale
@@ -473,3 +474,20 @@ def test_serving_raises_the_young_gc_threshold_and_restores_it_at_shutdown(
         assert client.get("/health/live").status_code == 200
         assert gc.get_threshold() == (GC_YOUNG_THRESHOLD, *before[1:])
     assert gc.get_threshold() == before
+
+
+@pytest.mark.parametrize("path", ["/v1/predict", "/v1/predict/batch"])
+def test_a_500_is_logged_with_the_request_id_it_answers_with(
+    client: TestClient[Any], runtime: Runtime, monkeypatch: pytest.MonkeyPatch, path: str
+) -> None:
+    async def broken(*_args: Any, **_kwargs: Any) -> Any:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(runtime, "answer", broken)
+    body = OUTAGE if path == "/v1/predict" else {"tickets": [OUTAGE]}
+    with structlog.testing.capture_logs() as logs:
+        r = client.post(path, json=body, headers=PREDICT)
+    assert r.status_code == 500
+    entry = next(e for e in logs if e["event"] == "unhandled_error")
+    assert entry["request_id"] == r.headers["x-request-id"]
+    assert entry["error_type"] == "RuntimeError"
