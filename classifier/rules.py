@@ -223,7 +223,7 @@ def _build(data: Mapping[str, Any], source: str, digest: str) -> RuleSet:
     )  # fmt: skip
     policies = _policies(data.get("sla_policies") or {}, ctx)
     if any(t.calendar == IMPLICIT_CALENDAR for p in policies.values() for t in p.targets.values()):
-        calendars.setdefault(IMPLICIT_CALENDAR, BusinessCalendar(IMPLICIT_CALENDAR, always=True))
+        calendars.setdefault(IMPLICIT_CALENDAR, _implicit_calendar())
     default_policy = data.get("default_policy", next(iter(policies), ""))
     if policies and default_policy not in policies:
         raise RuleConfigError(
@@ -237,6 +237,11 @@ def _build(data: Mapping[str, Any], source: str, digest: str) -> RuleSet:
         scale, digest, source, rules, policies, calendars, str(default_policy), business,
         PhraseIndex(phrases), disabled,
     )  # fmt: skip
+
+
+def _implicit_calendar() -> BusinessCalendar:
+    """The 24/7 calendar a target may name (`calendar: always`) without defining it."""
+    return BusinessCalendar(IMPLICIT_CALENDAR, always=True)
 
 
 def _collect_phrases(cond: Condition, out: list[Phrase]) -> None:
@@ -351,7 +356,7 @@ def _target(spec: object, place: str, ctx: Context, default_calendar: str) -> Sl
     name = str(spec.get("calendar", default_calendar))
     calendar = ctx.calendars.get(name)
     if name == IMPLICIT_CALENDAR and calendar is None:
-        calendar = BusinessCalendar(IMPLICIT_CALENDAR, always=True)
+        calendar = _implicit_calendar()
     if calendar is None:
         raise ctx.fail(f"{place}.calendar", f"{name!r} is not defined; use {sorted(ctx.calendars)}")
     try:

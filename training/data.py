@@ -326,7 +326,7 @@ def _conflicts(
     while the labels differ."""
     if not among.any():
         return []
-    key = _row_keys(frame, list(cols.features))[among]
+    key = row_keys(frame, list(cols.features))[among]
     labels = labels[among]
     distinct = labels.groupby(key).nunique()
     clashing = distinct[distinct > 1].index
@@ -354,7 +354,7 @@ def _conflicts(
 _HASH_BLOCK_ROWS = 100_000
 
 
-def _row_keys(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
+def row_keys(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
     """A 64-bit hash per row of the columns' values as text, equal for equal rows.
 
     Column by column and block by block: pandas hashes strings as Python objects, so a

@@ -110,8 +110,6 @@ def classification_metrics(
     }
 
 
-SLICE_KEYS = ("macro_f1", "accuracy", "top_level_recall", "under_prioritization_rate",
-              "severe_under_prioritization_rate", "brier")  # fmt: skip
 OTHER_VALUES = "(other values)"
 
 
@@ -139,7 +137,7 @@ def slice_metrics(
             m = classification_metrics(
                 list(true_arr[mask]), list(pred_arr[mask]), proba[mask], levels
             )
-            found.update({k: m[k] for k in SLICE_KEYS})
+            found.update({k: m[k] for k in CV_SCALARS})
         return found
 
     for column in slice_columns:

@@ -15,6 +15,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from training.data import row_keys
+
 ARTIFACT_DIR = "gate"
 FILE = "training_rows.npy"
 
@@ -22,10 +24,11 @@ Fingerprints = npt.NDArray[np.uint64]
 
 
 def text_fingerprints(frame: pd.DataFrame, text_columns: Sequence[str]) -> Fingerprints:
-    """One hash per row of its text columns (missing text hashes like empty text)."""
-    text = frame.reindex(columns=list(text_columns)).fillna("").astype(str)
-    hashes = pd.util.hash_pandas_object(text, index=False).to_numpy(dtype=np.uint64)
-    return np.asarray(hashes, dtype=np.uint64)
+    """One hash per row of its text columns (missing text hashes like empty text); block by
+    block like the validator's duplicate check, so a million-row export stays in bounds."""
+    columns = list(text_columns)
+    text = frame.reindex(columns=columns).fillna("")
+    return np.asarray(row_keys(text, columns).to_numpy(), dtype=np.uint64)
 
 
 def save(fingerprints: Fingerprints, directory: Path) -> Path:

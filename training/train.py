@@ -217,20 +217,22 @@ def cross_validate(
     return evaluate.aggregate_folds(reports)
 
 
+GATE_METRICS = ("macro_f1", "top_level_recall")
 GATE_MIN_ROWS = 30
 """Fewer holdout rows than this that the champion never saw: the gate leaves it to a human."""
 
 
-def gate_against_champion(
-    settings: MlflowSettings, model: PriorityModel, split: Split, dataset: Dataset,
-    train: TrainConfig,
+def gate_against_champion(  # noqa: PLR0917 - the run's pieces the gate compares
+    settings: MlflowSettings, model: PriorityModel, holdout: dict[str, Any], split: Split,
+    dataset: Dataset, train: TrainConfig,
 ) -> registry.GateResult:  # fmt: skip
     """Score the new version and the champion on the holdout rows the champion never saw.
 
     Rows whose text the champion was trained on (its run's `gate/training_rows.npy`) are left
-    out for both, so a champion is not judged on tickets it learned from.
+    out for both, so a champion is not judged on tickets it learned from; the new version's
+    `holdout` report is reused when no row is left out.
     """
-    new = _gate_metrics(model, split.test, split.test_labels, dataset)
+    new = {k: float(holdout[k]) for k in GATE_METRICS}
     current = registry.version_by_alias(settings, settings.champion_alias)
     if current is None:
         return registry.decide_promotion(new, None)
@@ -276,7 +278,7 @@ def _gate_metrics(
     model: PriorityModel, frame: pd.DataFrame, labels: pd.Series, dataset: Dataset
 ) -> dict[str, float]:
     report = evaluate_model(model, frame, labels, dataset)
-    return {k: float(report[k]) for k in ("macro_f1", "top_level_recall")}
+    return {k: float(report[k]) for k in GATE_METRICS}
 
 
 def with_model_columns(model: PriorityModel, frame: pd.DataFrame, dataset: Dataset) -> pd.DataFrame:
@@ -421,7 +423,7 @@ def _run(  # noqa: PLR0917 - private continuation of run_training's arguments
             if register:
                 with steps.step("register and gate"):
                     version, gate = _register_and_gate(
-                        settings, model, (model_uri, model_id), split, dataset, train
+                        settings, model, (model_uri, model_id), holdout, split, dataset, train
                     )
                 report["model"]["version"] = version
                 report["gate"] = gate.to_dict()
@@ -456,15 +458,15 @@ def _missed_levels(
 
 
 def _register_and_gate(  # noqa: PLR0917 - private continuation of _run
-    settings: MlflowSettings, model: PriorityModel, logged: tuple[str, str | None], split: Split,
-    dataset: Dataset, train: TrainConfig,
+    settings: MlflowSettings, model: PriorityModel, logged: tuple[str, str | None],
+    holdout: dict[str, Any], split: Split, dataset: Dataset, train: TrainConfig,
 ) -> tuple[str, registry.GateResult]:  # fmt: skip
     """Register the logged model; it becomes champion if it passes the gate, else challenger."""
     model_uri, model_id = logged
     version = registry.register_version(
         settings, model_uri, run_id=str(model.run_id), sha256=str(model.sha256), model_id=model_id
     )
-    gate = gate_against_champion(settings, model, split, dataset, train)
+    gate = gate_against_champion(settings, model, holdout, split, dataset, train)
     if gate.promoted:
         registry.set_champion(settings, version)
     else:

@@ -33,22 +33,20 @@ _encode = msgspec.json.Encoder().encode
 _JSON = (b"content-type", b"application/json")
 
 
-def _content_length(scope: Scope) -> int | None:
+def _plain_body_length(scope: Scope) -> int | None:
+    """The body's Content-Length, or None when it is missing or the body is compressed (the
+    route answers that with 415, so such requests are passed on). One pass over the headers."""
+    length = None
     for name, value in scope["headers"]:
-        if name == b"content-length" or (len(name) == 14 and name.lower() == b"content-length"):
+        lowered = name if name.islower() else name.lower()
+        if lowered == b"content-length":
             try:
-                return int(value)
+                length = int(value)
             except ValueError:
                 return None
-    return None
-
-
-def _encoded(scope: Scope) -> bool:
-    """Whether the body is compressed (the route answers that with 415, so pass it on)."""
-    return any(
-        name.lower() == b"content-encoding" and value.strip().lower() not in (b"", b"identity")
-        for name, value in scope["headers"]
-    )
+        elif lowered == b"content-encoding" and value.strip().lower() not in (b"", b"identity"):
+            return None
+    return length
 
 
 async def _read_body(receive: Receive, limit: int) -> tuple[bytes, list[ReceiveMessage]] | None:
@@ -104,8 +102,8 @@ class PredictFastPath:
         runtime: Runtime = state.runtime
         keyring: Keyring = state.keyring
         limit = runtime.settings.limits.request_bytes
-        length = _content_length(scope)
-        if length is None or length > limit or _encoded(scope):
+        length = _plain_body_length(scope)
+        if length is None or length > limit:
             await self.app(scope, receive, send)
             return
         try:
