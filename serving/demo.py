@@ -88,7 +88,17 @@ def ensure_champion(
         f"[green]✓[/] trained run {outcome.run_id}: macro-F1 {macro_f1:.3f} on the newest 20%; "
         f"registered version {outcome.version} ({outcome.gate_reason})"
     )
-    return outcome.version
+    if outcome.promoted:
+        return outcome.version
+    # The gate held the new version back: the service keeps serving the champion.
+    champion = champion_version(settings)
+    console.print(
+        f"[yellow]![/] version {outcome.version} is the challenger; the champion stays version "
+        f"{champion}. To serve the new one: .venv/bin/ticket-priority promote --version "
+        f"{outcome.version}",
+        highlight=False,
+    )
+    return champion
 
 
 def ensure_keys(demo_dir: Path) -> tuple[dict[str, str], str]:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import socket
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -11,7 +13,7 @@ import typer
 from rich.console import Console
 
 if TYPE_CHECKING:
-    from serving.settings import Settings
+    from serving.settings import ServerSettings, Settings
 
 console = Console()
 err = Console(stderr=True)
@@ -23,15 +25,15 @@ APP_FACTORY = "serving.app:create_app"
 
 def serve(
     host: Annotated[
-        str | None, typer.Option(help="Interface to bind [default: TP_HOST or 127.0.0.1].")
+        str | None, typer.Option(help="Interface to bind \\[default: TP_HOST or 127.0.0.1].")
     ] = None,
-    port: Annotated[int | None, typer.Option(help="TCP port [default: TP_PORT or 8000].")] = None,
+    port: Annotated[int | None, typer.Option(help="TCP port \\[default: TP_PORT or 8000].")] = None,
     workers: Annotated[
-        int | None, typer.Option(help="Worker processes [default: TP_WORKERS or 1].")
+        int | None, typer.Option(help="Worker processes \\[default: TP_WORKERS or 1].")
     ] = None,
     server: Annotated[
         str | None,
-        typer.Option(help="ASGI server: granian or uvicorn [default: TP_SERVER or granian]."),
+        typer.Option(help="ASGI server: granian or uvicorn \\[default: TP_SERVER or granian]."),
     ] = None,
     log_level: Annotated[str, typer.Option(help="The ASGI server's own log level.")] = "warning",
 ) -> None:
@@ -53,6 +55,8 @@ def serve(
         )
     run = run_granian if chosen == "granian" else run_uvicorn
     count = workers or settings.workers
+    host, port = host or settings.host, port or settings.port
+    ensure_port_free(host, port)
     from serving.metrics_dir import is_multiprocess, multiproc_dir
 
     with contextlib.ExitStack() as stack:
@@ -60,8 +64,35 @@ def serve(
             # Workers share their metrics through files (see serving.metrics_dir); an
             # operator's folder is emptied even for one worker, or last run's counts add up.
             stack.enter_context(multiproc_dir(os.environ))
-        run(host=host or settings.host, port=port or settings.port, workers=count,
-            log_level=log_level)  # fmt: skip
+        run(host=host, port=port, workers=count, log_level=log_level)
+
+
+def ensure_port_free(host: str, port: int) -> None:
+    """Refuse to start on a port another process listens on.
+
+    granian binds with SO_REUSEPORT, so a second service on a busy port would start without
+    an error and silently take part of the first one's traffic (into its own review store).
+    A plain bind (no SO_REUSEPORT) fails when anyone listens there.
+
+    Raises:
+        typer.Exit: the port is in use (exit status 2).
+    """
+    if port == 0:
+        return
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            if exc.errno != errno.EADDRINUSE:
+                return  # e.g. an address not on this machine: the server reports it itself
+            err.print(
+                f"[bold red]error:[/] port {port} on {host} is already in use (another "
+                "service?); pass --port or set TP_PORT",
+                highlight=False,
+            )
+            raise typer.Exit(2) from None
 
 
 def preflight() -> Settings:
@@ -84,6 +115,12 @@ def preflight() -> Settings:
     try:
         settings = Settings.from_env(os.environ)
         Keyring(settings.auth.api_keys, required=settings.auth.required)
+        if settings.auth.required and not settings.auth.api_keys:
+            err.print(
+                "[bold yellow]warning:[/] TP_API_KEYS is empty, so every protected endpoint "
+                "answers 401; make a key with `ticket-priority new-key --scopes predict,review`",
+                highlight=False,
+            )
         database_url = StorageSettings.from_env(os.environ).database_url
         async_url(database_url)
         check_not_newer(database_url)
@@ -173,8 +210,10 @@ def new_key(
 
 def demo(
     rows: Annotated[int, typer.Option(help="Synthetic tickets to generate.")] = DEMO_ROWS,
-    host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    host: Annotated[
+        str | None, typer.Option(help="Interface to bind \\[default: TP_HOST or 127.0.0.1].")
+    ] = None,
+    port: Annotated[int | None, typer.Option(help="TCP port \\[default: TP_PORT or 8000].")] = None,
     serve_after: Annotated[
         bool, typer.Option("--serve/--no-serve", help="Start the service at the end.")
     ] = True,
@@ -192,11 +231,26 @@ def demo(
     """
     from serving.demo import prepare_demo, print_banner
 
+    server = _server_settings()
+    host, port = host or server.host, port or server.port
+    if serve_after:
+        ensure_port_free(host, port)  # before minutes of training, not after
     state = prepare_demo(DEMO_DIR, rows=rows, retrain=retrain, console=console)
     print_banner(state, host=host, port=port, console=console)
     if serve_after:
         os.environ.update(state.environment)
         serve(host=host, port=port, workers=1, log_level="warning")
+
+
+def _server_settings() -> ServerSettings:
+    """TP_HOST, TP_PORT and the other server settings, or one error line."""
+    from serving.settings import Settings, SettingsError
+
+    try:
+        return Settings.from_env(os.environ).server
+    except SettingsError as exc:
+        err.print(f"[bold red]error:[/] {exc}", highlight=False)
+        raise typer.Exit(2) from None
 
 
 def register(app: typer.Typer) -> None:

@@ -108,6 +108,7 @@ def _serve_calls(monkeypatch: pytest.MonkeyPatch, args: list[str], env: dict[str
     calls: list[tuple[str, dict[str, Any]]] = []
     monkeypatch.setattr(serve_cli, "run_granian", lambda **kw: calls.append(("granian", kw)))
     monkeypatch.setattr(serve_cli, "run_uvicorn", lambda **kw: calls.append(("uvicorn", kw)))
+    monkeypatch.setattr(serve_cli, "ensure_port_free", lambda host, port: None)
     for name in ("TP_SERVER", "TP_PORT", "TP_HOST", "TP_WORKERS"):
         monkeypatch.delenv(name, raising=False)
     app = typer.Typer()
@@ -172,3 +173,12 @@ def test_serve_checks_every_setting_before_starting_a_worker(
     assert message in " ".join(result.output.split())
     assert "Traceback" not in result.output
     assert calls == []
+
+
+def test_serve_warns_at_start_when_no_key_is_configured(monkeypatch: pytest.MonkeyPatch) -> None:
+    result, calls = _serve_calls(monkeypatch, [], {"TP_API_KEYS": ""})
+    assert result.exit_code == 0, result.output
+    assert "TP_API_KEYS is empty, so every protected endpoint answers 401" in " ".join(
+        result.output.split()
+    )
+    assert len(calls) == 1
