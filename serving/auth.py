@@ -49,6 +49,11 @@ def parse_entry(entry: str) -> ApiKey:
         AuthConfigError: the entry is malformed; the message says which part and the fix.
     """
     parts = entry.strip().split(":")
+    if len(parts) == 1 and parts[0].strip() in SCOPES:
+        raise AuthConfigError(
+            f"TP_API_KEYS entry {parts[0].strip()!r} is a scope on its own: commas separate "
+            "entries, so join one key's scopes with '+' (`...:predict+review`)"
+        )
     if len(parts) != 3:
         raise AuthConfigError(
             f"TP_API_KEYS entry {parts[0]!r}...: expected <key_id>:<sha256 hex>:<scopes>; "
@@ -82,6 +87,12 @@ def new_api_key(scopes: Iterable[str], name: str | None = None) -> tuple[str, st
         AuthConfigError: an unknown scope or a key id containing `:` or `,`.
     """
     chosen = [s.strip() for s in scopes if s.strip()]
+    unknown = [s for s in chosen if s not in SCOPES]
+    if unknown or not chosen:
+        raise AuthConfigError(
+            f"{', '.join(map(repr, unknown)) or 'no scope'} given; scopes are "
+            f"{', '.join(SCOPES)} (comma-separated)"
+        )
     kid = name or secrets.token_hex(4)
     if ":" in kid or "," in kid:
         raise AuthConfigError(f"key id {kid!r} must not contain ':' or ','")

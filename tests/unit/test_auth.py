@@ -61,6 +61,7 @@ def test_auth_can_be_switched_off_explicitly() -> None:
         ("a:" + "0" * 63 + ":predict", "64 hex"),
         ("a:" + "0" * 64 + ":superuser", "not valid"),
         ("a:" + "0" * 64 + ":", "not valid"),
+        ("review", "join one key's scopes with '\\+'"),
     ],
 )
 def test_malformed_entries_are_rejected_with_the_fix(entry: str, problem: str) -> None:
@@ -71,3 +72,9 @@ def test_malformed_entries_are_rejected_with_the_fix(entry: str, problem: str) -
 def test_unknown_scopes_cannot_be_issued() -> None:
     with pytest.raises(AuthConfigError):
         new_api_key(["root"])
+
+
+def test_scopes_written_with_commas_in_tp_api_keys_are_explained() -> None:
+    entry = "zendesk:" + "0" * 64 + ":predict,review"
+    with pytest.raises(AuthConfigError, match=r"'review' is a scope on its own"):
+        Keyring(entry.split(","))
