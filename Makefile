@@ -3,17 +3,25 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+SOURCES := classifier training serving tests benchmarks
 
 .PHONY: demo test lint typecheck unit install clean
 
 demo: $(STAMP)
 	$(BIN)/ticket-priority demo
 
-test: $(STAMP)
-	$(BIN)/ruff check --no-cache classifier training serving tests benchmarks
-	$(BIN)/ruff format --no-cache --check classifier training serving tests benchmarks
-	$(BIN)/mypy
+test: lint typecheck
 	$(BIN)/python -m pytest -p no:cacheprovider -n 2 --timeout 600
+
+lint: $(STAMP)
+	$(BIN)/ruff check --no-cache $(SOURCES)
+	$(BIN)/ruff format --no-cache --check $(SOURCES)
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest -p no:cacheprovider -n 2 --timeout 600 tests/unit
 
 install: $(STAMP)
 
