@@ -168,10 +168,8 @@ def get_version(settings: MlflowSettings, version: str) -> ModelVersion:
     try:
         return client(settings).get_model_version(settings.model_name, str(version))
     except MlflowException as exc:
-        raise RegistryError(
-            f"--version {version}: model {settings.model_name!r} has no such version "
-            f"in {settings.tracking_uri}"
-        ) from exc
+        what = _what_exists(settings, settings.model_name, f"version {version}")
+        raise RegistryError(f"--version {version}: {what}") from exc
 
 
 def set_champion(settings: MlflowSettings, version: str) -> str | None:

@@ -207,7 +207,8 @@ def test_promote_then_rollback_walks_back_through_champions(lifecycle: Lifecycle
     assert registry.version_by_alias(settings, "previous-champion") is None
     with pytest.raises(RegistryError, match="no previous champion"):
         registry.rollback(settings)
-    with pytest.raises(RegistryError, match="no such version"):
+    listed = r"--version 42: .* has no version 42; its aliases: .*champion -> v1.*; versions 1 to"
+    with pytest.raises(RegistryError, match=listed):
         registry.promote(settings, "42")
 
 
