@@ -6,7 +6,7 @@ import operator
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from classifier.calendars import BusinessCalendar
+from classifier.calendars import BusinessCalendar, find_calendar
 from classifier.conditions import Condition, Facts, Test
 from classifier.folding import normalise
 
@@ -236,7 +236,7 @@ class BusinessHoursCond(Condition):
         calendar = self.calendar
         own = facts.ticket.customer.calendar
         if self.follow_customer is not None and own is not None:
-            calendar = self.follow_customer.get(own, calendar)
+            calendar = find_calendar(self.follow_customer, own) or calendar
         if calendar.is_open(facts.created) is self.inside:
             where = "inside" if self.inside else "outside"
             return f"created {where} business hours of {calendar.name!r}"
@@ -253,7 +253,7 @@ class BusinessHoursCond(Condition):
             if follow is not None:
                 own = facts.ticket.customer.calendar
                 if own is not None:
-                    calendar = follow.get(own, default)
+                    calendar = find_calendar(follow, own) or default
             if calendar.is_open(facts.created) is not inside:
                 return None
             reason = reasons.get(calendar.name)

@@ -350,3 +350,16 @@ def parse_dates(values: Iterable[object], where: str) -> frozenset[date]:
         except ValueError as exc:
             raise CalendarError(f"{where}: {value!r} is not a date like 2026-12-24") from exc
     return frozenset(out)
+
+
+def find_calendar(calendars: Mapping[str, BusinessCalendar], name: str) -> BusinessCalendar | None:
+    """The calendar called `name`, else the one whose name differs only in case or spaces.
+
+    Customers' calendar names arrive from helpdesks as typed ("Office"), like tier values.
+    """
+    exact = calendars.get(name)
+    if exact is not None:
+        return exact
+    wanted = name.strip().casefold()
+    matches = [c for n, c in calendars.items() if n.strip().casefold() == wanted]
+    return matches[0] if len(matches) == 1 else None

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
-from classifier.calendars import BusinessCalendar, CalendarError
+from classifier.calendars import BusinessCalendar, CalendarError, find_calendar
 from classifier.decision import SlaDue
 from classifier.errors import InvalidTicket
 
@@ -116,7 +116,7 @@ def resolve_calendar(
     own = calendars[target.calendar]
     if override is None:
         return own
-    found = calendars.get(override)
+    found = find_calendar(calendars, override)
     if found is None:
         raise InvalidTicket(
             "customer.calendar",

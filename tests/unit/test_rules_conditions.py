@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from classifier.conditions import Facts
 from classifier.decide import decide
 from classifier.decision import ModelOutput
 from classifier.schema import Customer, Ticket
@@ -153,15 +154,20 @@ def test_a_confidence_reason_never_rounds_up_to_its_threshold(
     assert fired.reason == f"model.confidence = {shown} < {threshold:g}"
 
 
-def test_business_hours_follow_the_customers_own_calendar() -> None:
+@pytest.mark.parametrize("name", ["helsinki", "Helsinki"])  # as typed in a helpdesk
+def test_business_hours_follow_the_customers_own_calendar(name: str) -> None:
     rs = one_rule({"business_hours": True})
     # 06:30 UTC on a Friday is 07:30 in Copenhagen (closed) and 08:30 in Helsinki (open).
     early = ticket(created_at=OFFICE_TIME.replace(hour=6, minute=30))
     helsinki = ticket(
-        created_at=OFFICE_TIME.replace(hour=6, minute=30), customer=Customer(calendar="helsinki")
+        created_at=OFFICE_TIME.replace(hour=6, minute=30), customer=Customer(calendar=name)
     )
     assert decide(early, None, rs).priority == "medium"
     assert decide(helsinki, None, rs).priority == "urgent"
+    (fired,) = decide(helsinki, None, rs).rules_fired
+    assert fired.reason == "created inside business hours of 'helsinki'"
+    facts = Facts(helsinki, None, rs.index, helsinki.created_at)  # the uncompiled test too
+    assert rs.rules[0].when.test(facts) == "created inside business hours of 'helsinki'"
 
 
 @pytest.mark.parametrize(

@@ -38,6 +38,12 @@ def test_a_customer_calendar_overrides_the_policy_calendar() -> None:
         due_times(STANDARD, "high", RS.calendars, utc(23, 6), "oslo")
 
 
+@pytest.mark.parametrize("name", ["Helsinki", "HELSINKI", " helsinki "])
+def test_a_customer_calendar_name_matches_regardless_of_case_and_spaces(name: str) -> None:
+    due = due_times(STANDARD, "high", RS.calendars, utc(23, 6), name)
+    assert (due.calendar, due.first_response_due) == ("helsinki", utc(23, 10))
+
+
 def test_a_customer_calendar_does_not_narrow_a_round_the_clock_target() -> None:
     urgent = due_times(STANDARD, "urgent", RS.calendars, utc(21, 3), "helsinki")  # Saturday night
     assert (urgent.calendar, urgent.first_response_due) == ("always", utc(21, 4))
