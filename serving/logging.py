@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     from serving.metrics import Metrics
 
 REQUEST_ID_HEADER = b"x-request-id"
+REQUEST_ID_MAX = 128
+REQUEST_ID_CHARS = frozenset("-_.:/@")
 _encoder = msgspec.json.Encoder()
 
 
@@ -151,11 +153,17 @@ class RequestLogMiddleware:
 
 
 def _incoming_id(scope: Scope) -> str | None:
+    """The caller's X-Request-ID if it is safe to echo into a header and a log line.
+
+    Helpdesks send ids like `zendesk:4711/1`; an id that is too long or holds other characters
+    is replaced whole, never cut, so a shortened id cannot be mistaken for another request's.
+    """
     for name, value in scope.get("headers", ()):
         if name == REQUEST_ID_HEADER:
-            text = value.decode("latin-1")[:64]
-            # only ids that are safe to echo into a header and a log line
-            if text and all(c.isalnum() or c in "-_." for c in text):
+            text = value.decode("latin-1")
+            if 0 < len(text) <= REQUEST_ID_MAX and all(
+                c in REQUEST_ID_CHARS or (c.isascii() and c.isalnum()) for c in text
+            ):
                 return text
             return None
     return None

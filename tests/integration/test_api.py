@@ -491,3 +491,25 @@ def test_a_500_is_logged_with_the_request_id_it_answers_with(
     entry = next(e for e in logs if e["event"] == "unhandled_error")
     assert entry["request_id"] == r.headers["x-request-id"]
     assert entry["error_type"] == "RuntimeError"
+
+
+@pytest.mark.parametrize(
+    ("sent", "kept"),
+    [
+        ("zendesk:4711/1", True),
+        ("freshdesk@eu-5.42", True),
+        ("a" * 128, True),
+        ("a" * 129, False),  # replaced whole, never cut to look like another id
+        ("id with spaces", False),
+        ('x"}{"injected":1', False),
+    ],
+)
+def test_a_callers_request_id_is_echoed_only_when_safe_and_whole(
+    runtime: Runtime, sent: str, kept: bool
+) -> None:
+    for client in _client(runtime):
+        echoed = client.get("/v1/model", headers={**PREDICT, "X-Request-ID": sent}).headers[
+            "x-request-id"
+        ]
+        assert (echoed == sent) is kept
+        assert len(echoed) == len(sent) if kept else len(echoed) == 32
