@@ -22,6 +22,10 @@ class ModelNotReady(ClassifierError):  # noqa: N818
     """No model is loaded, or the artifact failed its integrity check."""
 
 
+class AliasNotSet(ModelNotReady):
+    """The registry answered, and the model has no such alias: a setting to fix, not an outage."""
+
+
 class ModelIntegrityError(ModelNotReady):
     """A model artifact's SHA-256 or metadata does not match its sidecar."""
 

@@ -2,9 +2,12 @@
 
 Layout of the cache: `<cache_dir>/<model name>/<version>/` holds the `PriorityModel.save()`
 files plus `registry.json` (version, run id and the SHA-256 the registry recorded), and
-`<cache_dir>/<model name>/current.json` names the version last served. When the registry is
-unreachable the service starts from `current.json`; an artifact whose hash differs from the
-recorded one is refused, never unpickled.
+`<cache_dir>/<model name>/current-<alias>.json` names the version last served for that alias
+(services serving `champion` and `challenger` may share a cache). When the registry is
+unreachable the service starts from that pointer; an artifact whose hash differs from the
+recorded one is refused, never unpickled. A registry that answers but has no such alias is a
+setting to fix: the service then answers from rules instead of serving a cached version the
+alias never named.
 
 Every method here blocks (registry, disk, unpickling): the app runs them in a worker thread and
 then swaps `current` in one assignment, so a request sees either the old or the new model.
@@ -31,15 +34,21 @@ from urllib.parse import unquote, urlparse
 import structlog
 
 from classifier.decision import ModelOutput
-from classifier.errors import ModelIntegrityError, ModelNotReady
-from serving.registry_rest import is_rest_uri, resolve_alias
+from classifier.errors import AliasNotSet, ModelIntegrityError, ModelNotReady
+from serving.registry_rest import ALIAS_NOT_SET, is_rest_uri, resolve_alias
 from serving.settings import ModelSettings
 
 log = structlog.get_logger("serving.model_store")
 
 ARTIFACT_PATH = "priority_model"
 REGISTRY_FILE = "registry.json"
-CURRENT_FILE = "current.json"
+
+
+def pointer_file(alias: str) -> str:
+    """The cache file naming the version last served for `alias`."""
+    return f"current-{alias}.json"
+
+
 # The child process imports MLflow (~2 s) before it resolves or downloads anything.
 REGISTRY_TIMEOUT = 300.0
 # MLflow's client retries a failing tracking server 7 times with doubling back-off (minutes);
@@ -275,7 +284,7 @@ class ModelStore:
                 log.info("registry_sqlite_fallback", problem=str(exc)[:200])
             else:
                 if found is None:
-                    raise ModelNotReady(f"{where}: the alias is not set")
+                    raise AliasNotSet(f"{where}: {ALIAS_NOT_SET}")
                 return found
         if is_rest_uri(ms.tracking_uri):
             target = resolve_alias(ms.tracking_uri, ms.model_name, ms.champion_alias, os.environ)
@@ -382,10 +391,14 @@ class ModelStore:
                 log.error("cached_model_refused", version=rv.version, problem=str(exc))
         return self._load_dir(self._download(rv), rv, "registry")
 
+    @property
+    def _pointer(self) -> Path:
+        return self.model_dir / pointer_file(self.settings.mlflow.champion_alias)
+
     def _from_cache(self) -> LoadedModel:
-        pointer = self.model_dir / CURRENT_FILE
+        pointer = self._pointer
         if not pointer.is_file():
-            raise ModelNotReady(f"no cached model in {self.model_dir} ({CURRENT_FILE} missing)")
+            raise ModelNotReady(f"no cached model in {self.model_dir} ({pointer.name} missing)")
         version = str(json.loads(pointer.read_text(encoding="utf-8"))["version"])
         folder = self.model_dir / version
         try:
@@ -416,7 +429,7 @@ class ModelStore:
     def _remember(self, loaded: LoadedModel) -> None:
         if loaded.source == "registry":
             try:
-                _write_json(self.model_dir / CURRENT_FILE, {"version": loaded.version})
+                _write_json(self._pointer, {"version": loaded.version})
             except OSError as exc:
                 log.warning("model_cache_pointer_not_written", problem=str(exc))
 
@@ -441,16 +454,30 @@ class ModelStore:
         try:
             rv = self.resolve()
         except ModelNotReady as exc:
-            if self.current is None:
-                log.warning("registry_unreachable_trying_cache", problem=str(exc))
-                return self._swap(self._from_cache, prefix=f"{exc}; ")
-            self.problem = f"{exc}; still serving version {self.current.version}"
-            log.warning("registry_unreachable", problem=str(exc))
-            return False
+            return self._unresolved(exc)
         if self.current is not None and self.current.version == rv.version:
             self.problem = None
             return False
         return self._swap(lambda: self._from_registry(rv))
+
+    def _unresolved(self, exc: ModelNotReady) -> bool:
+        """Keep serving what is served; on a first start fall back to the cache if it is an
+        outage, and to rules if the registry says the alias does not exist."""
+        still = "" if self.current is None else f"; still serving version {self.current.version}"
+        if isinstance(exc, AliasNotSet):
+            alias = self.settings.mlflow.champion_alias
+            self.problem = (
+                f"{exc}: point it at a version (`ticket-priority promote --version N` sets "
+                f"champion) or fix TP_MODEL_ALIAS={alias!r}{still}"
+            )
+            log.error("model_alias_not_set", problem=self.problem)
+            return False
+        if self.current is None:
+            log.warning("registry_unreachable_trying_cache", problem=str(exc))
+            return self._swap(self._from_cache, prefix=f"{exc}; ")
+        self.problem = f"{exc}{still}"
+        log.warning("registry_unreachable", problem=str(exc))
+        return False
 
     def _swap(self, load: Callable[[], LoadedModel], prefix: str = "") -> bool:
         try:

@@ -24,9 +24,10 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode, urlparse
 
-from classifier.errors import ModelNotReady
+from classifier.errors import AliasNotSet, ModelNotReady
 
 ALIAS_PATH = "/api/2.0/mlflow/registered-models/alias"
+ALIAS_NOT_SET = "the alias is not set"
 TIMEOUT_SECONDS = 10.0
 
 
@@ -63,7 +64,9 @@ def resolve_alias(
         ) as response:
             answer = json.loads(response.read())
     except urllib.error.HTTPError as exc:
-        raise ModelNotReady(f"{where}: {_server_error(exc)}") from exc
+        problem = _server_error(exc)
+        error = AliasNotSet if problem.startswith(ALIAS_NOT_SET) else ModelNotReady
+        raise error(f"{where}: {problem}") from exc
     except (urllib.error.URLError, TimeoutError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
         raise ModelNotReady(f"{where}: server unreachable ({reason})") from exc
@@ -97,7 +100,7 @@ def _server_error(exc: urllib.error.HTTPError) -> str:
     # found"); a 404 without MLflow's error body comes from something else at that address.
     from_mlflow = "error_code" in body
     if from_mlflow and (exc.code == 404 or (exc.code == 400 and "not found" in message.lower())):
-        return f"the alias is not set ({message})"
+        return f"{ALIAS_NOT_SET} ({message})"
     if exc.code in (401, 403):
         return (
             f"HTTP {exc.code}: set MLFLOW_TRACKING_TOKEN or MLFLOW_TRACKING_USERNAME and "

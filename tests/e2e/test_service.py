@@ -191,10 +191,10 @@ def test_without_registry_a_corrupted_cache_is_refused_and_rules_answer(world: W
 def _ready_version_in_cache(world: World) -> str:
     import json
 
-    if not (world.cache / "current.json").is_file():
+    if not (world.cache / "current-champion.json").is_file():
         # This test may run without the hot-swap test before it (e.g. on another xdist
         # worker): serve once with the registry so the champion is downloaded and cached.
         with live_server(world.env, world.workdir) as server:
             assert _ready(server)["status"] == "ready"
-    pointer = json.loads((world.cache / "current.json").read_text(encoding="utf-8"))
+    pointer = json.loads((world.cache / "current-champion.json").read_text(encoding="utf-8"))
     return str(pointer["version"])

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from classifier.errors import ModelNotReady
+from classifier.errors import AliasNotSet
 from serving.model_store import ModelStore, RegistryVersion
 from serving.settings import ModelSettings
 from training.settings import MlflowSettings
@@ -48,7 +48,7 @@ def test_the_alias_version_run_and_hash_are_read_from_the_sqlite_tables(tmp_path
 def test_an_unset_alias_is_not_ready(tmp_path: Path) -> None:
     db = tmp_path / "mlflow.db"
     _registry(db, alias_version=None)
-    with pytest.raises(ModelNotReady, match="alias is not set"):
+    with pytest.raises(AliasNotSet, match="alias is not set"):
         _store(tmp_path, db).resolve()
 
 

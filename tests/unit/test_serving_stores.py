@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from classifier.errors import ModelNotReady, RuleConfigError
+from classifier.errors import AliasNotSet, ModelNotReady, RuleConfigError
 from classifier.rules import default_rules_path
-from serving.model_store import CURRENT_FILE, REGISTRY_FILE, ModelStore, RegistryVersion
+from serving.model_store import REGISTRY_FILE, ModelStore, RegistryVersion, pointer_file
 from serving.rules_store import RulesStore
 from serving.settings import ModelSettings
 from tests.serving_fakes import FakeModel, FakeModelLoader, fake_rules_loader, write_rules
@@ -22,7 +22,9 @@ def _cache_version(cache: Path, version: str, sha: str | None = "ab" * 32) -> Pa
     folder.mkdir(parents=True)
     meta = {"name": "ticket-priority", "version": version, "run_id": "r", "sha256": sha}
     (folder / REGISTRY_FILE).write_text(json.dumps(meta))
-    (cache / "ticket-priority" / CURRENT_FILE).write_text(json.dumps({"version": version}))
+    (cache / "ticket-priority" / pointer_file("champion")).write_text(
+        json.dumps({"version": version})
+    )
     return folder
 
 
@@ -113,7 +115,7 @@ def test_a_new_alias_version_is_swapped_in_and_registry_outages_keep_it(
     assert store.refresh() is True
     assert store.current is not None
     assert store.current.version == "2"
-    pointer = json.loads((tmp_path / "ticket-priority" / CURRENT_FILE).read_text())
+    pointer = json.loads((tmp_path / "ticket-priority" / pointer_file("champion")).read_text())
     assert pointer == {"version": "2"}
     assert store.refresh() is False
     assert store.current.version == "2"
@@ -194,3 +196,40 @@ def test_a_refused_cached_copy_is_replaced_by_a_fresh_download(
     assert downloaded == ["4"]
     assert store.current is not None
     assert store.current.path == tmp_path / "fresh"
+
+
+def _alias_settings(tmp_path: Path, alias: str) -> ModelSettings:
+    return ModelSettings(mlflow=MlflowSettings(champion_alias=alias), cache_dir=tmp_path)
+
+
+def test_an_alias_the_registry_does_not_have_is_not_served_from_the_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _cache_version(tmp_path, "3")  # served earlier for champion
+    store = ModelStore(_alias_settings(tmp_path, "nosuch"), loader=FakeModelLoader())
+
+    def resolve() -> RegistryVersion:
+        raise AliasNotSet(
+            "registry 'sqlite:///m.db': cannot resolve x@nosuch: the alias is not set"
+        )
+
+    monkeypatch.setattr(store, "resolve", resolve)
+    assert store.refresh() is False
+    assert store.current is None  # answers from rules, reported as degraded
+    assert "the alias is not set: point it at a version" in (store.problem or "")
+    assert "TP_MODEL_ALIAS='nosuch'" in (store.problem or "")
+
+
+def test_the_cache_remembers_the_last_version_per_alias(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _cache_version(tmp_path, "3")  # champion's pointer
+    _cache_version(tmp_path, "4")
+    (tmp_path / "ticket-priority" / pointer_file("champion")).write_text('{"version": "3"}')
+    (tmp_path / "ticket-priority" / pointer_file("challenger")).write_text('{"version": "4"}')
+    for alias, version in (("champion", "3"), ("challenger", "4")):
+        store = ModelStore(_alias_settings(tmp_path, alias), loader=FakeModelLoader())
+        monkeypatch.setattr(store, "resolve", lambda: (_ for _ in ()).throw(ModelNotReady("down")))
+        assert store.refresh() is True
+        assert store.current is not None
+        assert (store.current.version, store.current.source) == (version, "cache")
