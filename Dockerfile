@@ -8,7 +8,8 @@
 FROM python:3.11-slim AS build
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
 WORKDIR /src
-RUN python -m venv /opt/venv
+# The bundled pip and setuptools are old (known CVEs); the image ships the venv, so upgrade them.
+RUN python -m venv /opt/venv && /opt/venv/bin/pip install --upgrade pip setuptools
 COPY pyproject.toml README.md ./
 COPY classifier ./classifier
 COPY training ./training

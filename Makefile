@@ -28,7 +28,7 @@ install: $(STAMP)
 # uv installs the locked-down dependency set in seconds; pip is the fallback if uv is unavailable.
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	@$(BIN)/python -m pip install -q uv || true
+	@$(BIN)/python -m pip install -q --upgrade pip setuptools uv || true
 	@if [ -x $(BIN)/uv ]; then \
 		$(BIN)/uv pip install -q --python $(BIN)/python -e '.[dev]'; \
 	else \
