@@ -15,6 +15,7 @@ serialises writers with row locks instead.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -100,6 +101,29 @@ def _install_sqlite_hooks(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
+class _ErrorNamesOnly(logging.Filter):
+    """Replaces exceptions in a log record's arguments with their class names.
+
+    psycopg logs errors it ignores while ending a pipeline or a transaction ("error ignored
+    terminating ...: %s") with the server's message, whose CONTEXT quotes the statement's
+    data: ticket text, which must not reach the logs.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and any(isinstance(arg, BaseException) for arg in args):
+            record.args = tuple(
+                type(arg).__name__ if isinstance(arg, BaseException) else arg for arg in args
+            )
+        return True
+
+
+def _quiet_driver_errors() -> None:
+    driver_log = logging.getLogger("psycopg")
+    if not any(isinstance(found, _ErrorNamesOnly) for found in driver_log.filters):
+        driver_log.addFilter(_ErrorNamesOnly())
+
+
 def _json(value: Any) -> str:
     # msgspec encodes the stored request/decision dicts several times faster than json.dumps.
     return msgspec.json.encode(value).decode()
@@ -114,6 +138,7 @@ def make_async_engine(url: str, **kwargs: Any) -> AsyncEngine:
         engine = create_async_engine(target, **kwargs)
         _install_sqlite_hooks(engine.sync_engine)
         return engine
+    _quiet_driver_errors()
     return create_async_engine(target, pool_pre_ping=True, **kwargs)
 
 
@@ -125,4 +150,6 @@ def make_sync_engine(url: str, **kwargs: Any) -> Engine:
     engine = create_engine(target, **kwargs)
     if is_sqlite(target):
         _install_sqlite_hooks(engine)
+    else:
+        _quiet_driver_errors()
     return engine

@@ -13,6 +13,7 @@ from classifier.errors import UnknownLevel
 from classifier.levels import PriorityScale
 from serving.storage import extract
 from serving.storage.models import Prediction, Review
+from serving.storage.nul import NUL
 from serving.storage.records import (
     AlreadyReviewed,
     InvalidReview,
@@ -32,6 +33,12 @@ def _check_input(
     """Validate the input alone; return the canonical level (None for a plain accept)."""
     if review.action not in ("accept", "override"):
         raise InvalidReview("action", f"{review.action!r} is not allowed; use accept or override")
+    for field, value in (("agent", review.agent), ("note", review.note)):
+        # PostgreSQL cannot store U+0000; refused on every backend so the API answers alike.
+        if value is not None and NUL in value:
+            raise InvalidReview(
+                field, "contains a NUL character (\\u0000), which cannot be stored; remove it"
+            )
     if not review.agent.strip() or len(review.agent) > MAX_AGENT_CHARS:
         raise InvalidReview("agent", f"name the reviewer in 1 to {MAX_AGENT_CHARS} characters")
     if review.note is not None and len(review.note) > MAX_NOTE_CHARS:
@@ -90,7 +97,8 @@ async def record_review(
     and stores nothing: a double-clicked form or a retried request is not a conflict.
 
     Raises:
-        InvalidReview: unknown level or reason, missing level/reason for an override (422).
+        InvalidReview: unknown level or reason, missing level/reason for an override, a NUL
+            character in the agent or note (422).
         PredictionNotFound: no prediction has this id (404).
         AlreadyReviewed: a review with another verdict exists and `force` is false (409).
     """

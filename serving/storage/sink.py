@@ -18,13 +18,16 @@ import time
 from collections.abc import Sequence
 
 import structlog
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 
 from serving.persistence import EncodedPrediction
 from serving.storage.store import ReviewStore
 
 log = structlog.get_logger("serving.storage.sink")
 BATCH = 1_000
+# The database refuses a record itself (a repeated id, a value it cannot hold), not the write:
+# retrying the batch would refuse it again and hold up every later prediction.
+REFUSED = (IntegrityError, DataError)
 CLOSE_WAIT_SECONDS = 10.0  # for the writer's batch in progress at shutdown
 CLOSE_ATTEMPTS = 4  # final writes; a database busy with another worker's last batch recovers
 CLOSE_RETRY_SECONDS = 0.5  # pause before the next attempt, growing by this much each time
@@ -160,7 +163,7 @@ class BufferedPredictionSink:
                 self._write_started = time.monotonic()
                 try:
                     await self.store.save_predictions(batch)
-                except IntegrityError:
+                except REFUSED:
                     await self._one_by_one(batch)
                 except (SQLAlchemyError, OSError) as exc:
                     self.failed_writes += len(batch)
@@ -179,13 +182,18 @@ class BufferedPredictionSink:
                 self._signal_drained()
 
     async def _one_by_one(self, batch: Sequence[EncodedPrediction]) -> None:
-        # A record the database refuses (e.g. a repeated id) must not block the others.
+        # A record the database refuses (a repeated id, a value it cannot hold) is dropped and
+        # counted, so it cannot block the others; the log names the id, never the ticket text.
         for record in batch:
             try:
                 await self.store.save_predictions([record])
-            except IntegrityError:
+            except REFUSED as exc:
                 self.failed_writes += 1
-                log.error("prediction_refused_by_database", id=record.prediction_id)
+                log.error(
+                    "prediction_refused_by_database",
+                    id=record.prediction_id,
+                    error=type(exc).__name__,
+                )
 
     async def _run(self) -> None:
         while not self._closing:

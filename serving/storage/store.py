@@ -26,6 +26,7 @@ from serving.storage.models import (
     Review,
     RevokedSession,
 )
+from serving.storage.nul import storable
 from serving.storage.records import (
     PredictionDetail,
     QueueFilters,
@@ -188,9 +189,13 @@ class ReviewStore:
             yield session
 
     async def save_predictions(self, records: Sequence[EncodedPrediction]) -> None:
-        """Store served predictions and the rules they fired, in one transaction."""
+        """Store served predictions and the rules they fired, in one transaction.
+
+        NUL characters in their text are stored as U+FFFD (`serving.storage.nul`).
+        """
         if not records:
             return
+        records = [storable(r) for r in records]
         if self.engine.dialect.name == "sqlite":
             await self._save_sqlite(records)
             return

@@ -260,6 +260,14 @@ def test_a_note_over_the_limit_is_422_naming_the_note(client: TestClient[Any]) -
     assert "4000" in response.json()["detail"]
 
 
+def test_a_nul_character_in_a_note_is_422_naming_the_note(client: TestClient[Any]) -> None:
+    ids = predict_all(client)
+    response = review(client, ids["ZD-1"], action="accept", note="a\u0000b")
+    assert response.status_code == 422
+    assert (response.json()["field"], response.json()["error"]) == ("note", "invalid_review")
+    assert "NUL" in response.json()["detail"]
+
+
 def test_malformed_json_is_400_and_stores_nothing(client: TestClient[Any]) -> None:
     ids = predict_all(client)
     response = client.post(

@@ -198,6 +198,8 @@ async def test_override_to_the_suggested_level_counts_as_accept(store: ReviewSto
         ({"action": "accept", "level": "low"}, "level"),
         ({"action": "accept", "note": "x" * 5000}, "note"),
         ({"action": "accept", "agent": " "}, "agent"),
+        ({"action": "accept", "note": "a\x00b"}, "note"),  # PostgreSQL cannot store NUL
+        ({"action": "accept", "agent": "x\x00y"}, "agent"),
     ],
 )
 async def test_invalid_reviews_name_the_field(
