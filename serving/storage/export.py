@@ -2,7 +2,8 @@
 
 The rows stream from the database in pages (async for the API, sync for training), so an
 export of a year of reviews never sits in memory; `csv_chunks` / `jsonl_line` turn them into
-text chunks for a streaming response.
+text chunks for a streaming response. The CSV is for people (spreadsheets): formula-like text
+is neutralised; the JSON lines keep the raw values for tools and training.
 """
 
 from __future__ import annotations
@@ -125,16 +126,27 @@ def export_rows_sync(engine: Engine, since: datetime | None = None) -> Iterator[
         last = (page[-1][1].created_at, page[-1][1].id)
 
 
+# A spreadsheet reads a cell starting with one of these as a formula; ticket text is written
+# by customers, so `=HYPERLINK(...)` in a subject must stay text when a reviewer opens the CSV.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _cell(value: Any) -> Any:
     if value is None:
         return ""
     if isinstance(value, dict | list):
         return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value  # OWASP's advice for CSV injection; numbers are left as numbers
     return value
 
 
 def csv_chunks(rows: Iterable[dict[str, Any]], header: bool = True) -> Iterator[str]:
-    """CSV text for rows (UTF-8 safe, any language), one chunk per row after the header."""
+    """CSV text for rows (UTF-8 safe, any language), one chunk per row after the header.
+
+    Text cells that a spreadsheet would run as a formula (starting with `=`, `+`, `-`, `@`, a
+    tab or a carriage return) get a leading `'`; `jsonl_line` keeps every value as stored.
+    """
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=list(EXPORT_COLUMNS), extrasaction="ignore")
     if header:

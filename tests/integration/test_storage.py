@@ -345,6 +345,13 @@ async def test_export_gives_training_rows_labelled_with_the_final_level(
     assert json.loads(jsonl_line(later[0]))["priority"] == "urgent"
 
 
+def test_csv_cells_get_a_quote_only_when_text_starts_like_a_formula() -> None:
+    row = {"subject": "-minus", "body": "a=b", "affected_users": -3, "tags": ["=x"]}
+    parsed = next(csv.DictReader(io.StringIO("".join(csv_chunks([row])))))
+    assert (parsed["subject"], parsed["body"]) == ("'-minus", "a=b")
+    assert (parsed["affected_users"], parsed["tags"]) == ("-3", '["=x"]')  # numbers, JSON kept
+
+
 async def test_agreement_counts_overall_slices_time_and_override_matrix(
     store: ReviewStore,
 ) -> None:
