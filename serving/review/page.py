@@ -39,7 +39,9 @@ from serving.review.session import (
     csrf_token,
     decode,
     encode,
+    key_fingerprint,
     new_session,
+    signed_in_with,
 )
 from serving.storage.records import (
     AlreadyReviewed,
@@ -70,14 +72,18 @@ def _cookie(ctx: ReviewContext, key: str, value: str, max_age: int | None) -> Co
 async def current_session(
     request: Request[Any, Any, Any], ctx: ReviewContext
 ) -> PageSession | None:
-    """The signed-in reviewer, if the cookie is valid, was not signed out, and the key still
-    has the review scope."""
+    """The signed-in reviewer, if the cookie is valid, was not signed out, and the very key
+    that signed in (same id and hash, not only the id) is still configured with the review
+    scope."""
     session = decode(ctx.session_secret, request.cookies.get(COOKIE))
     if session is None:
         return None
     keyring: Keyring = request.app.state.keyring
     if keyring.required and not any(
-        key.key_id == session.key_id and "review" in key.scopes for key in keyring.keys
+        key.key_id == session.key_id
+        and "review" in key.scopes
+        and signed_in_with(ctx.session_secret, session, key.sha256)
+        for key in keyring.keys
     ):
         return None
     if await ctx.store.session_revoked(session.nonce):
@@ -145,7 +151,11 @@ class ReviewPage(Controller):
         except (NotAuthorizedException, PermissionDeniedException) as exc:
             status = 403 if isinstance(exc, PermissionDeniedException) else 401
             return self._login_form(review, str(exc.detail), status)
-        session = new_session(key.key_id if key else "reviewer", review.settings.session_hours)
+        session = new_session(
+            key.key_id if key else "reviewer",
+            review.settings.session_hours,
+            key_fingerprint(review.session_secret, key.sha256) if key else "",
+        )
         cookie = _cookie(
             review, COOKIE, encode(review.session_secret, session),
             review.settings.session_hours * 3600,

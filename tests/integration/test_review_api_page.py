@@ -11,6 +11,7 @@ import pytest
 from litestar.testing import TestClient
 
 from serving.app import create_app
+from serving.auth import new_api_key
 from serving.review.session import COOKIE
 from serving.storage.settings import StorageSettings
 from tests.serving_fakes import FakeModel, keys, make_runtime
@@ -287,6 +288,31 @@ def test_a_copied_session_cookie_stops_working_in_every_worker_after_sign_out(
             assert stale.status_code == 303
             assert stale.headers["location"] == "/review/login"
             assert "Sign in" in worker.get("/review/queue").text
+
+
+@pytest.mark.parametrize("rotated", [True, False], ids=["rotated", "same-key"])
+def test_rotating_a_key_under_the_same_id_ends_the_sessions_opened_with_the_old_one(
+    client: TestClient[Any], tmp_path: Path, sqlite_url: str, rotated: bool
+) -> None:
+    sign_in(client, KEYS["review"][0])
+    old_cookie = client.cookies.get(COOKIE)
+    assert old_cookie
+    new_key, new_entry = new_api_key(["review"], name="r") if rotated else KEYS["review"]
+    entries = [new_entry if entry == KEYS["review"][1] else entry for entry in ENTRIES]
+    (tmp_path / "restarted").mkdir()
+    restarted = make_runtime(
+        tmp_path / "restarted", model=FakeModel(), keys=entries,
+        storage=StorageSettings(database_url=sqlite_url),
+    )  # fmt: skip
+    with TestClient(create_app(runtime=restarted)) as after:
+        after.cookies.set(COOKIE, old_cookie)
+        queue = after.get("/review/queue", follow_redirects=False)
+        assert queue.status_code == (303 if rotated else 200)
+        if rotated:
+            assert queue.headers["location"] == "/review/login"
+            after.cookies.clear()
+            assert sign_in(after, new_key).status_code == 303
+            assert after.get("/review/queue", follow_redirects=False).status_code == 200
 
 
 def test_the_same_verdict_twice_from_the_page_moves_on_to_the_next_ticket(
