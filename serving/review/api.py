@@ -8,6 +8,7 @@ any query parameter or body field that does not validate (named in `field`), 400
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
@@ -66,23 +67,46 @@ def review_error_response(_: Request[Any, Any, Any], exc: ReviewError) -> Respon
     return Response(content=body, status_code=body.status, media_type=MediaType.JSON)
 
 
-_MOMENT = "An ISO date or time, e.g. 2026-11-01 or 2026-11-01T08:00:00Z; without a zone, UTC."
+_MOMENT = (
+    "An ISO date or time, e.g. 2026-11-01 or 2026-11-01T08:00:00Z; without a zone, UTC. "
+    "Between 0001-01-01 and 9999-12-31 in UTC."
+)
+MAX_OFFSET = 10**9  # as on the review page; larger values overflow SQLite's integers
+# A `+` written unencoded in a query string arrives as a space: "10:00:00 01:00" means +01:00.
+_SPACE_FOR_PLUS = re.compile(r"(\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?) (\d{2}(?::?\d{2})?)$")
+
+
+def _invalid(name: str, problem: str) -> ValidationException:
+    return ValidationException(extra=[{"key": name, "source": "query", "message": problem}])
 
 
 def _moment(name: str, value: str | None) -> datetime | None:
-    """A query parameter's time: a date means its midnight; naive means UTC (422 otherwise)."""
+    """A query parameter's time in UTC: a date means its midnight; naive means UTC.
+
+    Raises:
+        ValidationException: not an ISO date or time, or outside what a datetime holds once
+            in UTC (years 1 to 9999); answered 422 naming the parameter.
+    """
     if value is None or not value.strip():
         return None
+    text = _SPACE_FOR_PLUS.sub(r"\1+\2", value.strip())
     try:
-        moment = datetime.fromisoformat(value.strip())
+        moment = datetime.fromisoformat(text)
     except ValueError:
-        problem = (
-            f"{value!r} is not an ISO date or time; use e.g. 2026-11-01 or 2026-11-01T08:00:00Z"
-        )
-        raise ValidationException(
-            extra=[{"key": name, "source": "query", "message": problem}]
+        raise _invalid(
+            name,
+            f"{value!r} is not an ISO date or time; use e.g. 2026-11-01 or 2026-11-01T08:00:00Z",
         ) from None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        raise _invalid(
+            name,
+            f"{value!r} is outside the supported range: from 0001-01-01T00:00:00Z to "
+            "9999-12-31T23:59:59Z once converted to UTC",
+        ) from None
 
 
 def review_validation_response(
@@ -154,7 +178,7 @@ class ReviewApi(Controller):
         rule: FromQuery[str | None] = None,
         model_version: FromQuery[str | None] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=500)] = 50,
-        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+        offset: Annotated[int, QueryParameter(ge=0, le=MAX_OFFSET)] = 0,
     ) -> QueueOut:
         """Pending suggestions: earliest SLA first-response due first, then least confident."""
         filters = QueueFilters(level, language, rule, model_version)

@@ -287,6 +287,49 @@ def test_bad_query_parameters_are_422_naming_the_parameter(
     assert f"query parameter {field!r}" in body["detail"]
 
 
+@pytest.mark.parametrize(
+    ("path", "field", "hint"),
+    [
+        ("/v1/reviews/queue?offset=99999999999999999999", "offset", "1000000000"),
+        ("/v1/reviews/queue?offset=1000000001", "offset", "1000000000"),
+        ("/v1/stats/agreement?since=9999-12-31T23:59:59-23:59", "since", "0001-01-01"),
+        ("/v1/stats/agreement?until=0001-01-01T00:00:00%2B23:59", "until", "9999-12-31"),
+        ("/v1/reviews/export?since=0001-01-01T00:00:00%2B23:59", "since", "9999-12-31"),
+    ],
+)
+def test_out_of_range_query_parameters_are_422_naming_the_parameter_and_the_range(
+    client: TestClient[Any], path: str, field: str, hint: str
+) -> None:
+    response = client.get(path, headers=REVIEW)
+    assert response.status_code == 422, response.text
+    body = response.json()
+    assert (body["error"], body["field"]) == ("invalid_parameter", field)
+    assert hint in body["detail"]
+
+
+def test_the_widest_valid_times_and_offset_are_answered(client: TestClient[Any]) -> None:
+    for path in (
+        "/v1/reviews/queue?offset=1000000000",
+        "/v1/stats/agreement?since=0001-01-01&until=9999-12-31T23:59:59Z",
+        "/v1/reviews/export?since=0001-01-01T00:00:00Z",
+    ):
+        assert client.get(path, headers=REVIEW).status_code == 200, path
+
+
+def test_an_unencoded_plus_in_a_time_offset_is_read_as_plus(client: TestClient[Any]) -> None:
+    ids = predict_all(client)
+    review(client, ids["ZD-1"], action="accept")
+    # A raw `+` in a query string arrives as a space: "...10:00:00 01:00".
+    plain = client.get(
+        "/v1/reviews/export?format=jsonl&since=2000-01-01T10:00:00+01:00", headers=REVIEW
+    )
+    assert plain.status_code == 200, plain.text
+    assert len(plain.text.splitlines()) == 1
+    later = client.get("/v1/stats/agreement?since=2999-01-01T10:00:00+01:00", headers=REVIEW)
+    assert later.status_code == 200, later.text
+    assert later.json()["overall"]["reviews"] == 0
+
+
 def test_a_note_over_the_limit_is_422_naming_the_note(client: TestClient[Any]) -> None:
     ids = predict_all(client)
     response = review(client, ids["ZD-1"], action="accept", note="x" * 4001)
