@@ -3,7 +3,8 @@
 A ticket may carry one (pasted binary, a broken helpdesk export). The service still answers it
 unchanged; the stored copy gets U+FFFD (the replacement character) in its place, on every
 backend, so the review store holds the same text on SQLite and PostgreSQL and one odd ticket
-never makes a batch of predictions unwritable.
+never makes a batch of predictions unwritable. Lookups go through the same mapping (a filter
+value) or find nothing (an id with a NUL), so no request sends the database a NUL.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ _JSON_NUL = b"\\u0000"
 _JSON_NUL_ESCAPE = re.compile(rb"(?<!\\)((?:\\\\)*)\\u0000")
 
 
-def _text(value: str | None) -> str | None:
+def stored_text(value: str | None) -> str | None:
+    """`value` as the store keeps it: also what a lookup (a queue filter) must compare with."""
     return value.replace(NUL, REPLACEMENT) if value is not None and NUL in value else value
 
 
@@ -36,8 +38,8 @@ def storable(record: EncodedPrediction) -> EncodedPrediction:
     by U+FFFD; the same object when it has none."""
     request_json = _json(record.request_json)
     decision_json = _json(record.decision_json)
-    external_id = _text(record.external_id)
-    language = _text(record.language)
+    external_id = stored_text(record.external_id)
+    language = stored_text(record.language)
     if (
         request_json is record.request_json
         and decision_json is record.decision_json

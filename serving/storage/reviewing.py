@@ -103,6 +103,8 @@ async def record_review(
         AlreadyReviewed: a review with another verdict exists and `force` is false (409).
     """
     level = _check_input(review, scale, reason_codes)
+    if NUL in prediction_id:  # no id has one, and PostgreSQL refuses it as a parameter
+        raise PredictionNotFound(prediction_id)
     try:
         async with store.write() as session:
             prediction = await session.get(Prediction, prediction_id, with_for_update=True)

@@ -26,7 +26,7 @@ from serving.storage.models import (
     Review,
     RevokedSession,
 )
-from serving.storage.nul import storable
+from serving.storage.nul import NUL, storable, stored_text
 from serving.storage.records import (
     PredictionDetail,
     QueueFilters,
@@ -220,17 +220,19 @@ class ReviewStore:
                 await connection.exec_driver_sql(INSERT_RULES, rules)
 
     def _queue_query(self, filters: QueueFilters) -> Select[Prediction]:
+        level, language, model_version, rule = (
+            stored_text(value)
+            for value in (filters.level, filters.language, filters.model_version, filters.rule)
+        )
         query = select(Prediction).where(Prediction.reviewed_at.is_(None))
-        if filters.level:
-            query = query.where(Prediction.priority == filters.level)
-        if filters.language:
-            query = query.where(func.lower(Prediction.language) == filters.language.lower())
-        if filters.model_version:
-            query = query.where(Prediction.model_version == filters.model_version)
-        if filters.rule:
-            fired = select(PredictionRule.prediction_id).where(
-                PredictionRule.rule_id == filters.rule
-            )
+        if level:
+            query = query.where(Prediction.priority == level)
+        if language:
+            query = query.where(func.lower(Prediction.language) == language.lower())
+        if model_version:
+            query = query.where(Prediction.model_version == model_version)
+        if rule:
+            fired = select(PredictionRule.prediction_id).where(PredictionRule.rule_id == rule)
             query = query.where(Prediction.id.in_(fired))
         return query
 
@@ -280,6 +282,8 @@ class ReviewStore:
 
     async def detail(self, prediction_id: str) -> PredictionDetail | None:
         """One prediction with its reviews (oldest first), or None when the id is unknown."""
+        if NUL in prediction_id:  # no id has one, and PostgreSQL refuses it as a parameter
+            return None
         async with self.read() as session:
             row = await session.get(Prediction, prediction_id)
             if row is None:

@@ -1,23 +1,29 @@
 """Text the review store cannot hold: NUL characters (PostgreSQL refuses U+0000 in `text` and
-`jsonb`) and values the database refuses as bad data must never hold up other predictions, and
-no ticket text reaches the logs on the way."""
+`jsonb`) and values the database refuses as bad data must never hold up other predictions or
+turn a request into a 500, and no ticket text reaches the logs on the way."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
 
 import msgspec
 import pytest
 import structlog
+from litestar.testing import TestClient
 from sqlalchemy.exc import DataError
 
+from serving.app import create_app
 from serving.persistence import EncodedPrediction
 from serving.storage.engine import make_async_engine
 from serving.storage.nul import storable
+from serving.storage.settings import StorageSettings
 from serving.storage.sink import BufferedPredictionSink, SqlPredictionSink
 from serving.storage.store import ReviewStore
 from tests.review_fixtures import make_record
+from tests.serving_fakes import FakeModel, keys, make_runtime
 
 pytestmark = [pytest.mark.anyio, pytest.mark.postgres]
 
@@ -124,3 +130,40 @@ def test_only_real_nul_characters_are_replaced_whatever_backslashes_precede_them
 ) -> None:
     cleaned = msgspec.json.decode(storable(make_record(body=text)).request_json)["body"]
     assert cleaned == text.replace("\x00", "\ufffd")
+
+
+KEYS = keys()
+PREDICT = {"Authorization": f"Bearer {KEYS['predict'][0]}"}
+REVIEW = {"Authorization": f"Bearer {KEYS['review'][0]}"}
+
+
+@pytest.fixture
+def client(tmp_path: Path, db_url: str) -> Iterator[TestClient[Any]]:
+    runtime = make_runtime(
+        tmp_path, model=FakeModel(), keys=[entry for _, entry in KEYS.values()],
+        storage=StorageSettings(database_url=db_url),
+    )  # fmt: skip
+    with TestClient(create_app(runtime=runtime)) as test_client:
+        yield test_client
+
+
+def test_the_api_answers_nul_as_sent_stores_it_replaced_and_looks_it_up_alike(
+    client: TestClient[Any],
+) -> None:
+    ticket = {"subject": "Printer\u0000 broken", "body": "b", "external_id": "E\u0000"}
+    answer = client.post("/v1/predict", json=ticket, headers=PREDICT)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["external_id"] == "E\u0000"  # the answer is unaffected
+    queue = client.get("/v1/reviews/queue", headers=REVIEW).json()
+    assert [item["subject"] for item in queue["items"]] == ["Printer\ufffd broken"]
+    for name in ("level", "language", "rule", "model_version"):
+        filtered = client.get("/v1/reviews/queue", params={name: "x\u0000"}, headers=REVIEW)
+        assert (filtered.status_code, filtered.json()["pending"]) == (200, 0), name
+    unknown = client.post("/v1/predictions/ab%00/review", json={}, headers=REVIEW)
+    assert (unknown.status_code, unknown.json()["error"]) == (404, "unknown_prediction")
+    note = client.post(
+        f"/v1/predictions/{answer.json()['prediction_id']}/review",
+        json={"note": "a\u0000b"},
+        headers=REVIEW,
+    )
+    assert (note.status_code, note.json()["field"]) == (422, "note")
