@@ -6,6 +6,8 @@ at the start or end of a word matches inside words, which compound-forming langu
 (`*ausfall` matches `Serverausfall`, `*katko` matches `sähkökatko`). Phrases in scripts written
 without spaces (Chinese, Japanese, Thai...) match as substrings: those scripts have no word
 boundaries to honour. Punctuation separates words, so `e-mail` matches `e mail` and `e-mail`.
+HTML tags and entities, soft hyphens and zero-width characters are seen through first
+(`classifier/plain_text.py`): `security&nbsp;<b>breach</b>` matches `security breach`.
 
 Matching is built for speed, because serving runs it on every request: a ticket is normalised
 once (Latin-1 through a byte table, other characters run by run, both exactly as the general
@@ -31,6 +33,7 @@ from typing import Literal
 from ahocorasick_rs import AhoCorasick, Implementation
 
 from classifier.folding import normalise
+from classifier.plain_text import plain_text, without_invisible
 
 __all__ = [
     "Doc", "Phrase", "PhraseIndex", "PhraseMatcher", "TextAtom", "compile_phrase",
@@ -95,7 +98,7 @@ class Doc:
         self._found: dict[tuple[int, str], frozenset[TextAtom]] = {}
 
     def norm(self, part: str = "text") -> str:
-        """The normalised part."""
+        """The normalised part, as a reader sees it (no HTML markup, no invisible marks)."""
         hit = self._norm.get(part)
         if hit is None:
             raw = (
@@ -105,7 +108,7 @@ class Doc:
                 if part == "body"
                 else f"{self.subject}\n{self.body}"
             )
-            hit = self._norm[part] = normalise(raw)
+            hit = self._norm[part] = normalise(plain_text(raw))
         return hit
 
     def word_list(self, part: str = "text") -> list[str]:
@@ -192,7 +195,7 @@ class Phrase:
 
 def compile_phrase(phrase: str) -> Phrase:
     """Compile one phrase; raises ValueError naming the problem if it cannot match anything."""
-    norm = normalise(phrase).strip()
+    norm = normalise(without_invisible(phrase)).strip()
     if _UNSPACED.search(norm):
         return Phrase(phrase, "substring", (norm,))
     if "*" not in norm:
