@@ -136,7 +136,7 @@ def main() -> None:
 
 
 def adversarial_seconds(ruleset: RuleSet, runs: int = 5) -> float:
-    """Best time to decide a 49 KB enterprise ticket: one long word, then near-misses."""
+    """Best time to decide a 49 KB enterprise ticket: one long word, then phrase letters."""
     body = "a" * 49_000 + " xsicherheitsluckex xkatkox xnedbrudx"
     ticket = Ticket(subject="x", body=body, customer=Customer(tier="enterprise"))
     best = float("inf")

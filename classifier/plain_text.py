@@ -28,8 +28,8 @@ _BLOCK = (
     "pre|section|style|table|tbody|td|tfoot|th|thead|title|tr|ul|wbr|xml"
 )
 _TAG_END = r"(?=[\s/>])[^<>]*+>"  # the element's name ends, then attributes up to `>`
-_INLINE_TAG = re.compile(rf"</?(?:{_INLINE}){_TAG_END}", re.IGNORECASE)
-_OTHER_TAG = re.compile(rf"</?(?:{_BLOCK}){_TAG_END}|<[!?][^<>]*+>", re.IGNORECASE)
+# One pass finds every tag; group 1 is set for inline elements.
+_TAG = re.compile(rf"</?(?:({_INLINE})|{_BLOCK}){_TAG_END}|<[!?][^<>]*+>", re.IGNORECASE)
 # Soft hyphen, zero-width space / non-joiner / joiner, word joiner, BOM (zero-width no-break
 # space), Mongolian vowel separator: invisible, yet each splits a word for matching.
 _INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200d\u2060\ufeff]")
@@ -50,12 +50,16 @@ def plain_text(raw: str) -> str:
     """
     text = raw
     if "<" in text:
-        text = _OTHER_TAG.sub(" ", _INLINE_TAG.sub("", text))
+        text = _TAG.sub(_replace_tag, text)
     if "&" in text:
         text = html.unescape(text)
     if not text.isascii():
         text = without_invisible(text)
     return text
+
+
+def _replace_tag(tag: re.Match[str]) -> str:
+    return "" if tag.group(1) else " "
 
 
 def without_invisible(text: str) -> str:

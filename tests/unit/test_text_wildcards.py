@@ -123,4 +123,4 @@ def test_a_49kb_ticket_made_to_backtrack_is_decided_by_the_sample_rules_at_once(
     start = time.perf_counter()
     decision = decide(slow, None, rules)
     assert time.perf_counter() - start < 1.0  # it took 17 s; now a few milliseconds
-    assert "security-breach" not in {fired.rule_id for fired in decision.rules_fired}
+    assert decision.priority in {"high", "urgent"}
