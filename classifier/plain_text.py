@@ -16,23 +16,29 @@ from __future__ import annotations
 import html
 import re
 
+
+def _names(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
 # Elements that live inside a line of text: their tags join what is around them ("<b>S</b>OS").
-_INLINE = (
-    "a|abbr|b|bdi|bdo|big|cite|code|del|dfn|em|font|i|ins|kbd|mark|q|s|samp|small|span|strike|"
-    "strong|sub|sup|tt|u|var"
+_INLINE = _names(
+    "a abbr b bdi bdo big cite code del dfn em font i ins kbd mark q s samp small span strike "
+    "strong sub sup tt u var"
 )
-# Other elements of HTML mail bodies, which break the line or start a block.
-_BLOCK = (
-    "address|article|aside|blockquote|body|br|caption|center|col|colgroup|dd|div|dl|dt|"
-    "figcaption|figure|footer|h[1-6]|head|header|hr|html|img|li|link|main|meta|nav|o:p|ol|p|"
-    "pre|section|style|table|tbody|td|tfoot|th|thead|title|tr|ul|wbr|xml"
+# Other elements of HTML mail bodies, which break the line or start a block. Anything else in
+# angle brackets (`<name>`, `<tel_num>` placeholders, `<a@b.c>`) is text.
+_BLOCK = _names(
+    "address article aside blockquote body br caption center col colgroup dd div dl dt "
+    "figcaption figure footer h1 h2 h3 h4 h5 h6 head header hr html img li link main meta nav "
+    "o:p ol p pre section style table tbody td tfoot th thead title tr ul wbr xml"
 )
-_TAG_END = r"(?=[\s/>])[^<>]*+>"  # the element's name ends, then attributes up to `>`
-# One pass finds every tag; group 1 is set for inline elements.
-_TAG = re.compile(rf"</?(?:({_INLINE})|{_BLOCK}){_TAG_END}|<[!?][^<>]*+>", re.IGNORECASE)
+# A tag: its name (group 1), then attributes up to `>`; or a comment, doctype, `<?xml ...?>`.
+_TAG = re.compile(r"</?([A-Za-z][A-Za-z0-9:]*+)(?=[\s/>])[^<>]*+>|<[!?][^<>]*+>")
 # Soft hyphen, zero-width space / non-joiner / joiner, word joiner, BOM (zero-width no-break
 # space), Mongolian vowel separator: invisible, yet each splits a word for matching.
-_INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200d\u2060\ufeff]")
+_INVISIBLE = "\u00ad\u180e\u200b\u200c\u200d\u2060\ufeff"
+_DROP_INVISIBLE = dict.fromkeys(map(ord, _INVISIBLE))
 
 
 def plain_text(raw: str) -> str:
@@ -59,9 +65,16 @@ def plain_text(raw: str) -> str:
 
 
 def _replace_tag(tag: re.Match[str]) -> str:
-    return "" if tag.group(1) else " "
+    name = tag.group(1)
+    if name is None:  # a comment or declaration
+        return " "
+    name = name.lower()
+    return "" if name in _INLINE else " " if name in _BLOCK else tag.group(0)
 
 
 def without_invisible(text: str) -> str:
     """The text without soft hyphens and zero-width characters (also used on rule phrases)."""
-    return _INVISIBLE.sub("", text) if _INVISIBLE.search(text) is not None else text
+    # One `in` per character is several times faster than a regex search over the text.
+    if any(char in text for char in _INVISIBLE):
+        return text.translate(_DROP_INVISIBLE)
+    return text
