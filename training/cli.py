@@ -64,6 +64,11 @@ EncodingOpt = Annotated[
     typer.Option(help="Text encoding of a CSV/JSONL export (default utf-8), e.g. cp1252.",
                  rich_help_panel=_HELP_MAPPING),
 ]  # fmt: skip
+DecimalOpt = Annotated[
+    str | None,
+    typer.Option(help="Decimal separator of numeric columns, ',' or '.' (default: per column).",
+                 rich_help_panel=_HELP_MAPPING),
+]  # fmt: skip
 ReportOpt = Annotated[Path | None, typer.Option(help="Also write the report JSON here.")]
 
 
@@ -78,7 +83,7 @@ def build_data_config(
     category_columns: str | None = None, numeric_columns: str | None = None,
     time_column: str | None = None, id_column: str | None = None, levels: str | None = None,
     min_rows_per_level: int | None = None, under_cost: float | None = None,
-    over_cost: float | None = None, encoding: str | None = None,
+    over_cost: float | None = None, encoding: str | None = None, decimal: str | None = None,
 ) -> DataConfig:  # fmt: skip
     """The YAML config (or defaults) with the CLI mapping options applied on top.
 
@@ -96,7 +101,7 @@ def build_data_config(
         text_columns=_split(text_columns), label_column=label_column,
         category_columns=_split(category_columns), numeric_columns=_split(numeric_columns),
         time_column=time_column, id_column=id_column, levels=_split(levels),
-        min_rows_per_level=min_rows_per_level, encoding=encoding,
+        min_rows_per_level=min_rows_per_level, encoding=encoding, decimal=decimal,
     )  # fmt: skip
 
 
@@ -147,6 +152,7 @@ def train(  # noqa: PLR0917 - typer maps each CLI option to a parameter
     id_column: IdOpt = None,
     levels: LevelsOpt = None,
     encoding: EncodingOpt = None,
+    decimal: DecimalOpt = None,
     min_rows_per_level: Annotated[
         int | None, typer.Option(help="Fewer valid rows in a level is an error (default 20).")
     ] = None,
@@ -219,7 +225,7 @@ def train(  # noqa: PLR0917 - typer maps each CLI option to a parameter
             category_columns=category_columns, numeric_columns=numeric_columns,
             time_column=time_column, id_column=id_column, levels=levels,
             min_rows_per_level=min_rows_per_level, under_cost=under_cost, over_cost=over_cost,
-            encoding=encoding,
+            encoding=encoding, decimal=decimal,
         )  # fmt: skip
         train_config = TrainConfig(
             cv=cv, f1_tolerance=f1_tolerance, top_recall_tolerance=top_recall_tolerance
@@ -252,6 +258,7 @@ def evaluate(  # noqa: PLR0917 - typer maps each CLI option to a parameter
     numeric_columns: NumericOpt = None,
     levels: LevelsOpt = None,
     encoding: EncodingOpt = None,
+    decimal: DecimalOpt = None,
     report_json: ReportOpt = None,
     out_dir: Annotated[
         Path | None, typer.Option(help="Write confusion matrix PNG/JSON and bad rows here.")
@@ -276,7 +283,7 @@ def evaluate(  # noqa: PLR0917 - typer maps each CLI option to a parameter
         data_config = build_data_config(
             config, text_columns=text_columns, label_column=label_column,
             category_columns=category_columns, numeric_columns=numeric_columns, levels=levels,
-            encoding=encoding,
+            encoding=encoding, decimal=decimal,
         )  # fmt: skip
         with console.status("scoring"):
             report = run_evaluation(

@@ -18,6 +18,7 @@ Example `data.yaml`::
     # costs: [[0, 1, 2, 3], [2, 0, 1, 2], [4, 2, 0, 1], [6, 4, 2, 0]]
     encoding: cp1252                # of a CSV/JSONL export; default utf-8
     day_first: true                 # 01.02.2026 is 1 February; default: decided from the dates
+    decimal: ","                    # numbers' decimal separator; default: decided per column
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from classifier.schema import (
 from classifier.yaml_files import YamlError, load_yaml
 
 DEFAULT_MIN_ROWS_PER_LEVEL = 20
+DECIMAL_SEPARATORS = (",", ".")
 # Columns the slices of the evaluation report are cut by, when they exist.
 DEFAULT_SLICE_COLUMNS: tuple[str, ...] = ("language", "channel", "tier")
 
@@ -138,6 +140,9 @@ class DataConfig:
         encoding: text encoding of a CSV or JSONL export, e.g. cp1252 for a Windows export.
         day_first: whether numeric dates such as 01.02.2026 put the day first; None decides
             from the column's values (the order most unambiguous dates show, else day first).
+        decimal: the decimal separator of numeric columns, "," or "."; None decides per column
+            from its unambiguous values (4.200,50, 12,5, 1,234,567), else reads 4,200 as 4200
+            with a warning.
     """
 
     text_columns: tuple[str, ...] | None = None
@@ -153,8 +158,13 @@ class DataConfig:
     costs: CostSpec = field(default_factory=CostSpec)
     encoding: str = "utf-8"
     day_first: bool | None = None
+    decimal: str | None = None
 
     def __post_init__(self) -> None:
+        if self.decimal is not None and self.decimal not in DECIMAL_SEPARATORS:
+            raise ConfigError(
+                f"decimal: the decimal separator must be ',' or '.', got {self.decimal!r}"
+            )
         try:
             codecs.lookup(self.encoding)
         except LookupError as exc:
@@ -294,7 +304,7 @@ def data_config_from_mapping(raw: Mapping[str, Any], source: str = "config") -> 
             kwargs[key] = _tuple(raw[key], f"{source}: {key}")
     if "slice_columns" in raw:
         kwargs["slice_columns"] = _tuple(raw["slice_columns"], f"{source}: slice_columns") or ()
-    for key in ("label_column", "time_column", "id_column", "encoding"):
+    for key in ("label_column", "time_column", "id_column", "encoding", "decimal"):
         if raw.get(key) is not None:
             kwargs[key] = str(raw[key])
     aliases = raw.get("label_aliases") or {}

@@ -27,7 +27,7 @@ from classifier.levels import PriorityScale
 from training.config import DataConfig, ResolvedColumns
 from training.errors import DataError
 from training.export_files import read_table
-from training.numbers import parse_numbers
+from training.numbers import read_numbers
 from training.timestamps import parse_times
 
 BAD_ROW_FIELDS = ("row", "reason", "column", "value", "detail")
@@ -134,6 +134,28 @@ def _as_category(series: pd.Series) -> pd.Series:
     return text.where(text != "", None).astype(object)
 
 
+def _as_number(series: pd.Series, column: str, decimal: str | None, warnings: list[str]) -> Any:
+    """A numeric column as floats; written numbers by the column's separators (see
+    `training.numbers`), with a warning for values that are not numbers and for a column
+    whose decimal separator had to be guessed."""
+    if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
+        return series.astype(float)  # Parquet/JSON numbers: nothing to guess
+    text = _as_text(series)
+    parsed = read_numbers(text, decimal)
+    odd = int((parsed.values.isna() & (text != "")).sum())
+    if odd:
+        warnings.append(f"{column}: {odd} values are not numbers and were treated as missing")
+    if parsed.decided_by == "guess" and parsed.ambiguous:
+        warnings.append(
+            f"{column}: {parsed.ambiguous} values such as {parsed.example!r} have one separator "
+            "and three digits after it, and the column's other values do not show which "
+            "separator is the decimal one; they were read as thousands (4,200 = 4200). If "
+            'the separator is a decimal one, set `decimal: ","` or `decimal: "."` in the data '
+            "config (or pass --decimal)"
+        )
+    return parsed.values.astype(float)
+
+
 def load_dataset(path: Path, config: DataConfig | None = None) -> Dataset:
     """Read and validate an export.
 
@@ -188,12 +210,7 @@ def validate_frame(  # noqa: PLR0912, PLR0915 - one pass over the checks reads b
     for column in cols.category:
         frame[column] = _as_category(values[column])
     for column in cols.numeric:
-        text = _as_text(values[column])
-        number = parse_numbers(text)
-        odd = int((number.isna() & (text != "")).sum())
-        if odd:
-            warnings.append(f"{column}: {odd} values are not numbers and were treated as missing")
-        frame[column] = number.astype(float)
+        frame[column] = _as_number(values[column], column, config.decimal, warnings)
     for column in cols.slices:
         if column not in frame.columns:
             frame[column] = _as_category(values[column])

@@ -7,7 +7,7 @@ import math
 import pandas as pd
 import pytest
 
-from training.numbers import parse_numbers
+from training.numbers import parse_numbers, read_numbers
 
 
 @pytest.mark.parametrize(
@@ -39,7 +39,47 @@ def test_what_is_not_a_number_is_missing(text: str) -> None:
     assert math.isnan(parse_numbers(pd.Series([text])).iloc[0])
 
 
-def test_a_lone_comma_stays_a_decimal_comma() -> None:
-    # ambiguous in English (one thousand two hundred and thirty-four), but a Danish, German or
-    # Dutch export means 1.234, and those write decimals with a comma
-    assert parse_numbers(pd.Series(["1,234"])).iloc[0] == pytest.approx(1.234)
+def test_whole_english_amounts_with_thousands_commas_are_not_read_1000x_too_small() -> None:
+    parsed = read_numbers(pd.Series(["4,273", "1,702", "850", "12,345"]))
+    assert parsed.values.tolist() == [4273.0, 1702.0, 850.0, 12345.0]
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [
+        (["1.234", "4.273,00"], 1234.0),  # Danish: the column's decimals are commas
+        (["1,234", "4,273.50"], 1234.0),  # English: the column's decimals are dots
+        (["1,234", "1,234,567"], 1234.0),  # several comma groups: commas group thousands
+        (["1.234", "1.234.567"], 1234.0),  # several dot groups: dots group thousands
+        (["1,234", "12,5"], 1.234),  # a comma with one decimal: commas are decimals
+        (["1.234", "0.5"], 1.234),  # a dot with one decimal: dots are decimals
+        (["1,234", "0,750"], 1.234),  # a lone 0 is never grouped: comma decimals
+    ],
+)
+def test_a_lone_separator_with_three_digits_follows_the_columns_convention(
+    column: list[str], value: float
+) -> None:
+    parsed = read_numbers(pd.Series(column))
+    assert parsed.values.iloc[0] == pytest.approx(value)
+    assert parsed.decided_by == "column"
+
+
+@pytest.mark.parametrize("text", ["1,234", "1.234"])
+def test_a_column_without_evidence_is_read_as_thousands_and_says_it_guessed(text: str) -> None:
+    parsed = read_numbers(pd.Series([text, "17"]))
+    assert parsed.values.iloc[0] == 1234.0
+    assert (parsed.decided_by, parsed.ambiguous, parsed.example) == ("guess", 1, text)
+
+
+@pytest.mark.parametrize(("decimal", "value"), [(",", 1.234), (".", 1234.0)])
+def test_a_configured_decimal_separator_decides_the_ambiguous_values(
+    decimal: str, value: float
+) -> None:
+    parsed = read_numbers(pd.Series(["1,234"]), decimal)
+    assert parsed.values.iloc[0] == pytest.approx(value)
+    assert parsed.decided_by == "config"
+
+
+def test_numbers_a_column_does_not_need_to_decide_are_not_ambiguous() -> None:
+    parsed = read_numbers(pd.Series(["4,200.50", "12,5", "1.000.000", "0,750", "1234,567"]))
+    assert parsed.ambiguous == 0
