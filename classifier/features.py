@@ -29,6 +29,19 @@ _ESCAPES = re.compile(r"\\[nrt]")
 _DIGITS = re.compile(r"\d")
 _TRUE = {"true", "yes", "y", "1", "t"}
 _FALSE = {"false", "no", "n", "0", "f"}
+# Yes/no as exports write it (Excel, helpdesk locales: en, da, de, nl, fi, sl), lower case.
+BOOLEAN_WORDS: dict[str, bool] = {
+    **dict.fromkeys(
+        ("true", "t", "yes", "y", "1", "1.0", "ja", "j", "wahr", "waar", "sand", "kyllä",
+         "da", "on", "x"),
+        True,
+    ),
+    **dict.fromkeys(
+        ("false", "f", "no", "n", "0", "0.0", "nej", "nein", "falsch", "nee", "onwaar",
+         "falsk", "ei", "ne", "off"),
+        False,
+    ),
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -167,6 +180,15 @@ def category_value(value: Any) -> str:
         return str(int(value))
     text = " ".join(str(value).strip().lower().split())
     return text or MISSING
+
+
+def boolean_category(value: Any) -> str | None:
+    """A yes/no cell as the category the service makes of a JSON boolean ("true"/"false");
+    None when the value is not a yes/no word (`BOOLEAN_WORDS`)."""
+    if isinstance(value, bool | np.bool_):
+        return "true" if value else "false"
+    word = BOOLEAN_WORDS.get(str(value).strip().lower())
+    return None if word is None else ("true" if word else "false")
 
 
 def number_value(value: Any) -> float:

@@ -13,6 +13,8 @@ from typing import Any
 
 TEXT_COLUMNS: tuple[str, ...] = ("subject", "body")
 CATEGORY_COLUMNS: tuple[str, ...] = ("language", "channel", "tier", "vip", "stated_urgency")
+# Category columns the API sends as JSON booleans: the model sees them as "true"/"false".
+BOOLEAN_COLUMNS: tuple[str, ...] = ("vip",)
 NUMERIC_COLUMNS: tuple[str, ...] = (
     "account_age_days",
     "monthly_value",

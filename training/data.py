@@ -23,7 +23,9 @@ import numpy.typing as npt
 import pandas as pd
 
 from classifier.errors import UnknownLevel
+from classifier.features import boolean_category
 from classifier.levels import PriorityScale
+from classifier.schema import BOOLEAN_COLUMNS
 from training.config import DataConfig, ResolvedColumns
 from training.errors import DataError
 from training.export_files import read_table
@@ -134,6 +136,37 @@ def _as_category(series: pd.Series) -> pd.Series:
     return text.where(text != "", None).astype(object)
 
 
+def _as_boolean(categories: pd.Series, column: str, warnings: list[str]) -> pd.Series:
+    """A column the API sends as a JSON boolean (vip), as the service's categories: yes/no,
+    1/0, ja/nej... -> "true"/"false", so the model learns the values it will be sent."""
+    distinct = categories.dropna().unique().tolist()
+    mapping = {v: boolean_category(v) or v for v in distinct}
+    other = sorted(v for v in distinct if boolean_category(v) is None)
+    if other:
+        warnings.append(
+            f"{column}: values {other[:5]} are not yes/no; the service sends {column} as "
+            "true/false (or nothing), so a model never sees these at prediction time. "
+            "Map them to yes/no in the export"
+        )
+    return categories.map(mapping).astype(object)
+
+
+def _yes_no_warning(categories: pd.Series, column: str) -> list[str]:
+    """A warning when a category column holds only yes/no words other than true/false: a
+    client sending a JSON boolean is read as "true"/"false", which the model never saw."""
+    distinct = {str(v).lower() for v in categories.dropna().unique().tolist()}
+    meaning = {v: boolean_category(v) for v in distinct}
+    if None in meaning.values() or set(meaning.values()) != {"true", "false"}:
+        return []
+    if distinct <= {"true", "false"} or all(v.replace(".", "").isdigit() for v in distinct):
+        return []
+    return [
+        f"{column}: holds only yes/no values {sorted(distinct)}; the model learns them as "
+        "these words, so send them as the same strings in `extra` (a JSON true/false is "
+        f'read as "true"/"false"), or write them as true/false in the export'
+    ]
+
+
 def _as_number(series: pd.Series, column: str, decimal: str | None, warnings: list[str]) -> Any:
     """A numeric column as floats; written numbers by the column's separators (see
     `training.numbers`), with a warning for values that are not numbers and for a column
@@ -209,6 +242,10 @@ def validate_frame(  # noqa: PLR0912, PLR0915 - one pass over the checks reads b
         frame[column] = _as_text(values[column])
     for column in cols.category:
         frame[column] = _as_category(values[column])
+        if column in BOOLEAN_COLUMNS:
+            frame[column] = _as_boolean(frame[column], column, warnings)
+        else:
+            warnings.extend(_yes_no_warning(frame[column], column))
     for column in cols.numeric:
         frame[column] = _as_number(values[column], column, config.decimal, warnings)
     for column in cols.slices:
