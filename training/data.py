@@ -348,6 +348,23 @@ def validate_frame(  # noqa: PLR0912, PLR0915 - one pass over the checks reads b
     )
 
 
+def describe_exclusions(bad_rows: list[BadRow], reasons: int = 3, values: int = 3) -> str:
+    """The main reasons rows were excluded, for an error message: count per reason (most
+    first), a few of the values and the detail, e.g. "567 rows unknown_label (e.g. 'P3',
+    'P2': not one of [...]; add an alias in label_aliases)"."""
+    by_reason: dict[str, list[BadRow]] = {}
+    for b in bad_rows:
+        by_reason.setdefault(b.reason, []).append(b)
+    parts = []
+    for reason, rows in sorted(by_reason.items(), key=lambda kv: -len(kv[1]))[:reasons]:
+        shown = list(dict.fromkeys(b.value for b in rows if b.value))[:values]
+        example = f"e.g. {', '.join(map(repr, shown))}: " if shown else ""
+        n = len({b.row for b in rows})
+        parts.append(f"{n} row{'s' if n != 1 else ''} {reason} ({example}{rows[0].detail})")
+    more = len(by_reason) - reasons
+    return "; ".join(parts) + (f"; and {more} more reasons" if more > 0 else "")
+
+
 def _did_you_mean(missing: list[str], present: list[str]) -> str:
     """' (did you mean 'Subject' for 'subject'?)' for names that differ in case or a typo."""
     by_folded = {name.casefold().strip(): name for name in present}

@@ -29,7 +29,7 @@ from classifier.costs import CostMatrix
 from classifier.levels import PriorityScale
 from training import evaluate, feedback, fingerprints, registry, tracking
 from training.config import DataConfig, TrainConfig
-from training.data import Dataset, load_dataset, write_bad_rows
+from training.data import Dataset, describe_exclusions, load_dataset, write_bad_rows
 from training.errors import DataError
 from training.settings import MlflowSettings
 
@@ -522,6 +522,11 @@ def run_evaluation(
         )
     config = _on_model_scale(config, model.scale)
     dataset = validate_frame(raw, config, source=data, training=False)
+    if dataset.n_valid == 0:
+        raise DataError(
+            f"--data: no valid rows to score in {data.name}: all {dataset.n_rows} rows were "
+            f"excluded: {describe_exclusions(dataset.bad_rows)}"
+        )
     dataset.sha256 = _sha(data)
     report = evaluate_model(model, dataset.frame, dataset.labels, dataset)
     warnings += dataset.warnings + evaluate.missed_levels(report, model.costs.matrix)
