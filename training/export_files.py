@@ -36,6 +36,19 @@ KINDS = {
 }
 OPENERS: dict[str, Callable[..., IO[Any]]] = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
 CSV_DELIMITERS = (",", ";", "\t", "|")
+# What a file's first bytes say it is, whatever its name says.
+MAGIC: tuple[tuple[bytes, str], ...] = (
+    (b"\x1f\x8b", ".gz"),
+    (b"BZh", ".bz2"),
+    (b"\xfd7zXZ\x00", ".xz"),
+    (b"PAR1", "parquet"),
+    (b"PK\x03\x04", "zip"),
+)
+_DESCRIBED = {
+    ".gz": "gzip-compressed", ".bz2": "bzip2-compressed", ".xz": "xz-compressed",
+    "parquet": "a Parquet file", "zip": "a zip archive (an Excel .xlsx workbook is one)",
+    "jsonl": "JSON (lines)", "text": "uncompressed text",
+}  # fmt: skip
 UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 
@@ -64,13 +77,78 @@ class ExportFile:
                 f"--data: {path.name} has an unsupported type; use {', '.join(KINDS)}; CSV, TSV "
                 f"and JSON lines may be compressed ({', '.join(OPENERS)}), e.g. tickets.csv.gz"
             )
-        return cls(path, kind, compression)
+        export = cls(path, kind, compression)
+        export.check_content()
+        return export
+
+    def check_content(self) -> None:
+        """Compare the file's first bytes with what its name says.
+
+        Raises:
+            DataError: the content is another format or compression than the name says,
+                naming what it looks like and the name to give it.
+        """
+        with self.path.open("rb") as handle:
+            found = sniff(handle.read(8))
+        if found == "zip":
+            raise DataError(
+                f"--data: {self.path.name} is {_DESCRIBED['zip']}, not {self.kind.upper()}; "
+                "save the sheet as CSV UTF-8 (Excel: File > Save As), or unzip the export"
+            )
+        if found == "parquet" and self.kind != "parquet":
+            raise self._misnamed("parquet", ".parquet")
+        if found in OPENERS and found != self.compression:
+            if self.kind == "parquet":
+                raise DataError(
+                    f"--data: {self.path.name} is {_DESCRIBED[found]}; decompress it "
+                    "(Parquet files are read uncompressed)"
+                )
+            raise self._misnamed(found, f".{self.kind}{found}")
+        if self.compression is not None and found == "text":
+            raise DataError(
+                f"--data: {self.path.name} is not {_DESCRIBED[self.compression]} (it looks like "
+                f"{_DESCRIBED['text']}); rename it to {self._base()}.{self.kind} or compress it"
+            )
+        if self.kind in {"csv", "tsv"}:
+            with self.open_binary() as handle:
+                start = _decompressed_head(handle)
+            if start.lstrip()[:1] == b"{":
+                suffix = ".jsonl" + (self.compression or "")
+                raise self._misnamed("jsonl", suffix)
+
+    def _base(self) -> str:
+        """The file name without its format and compression suffixes."""
+        cut = 1 + (self.compression is not None)
+        return self.path.name.rsplit(".", cut)[0]
+
+    def _misnamed(self, found: str, suffix: str) -> DataError:
+        return DataError(
+            f"--data: {self.path.name} is {_DESCRIBED[found]}, not what its name says "
+            f"({self.kind.upper()}{', ' + self.compression if self.compression else ''}); "
+            f"rename it to {self._base()}{suffix}"
+        )
 
     def open_binary(self) -> IO[bytes]:
         """The file's bytes, decompressed."""
         if self.compression is None:
             return self.path.open("rb")
         return OPENERS[self.compression](self.path, "rb")  # type: ignore[no-any-return]
+
+
+def sniff(head: bytes) -> str:
+    """What the first bytes of a file are: a compression suffix (".gz"), "parquet", "zip"
+    or "text"."""
+    for magic, what in MAGIC:
+        if head.startswith(magic):
+            return what
+    return "text"
+
+
+def _decompressed_head(handle: IO[bytes]) -> bytes:
+    try:
+        return handle.read(64).removeprefix(codecs.BOM_UTF8)
+    except (OSError, EOFError, lzma.LZMAError):
+        return b""  # a damaged stream is reported when it is read
 
 
 def read_table(path: Path, encoding: str = DEFAULT_ENCODING) -> pd.DataFrame:
@@ -89,12 +167,17 @@ def read_table(path: Path, encoding: str = DEFAULT_ENCODING) -> pd.DataFrame:
     if export.kind == "parquet":
         frame = _read_parquet(export)
     else:
-        encoding = _effective_encoding(export, encoding)
         try:
+            encoding = _effective_encoding(export, encoding)
             delimited = export.kind in {"csv", "tsv"}
             frame = _read_csv(export, encoding) if delimited else _read_json(export, encoding)
         except UnicodeDecodeError as exc:
             raise _encoding_error(export, encoding) from exc
+        except (OSError, EOFError, lzma.LZMAError) as exc:  # gzip.BadGzipFile is an OSError
+            raise DataError(
+                f"--data: {export.path.name} could not be decompressed ({exc}); the file is "
+                "damaged or cut short: export or download it again"
+            ) from exc
     frame.columns = [str(c) for c in frame.columns]
     return frame
 
