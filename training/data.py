@@ -325,14 +325,19 @@ def validate_frame(  # noqa: PLR0912, PLR0915 - one pass over the checks reads b
             f"few valid rows per level: {detail} (fewer than {config.min_rows_per_level}); "
             "their per-level metrics are rough, or n/a with none"
         )
+    elif short and not keep.any():
+        raise DataError(
+            f"no valid rows: all {len(raw)} rows were excluded: {describe_exclusions(bad)}"
+        )
     elif short:
         used = [lvl for lvl in scale.levels if counts.get(lvl, 0) > 0]
         absent = len(used) < len(scale.levels) and len(used) >= 2
         hint = f" (this export uses only --levels {','.join(used)})" if absent else ""
+        why = f". Excluded rows: {describe_exclusions(bad)}" if bad else ""
         raise DataError(
             f"too few valid rows per level: {detail}; at least {config.min_rows_per_level} "
             f"needed in every level. Add data, merge levels (levels: ...{hint}) or lower "
-            "min_rows_per_level in the data config"
+            f"min_rows_per_level in the data config{why}"
         )
     bad.sort(key=lambda b: (b.row, b.reason))
     return Dataset(

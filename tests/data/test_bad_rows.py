@@ -161,6 +161,31 @@ def test_a_level_the_export_never_uses_suggests_the_levels_it_has(
     assert "(this export uses only --levels low,medium,high)" in str(raised.value)
 
 
+def test_an_export_with_every_row_excluded_names_the_reasons_with_counts(
+    rows: list[dict[str, Any]],
+) -> None:
+    for i, row in enumerate(rows):
+        row["created_at"] = "yesterday" if i % 4 else "2024-01-01"
+        row["priority"] = "Sev 1" if i % 4 == 0 else row["priority"]
+    with pytest.raises(DataError) as raised:
+        validate_frame(frame_of(rows), DataConfig())
+    message = str(raised.value)
+    assert message.startswith("no valid rows: all 100 rows were excluded: ")
+    assert "75 rows bad_timestamp (e.g. 'yesterday': not a parsable timestamp)" in message
+    assert "25 rows unknown_label (e.g. 'Sev 1': not one of" in message
+    assert "label_aliases" in message
+
+
+def test_too_few_rows_after_exclusions_also_names_the_exclusions(
+    rows: list[dict[str, Any]],
+) -> None:
+    for row in rows:
+        if row["priority"] == "urgent":
+            row["priority"] = "Sev 1"
+    with pytest.raises(DataError, match=r"'urgent' has 0.*Excluded rows: 25 rows unknown_label"):
+        validate_frame(frame_of(rows), DataConfig())
+
+
 def test_the_minimum_rows_per_level_is_configurable(rows: list[dict[str, Any]]) -> None:
     with pytest.raises(DataError, match=r"'low' has 25.*at least 30"):
         validate_frame(frame_of(rows), DataConfig(min_rows_per_level=30))
