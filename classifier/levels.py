@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from classifier.errors import UnknownLevel
 
 DEFAULT_LEVELS: tuple[str, ...] = ("low", "medium", "high", "urgent")
+MIN_LEVELS, MAX_LEVELS = 3, 5
+"""How many levels a priority scale may have."""
 
 # Common helpdesk spellings, mapped onto the default four-level scale.
 DEFAULT_ALIASES: Mapping[str, str] = {
@@ -40,7 +42,7 @@ class PriorityScale:
     default: str = "medium"
 
     def __post_init__(self) -> None:
-        if not 3 <= len(self.levels) <= 5:
+        if not MIN_LEVELS <= len(self.levels) <= MAX_LEVELS:
             raise UnknownLevel(
                 f"levels: a scale needs 3 to 5 levels, got {len(self.levels)}: {list(self.levels)}"
             )

@@ -24,7 +24,7 @@ import pandas as pd
 
 from classifier.errors import UnknownLevel
 from classifier.features import boolean_category
-from classifier.levels import PriorityScale
+from classifier.levels import MAX_LEVELS, MIN_LEVELS, PriorityScale
 from classifier.schema import BOOLEAN_COLUMNS
 from training.config import DataConfig, ResolvedColumns
 from training.errors import DataError
@@ -330,14 +330,10 @@ def validate_frame(  # noqa: PLR0912, PLR0915 - one pass over the checks reads b
             f"no valid rows: all {len(raw)} rows were excluded: {describe_exclusions(bad)}"
         )
     elif short:
-        used = [lvl for lvl in scale.levels if counts.get(lvl, 0) > 0]
-        absent = len(used) < len(scale.levels) and len(used) >= 2
-        hint = f" (this export uses only --levels {','.join(used)})" if absent else ""
         why = f". Excluded rows: {describe_exclusions(bad)}" if bad else ""
         raise DataError(
             f"too few valid rows per level: {detail}; at least {config.min_rows_per_level} "
-            f"needed in every level. Add data, merge levels (levels: ...{hint}) or lower "
-            f"min_rows_per_level in the data config{why}"
+            f"needed in every level. {_level_fix(scale, counts)}{why}"
         )
     bad.sort(key=lambda b: (b.row, b.reason))
     return Dataset(
@@ -350,6 +346,24 @@ def validate_frame(  # noqa: PLR0912, PLR0915 - one pass over the checks reads b
         sha256="",
         source=source or Path("<frame>"),
         warnings=warnings,
+    )
+
+
+def _level_fix(scale: PriorityScale, counts: pd.Series) -> str:
+    """What to do about levels with too few rows: the levels the export does use when they
+    make a scale, else why they cannot (a scale needs `MIN_LEVELS` levels)."""
+    used = [lvl for lvl in scale.levels if counts.get(lvl, 0) > 0]
+    if 0 < len(used) < MIN_LEVELS:
+        return (
+            f"This export uses only {len(used)} level{'s' if len(used) != 1 else ''} "
+            f"({', '.join(used)}) and a scale needs {MIN_LEVELS} to {MAX_LEVELS}: add tickets "
+            "of the other levels (or map their labels to them with label_aliases); models "
+            f"with fewer than {MIN_LEVELS} levels are not trained"
+        )
+    absent = MIN_LEVELS <= len(used) < len(scale.levels)
+    hint = f" (this export uses only --levels {','.join(used)})" if absent else ""
+    return (
+        f"Add data, merge levels (levels: ...{hint}) or lower min_rows_per_level in the data config"
     )
 
 

@@ -186,6 +186,17 @@ def test_too_few_rows_after_exclusions_also_names_the_exclusions(
         validate_frame(frame_of(rows), DataConfig())
 
 
+def test_an_export_with_two_levels_is_told_a_scale_needs_three(
+    rows: list[dict[str, Any]],
+) -> None:
+    two = [r | {"priority": "high" if r["priority"] == "urgent" else "medium"} for r in rows]
+    with pytest.raises(DataError) as raised:
+        validate_frame(frame_of(two), DataConfig())
+    message = str(raised.value)
+    assert "uses only 2 levels (medium, high) and a scale needs 3 to 5" in message
+    assert "--levels medium,high" not in message
+
+
 def test_the_minimum_rows_per_level_is_configurable(rows: list[dict[str, Any]]) -> None:
     with pytest.raises(DataError, match=r"'low' has 25.*at least 30"):
         validate_frame(frame_of(rows), DataConfig(min_rows_per_level=30))
