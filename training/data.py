@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import difflib
 import hashlib
+import re
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -33,6 +34,7 @@ from training.numbers import read_numbers
 from training.timestamps import parse_times
 
 BAD_ROW_FIELDS = ("row", "reason", "column", "value", "detail")
+_INTEGRAL_FLOAT = re.compile(r"[+-]?\d+\.0+")
 
 
 @dataclass(frozen=True)
@@ -261,10 +263,7 @@ def validate_frame(  # noqa: PLR0912, PLR0915 - one pass over the checks reads b
     labels_raw = _as_text(values[cols.label])
     mapping: dict[str, str | None] = {}
     for label in labels_raw.unique().tolist():
-        try:
-            mapping[label] = scale.parse(label) if label else None
-        except UnknownLevel:
-            mapping[label] = None
+        mapping[label] = _parse_label(scale, label)
     labels = labels_raw.map(mapping).astype(object)
     for row, label in zip(frame.index.tolist(), labels_raw.tolist(), strict=True):
         if label == "":
@@ -347,6 +346,22 @@ def validate_frame(  # noqa: PLR0912, PLR0915 - one pass over the checks reads b
         source=source or Path("<frame>"),
         warnings=warnings,
     )
+
+
+def _parse_label(scale: PriorityScale, label: str) -> str | None:
+    """The level of a label, or None. A whole number written as a float ("2.0": pandas reads
+    an integer column with a gap as floats) is read as the integer ("2")."""
+    if not label:
+        return None
+    candidates = [label]
+    if _INTEGRAL_FLOAT.fullmatch(label):
+        candidates.append(label.split(".", maxsplit=1)[0])
+    for candidate in candidates:
+        try:
+            return scale.parse(candidate)
+        except UnknownLevel:
+            continue
+    return None
 
 
 def _level_fix(scale: PriorityScale, counts: pd.Series) -> str:

@@ -44,6 +44,17 @@ def test_a_label_outside_the_levels_is_reported_with_its_value(rows: list[dict[s
     assert 1 not in dataset.frame.index
 
 
+def test_numeric_labels_read_as_floats_match_integer_aliases(rows: list[dict[str, Any]]) -> None:
+    numbers = {"low": 1, "medium": 2, "high": 3, "urgent": 4}
+    frame = frame_of(rows)
+    frame["priority"] = [float(numbers[r["priority"]]) for r in rows]  # as pandas reads 1, 2, NaN
+    frame.loc[0, "priority"] = float("nan")
+    aliases = {str(n): level for level, n in numbers.items()}
+    dataset = validate_frame(frame, DataConfig(label_aliases=aliases))
+    assert dataset.bad_row_summary() == {"missing_label": 1}
+    assert dataset.labels.iloc[:4].tolist() == ["medium", "high", "urgent", "low"]
+
+
 def test_an_empty_label_is_reported(rows: list[dict[str, Any]]) -> None:
     rows[9]["priority"] = ""
     assert reasons_by_row(rows) == {10: {"missing_label"}}
