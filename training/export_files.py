@@ -15,6 +15,7 @@ import gzip
 import io
 import json
 import lzma
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,6 +51,7 @@ _DESCRIBED = {
     "jsonl": "JSON (lines)", "text": "uncompressed text",
 }  # fmt: skip
 UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+_SEP_HINT = re.compile(r"sep=(.)")
 
 
 @dataclass(frozen=True)
@@ -201,11 +203,16 @@ def _effective_encoding(export: ExportFile, encoding: str) -> str:
 def _read_csv(export: ExportFile, encoding: str) -> pd.DataFrame:
     with io.TextIOWrapper(export.open_binary(), encoding=encoding, errors="replace") as text:
         header = text.readline().lstrip("\ufeff")
+        hint = _SEP_HINT.fullmatch(header.strip("\r\n"))
+        if hint:  # Excel's "sep=;" line: it names the delimiter, the header comes next
+            header = text.readline()
     delimiter = "\t" if export.kind == "tsv" else header_delimiter(header)
+    if hint:
+        delimiter = hint.group(1)
     try:
         return pd.read_csv(
             export.path, sep=delimiter, dtype=str, keep_default_na=False, encoding=encoding,
-            compression="infer",
+            compression="infer", skiprows=1 if hint else None,
         )  # fmt: skip
     except pd.errors.EmptyDataError as exc:
         raise DataError(f"--data: {export.path.name} is empty; export at least a header") from exc

@@ -155,6 +155,18 @@ def test_a_row_with_extra_cells_names_the_line_and_the_delimiter(tmp_path: Path)
     assert "must be quoted" in message
 
 
+@pytest.mark.parametrize("sep", [";", ",", "\t"])
+def test_excels_sep_line_names_the_delimiter(
+    rows: list[dict[str, Any]], tmp_path: Path, sep: str
+) -> None:
+    path = tmp_path / "excel.csv"
+    body = frame_of(rows).to_csv(index=False, sep=sep, lineterminator="\r\n")
+    path.write_text(f"sep={sep}\r\n{body}", encoding="utf-8-sig")
+    dataset = load_dataset(path)
+    assert dataset.n_valid == len(rows)
+    assert dataset.frame["subject"].iloc[0] == "Ticket 0"
+
+
 def test_quoted_cells_keep_delimiters_and_line_breaks(tmp_path: Path) -> None:
     path = tmp_path / "export.csv"
     frame = pd.DataFrame({"subject": ["a; b", "c"], "body": ["line 1\nline 2", "d"]})
