@@ -25,6 +25,15 @@ NUMERIC_COLUMNS: tuple[str, ...] = (
 TIME_COLUMN = "created_at"
 ID_COLUMN = "ticket_id"
 LABEL_COLUMN = "priority"
+PLAIN_COLUMNS: tuple[str, ...] = (
+    *TEXT_COLUMNS,
+    *CATEGORY_COLUMNS,
+    *NUMERIC_COLUMNS,
+    TIME_COLUMN,
+    ID_COLUMN,
+    LABEL_COLUMN,
+)
+"""Every column name of the plain schema."""
 
 TIERS: tuple[str, ...] = ("free", "standard", "premium", "enterprise")
 CHANNELS: tuple[str, ...] = ("email", "chat", "phone", "web", "social")

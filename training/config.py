@@ -220,6 +220,16 @@ class DataConfig:
             slices=tuple(c for c in self.slice_columns if c in present),
         )
 
+    def explicit_columns(self) -> tuple[str, ...]:
+        """Column names this config gives explicitly (the label column included)."""
+        given = (self.text_columns, self.category_columns, self.numeric_columns)
+        singles = (self.label_column, self.time_column, self.id_column)
+        return (
+            *(c for group in given if group is not None for c in group),
+            *(c for c in singles if c is not None),
+            *self.slice_columns,
+        )
+
     def with_overrides(self, **overrides: Any) -> DataConfig:
         """A copy with the non-None overrides applied (CLI options win over the YAML file)."""
         known = {f.name for f in fields(self)}

@@ -26,7 +26,7 @@ import pandas as pd
 from classifier.errors import UnknownLevel
 from classifier.features import boolean_category
 from classifier.levels import MAX_LEVELS, MIN_LEVELS, PriorityScale
-from classifier.schema import BOOLEAN_COLUMNS
+from classifier.schema import BOOLEAN_COLUMNS, PLAIN_COLUMNS
 from training.config import DataConfig, ResolvedColumns
 from training.errors import DataError
 from training.export_files import read_table
@@ -138,6 +138,30 @@ def _as_category(series: pd.Series) -> pd.Series:
     return text.where(text != "", None).astype(object)
 
 
+def plain_column_names(
+    raw: pd.DataFrame, config: DataConfig
+) -> tuple[pd.DataFrame, dict[str, str]]:
+    """The export with columns that differ from a plain-schema name only in case or
+    surrounding spaces ("Subject", " Body ", "Tier") renamed to it, so the model's columns are
+    the ones the service fills; columns the config names explicitly keep their names.
+
+    Returns:
+        The frame (the same object when nothing is renamed) and {old name: plain name}.
+    """
+    present = set(raw.columns)
+    explicit = set(config.explicit_columns())
+    by_folded: dict[str, list[str]] = {}
+    for name in raw.columns:
+        by_folded.setdefault(str(name).strip().casefold(), []).append(name)
+    renamed = {}
+    for plain in PLAIN_COLUMNS:
+        matches = by_folded.get(plain, [])
+        if plain in present or len(matches) != 1 or matches[0] in explicit:
+            continue
+        renamed[matches[0]] = plain
+    return (raw.rename(columns=renamed) if renamed else raw), renamed
+
+
 def _as_boolean(categories: pd.Series, column: str, warnings: list[str]) -> pd.Series:
     """A column the API sends as a JSON boolean (vip), as the service's categories: yes/no,
     1/0, ja/nej... -> "true"/"false", so the model learns the values it will be sent."""
@@ -221,6 +245,7 @@ def validate_frame(  # noqa: PLR0912, PLR0915 - one pass over the checks reads b
     With `training=False` (scoring a model, not fitting one) a level with fewer rows than
     `min_rows_per_level` is a warning, not an error: its metrics are rough or n/a.
     """
+    raw, renamed = plain_column_names(raw, config)
     cols = config.resolve(list(raw.columns))
     scale = config.scale()
     if not cols.text:
@@ -237,7 +262,10 @@ def validate_frame(  # noqa: PLR0912, PLR0915 - one pass over the checks reads b
         )
     frame = pd.DataFrame(index=pd.RangeIndex(1, len(raw) + 1, name="row"))
     bad: list[BadRow] = []
-    warnings: list[str] = []
+    warnings: list[str] = [
+        f"columns {list(renamed)} read as {list(renamed.values())}: the plain schema's names, "
+        "differing only in case or spaces"
+    ] if renamed else []  # fmt: skip
     values = raw.set_axis(frame.index)
 
     for column in cols.text:

@@ -180,7 +180,11 @@ def read_table(path: Path, encoding: str = DEFAULT_ENCODING) -> pd.DataFrame:
                 f"--data: {export.path.name} could not be decompressed ({exc}); the file is "
                 "damaged or cut short: export or download it again"
             ) from exc
-    frame.columns = [str(c) for c in frame.columns]
+    names = [str(c) for c in frame.columns]
+    stripped = [n.strip() for n in names]
+    # " Body " cannot be typed in a comma-separated CLI option: names lose surrounding spaces
+    # unless that would make two columns one
+    frame.columns = stripped if len(set(stripped)) == len(stripped) else names
     return frame
 
 

@@ -505,10 +505,10 @@ def run_evaluation(
     model, name, version, run_id = _load_for_evaluation(model_ref, settings)
     config = config or DataConfig()
     spec = getattr(model, "spec", None)
-    from training.data import validate_frame
+    from training.data import plain_column_names, validate_frame
     from training.export_files import read_table
 
-    raw = read_table(data, config.encoding)
+    raw, _ = plain_column_names(read_table(data, config.encoding), config)
     warnings: list[str] = []
     if spec is not None and config.text_columns is None and config.category_columns is None:
         present = set(raw.columns)

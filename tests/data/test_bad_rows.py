@@ -134,13 +134,13 @@ def test_missing_columns_are_an_error_naming_them(rows: list[dict[str, Any]]) ->
 def test_a_missing_column_suggests_a_name_differing_in_case_or_by_a_typo(
     rows: list[dict[str, Any]],
 ) -> None:
-    frame = frame_of(rows).rename(columns={"subject": "Subject", "channel": "chanel"})
+    frame = frame_of(rows).rename(columns={"channel": "chanel"}).assign(Queue="billing")
     config = DataConfig(text_columns=("subject", "body"), category_columns=("channel", "queue"))
     with pytest.raises(DataError) as raised:
         validate_frame(frame, config)
     assert str(raised.value).startswith(
-        "missing columns ['subject', 'channel', 'queue'] (did you mean 'Subject' for "
-        "'subject', 'chanel' for 'channel'?); columns in the file:"
+        "missing columns ['channel', 'queue'] (did you mean 'chanel' for 'channel', 'Queue' "
+        "for 'queue'?); columns in the file:"
     )
 
 
@@ -249,3 +249,23 @@ def test_the_reports_bad_rows_count_rows_and_list_the_first_reasons_in_full(
     )  # fmt: skip
     assert "low" in first["detail"]  # names the levels it could have been
     assert (report["file"], report["in_mlflow_run"]) == ("bad_rows.csv", True)
+
+
+def test_plain_columns_differing_in_case_or_spaces_are_read_under_the_plain_names(
+    rows: list[dict[str, Any]],
+) -> None:
+    frame = frame_of(rows).rename(
+        columns={"subject": "Subject", "body": " Body ", "priority": "Priority", "tier": "Tier"}
+    )
+    dataset = validate_frame(frame, DataConfig())
+    assert dataset.columns.text == ("subject", "body")
+    assert "tier" in dataset.columns.category
+    assert dataset.columns.label == "priority"
+    assert dataset.n_valid == len(rows)
+    assert any("read as ['subject', 'body', 'tier', 'priority']" in w for w in dataset.warnings)
+
+
+def test_a_column_the_config_names_keeps_its_name(rows: list[dict[str, Any]]) -> None:
+    frame = frame_of(rows).rename(columns={"subject": "Subject"})
+    dataset = validate_frame(frame, DataConfig(text_columns=("Subject", "body")))
+    assert dataset.columns.text == ("Subject", "body")

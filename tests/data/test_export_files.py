@@ -167,6 +167,12 @@ def test_excels_sep_line_names_the_delimiter(
     assert dataset.frame["subject"].iloc[0] == "Ticket 0"
 
 
+def test_spaces_around_column_names_are_dropped(tmp_path: Path) -> None:
+    path = tmp_path / "export.csv"
+    path.write_text("subject, Body ,priority\nok,text,high\n", encoding="utf-8")
+    assert list(read_table(path).columns) == ["subject", "Body", "priority"]
+
+
 def test_quoted_cells_keep_delimiters_and_line_breaks(tmp_path: Path) -> None:
     path = tmp_path / "export.csv"
     frame = pd.DataFrame({"subject": ["a; b", "c"], "body": ["line 1\nline 2", "d"]})

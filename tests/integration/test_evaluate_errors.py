@@ -9,7 +9,8 @@ import pytest
 from typer.testing import CliRunner
 
 from serving.cli import app
-from tests.unit.model_fixtures import tiny_model
+from tests.unit.model_fixtures import tiny_frame, tiny_model
+from training.train import run_evaluation
 
 
 @pytest.fixture(scope="module")
@@ -39,3 +40,15 @@ def test_an_export_whose_rows_are_all_excluded_names_why(model_dir: Path, tmp_pa
     assert "no valid rows to score in sev-labels.csv" in output
     assert "30 rows unknown_label (e.g. 'Sev A', 'Sev B', 'Sev C'" in output
     assert "label_aliases" in output
+
+
+def test_evaluate_reads_a_plain_column_written_in_another_case(
+    model_dir: Path, tmp_path: Path
+) -> None:
+    frame, labels = tiny_frame()
+    path = tmp_path / "cased.csv"
+    frame.assign(priority=labels).rename(columns={"tier": "Tier", "body": "Body"}).to_csv(
+        path, index=False
+    )
+    report = run_evaluation(str(model_dir), path)
+    assert not [w for w in report["warnings"] if "missing" in w]
