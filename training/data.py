@@ -31,7 +31,7 @@ from training.config import DataConfig, ResolvedColumns
 from training.errors import DataError
 from training.export_files import read_table
 from training.numbers import read_numbers
-from training.timestamps import parse_times
+from training.timestamps import EPOCH, ParsedTimes, parse_times
 
 BAD_ROW_FIELDS = ("row", "reason", "column", "value", "detail")
 _INTEGRAL_FLOAT = re.compile(r"[+-]?\d+\.0+")
@@ -308,14 +308,15 @@ def validate_frame(  # noqa: PLR0912, PLR0915 - one pass over the checks reads b
         originals = _as_text(values[cols.time])
         parsed = parse_times(originals, cols.time, config.day_first)
         warnings.extend(parsed.warnings)
-        order = "day first" if parsed.day_first else "month first"
-        for row in frame.index[parsed.times.isna().to_numpy()].tolist():
-            detail = (
-                f"a numeric date not written {order} like the rest of the column"
-                if parsed.wrong_order.at[row]
-                else "not a parsable timestamp"
+        time_bad = _bad_times(parsed, originals, cols.time, frame.index)
+        if training:
+            bad += time_bad
+        elif time_bad:  # scoring does not use the time: keep the rows, say so
+            warnings.append(
+                f"{cols.time}: {len(time_bad)} values such as {time_bad[0].value!r} are not "
+                f"readable timestamps ({time_bad[0].detail}); the rows are scored all the same "
+                "(evaluate does not use the time), but train would exclude them"
             )
-            bad.append(BadRow(row, "bad_timestamp", cols.time, str(originals.at[row]), detail))
         frame[cols.time] = parsed.times
 
     excluded = {b.row for b in bad}
@@ -374,6 +375,26 @@ def validate_frame(  # noqa: PLR0912, PLR0915 - one pass over the checks reads b
         source=source or Path("<frame>"),
         warnings=warnings,
     )
+
+
+def _bad_times(
+    parsed: ParsedTimes, originals: pd.Series, column: str, index: pd.Index
+) -> list[BadRow]:
+    order = "day first" if parsed.day_first else "month first"
+    out = []
+    for row in index[parsed.times.isna().to_numpy()].tolist():
+        value = str(originals.at[row])
+        if parsed.wrong_order.at[row]:
+            detail = f"a numeric date not written {order} like the rest of the column"
+        elif re.fullmatch(EPOCH, value):
+            detail = (
+                "a plain number that is not Unix time in seconds or milliseconds (1979 to "
+                "2100); write the times as ISO 8601, e.g. 2026-01-31T14:05:00Z"
+            )
+        else:
+            detail = "not a parsable timestamp"
+        out.append(BadRow(row, "bad_timestamp", column, value, detail))
+    return out
 
 
 def _parse_label(scale: PriorityScale, label: str) -> str | None:

@@ -1,4 +1,5 @@
-"""Parse an export's creation-time column: ISO 8601 first, then the formats people type.
+"""Parse an export's creation-time column: ISO 8601 first, Unix time in seconds or
+milliseconds, then the formats people type.
 
 Day and month order is decided once per column, never per value. Left to itself, pandas'
 mixed-format parser reads 01.02.2026 as 2 January but 24.11.2026 as 24 November, which would
@@ -8,11 +9,18 @@ silently reorder a European export in time and with it the newest-20% holdout.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 import pandas as pd
 
 # Day and month as leading numbers: 24.11.2026, 11/24/26, 01-02-2026 13:45.
 NUMERIC_DATE = r"^(\d{1,2})[./-](\d{1,2})[./-]\d{2,4}\b"
+# Unix time as a plain number (an API's or database's export, JSONL/Parquet integers).
+EPOCH = r"\d+(?:\.\d+)?"
+EPOCH_RANGES: tuple[tuple[Literal["s", "ms"], float, float], ...] = (
+    ("s", 3e8, 4.1e9),
+    ("ms", 3e11, 4.1e12),
+)
 
 
 @dataclass(frozen=True)
@@ -46,6 +54,7 @@ def parse_times(text: pd.Series, column: str, day_first: bool | None = None) -> 
         Timestamps in UTC; values in the other order are NaT and flagged in `wrong_order`.
     """
     parsed = pd.to_datetime(text, utc=True, errors="coerce", format="ISO8601")
+    parsed = _with_epochs(text, parsed)
     retry = parsed.isna() & (text != "")
     no_flags = pd.Series(False, index=text.index)
     if not retry.any():
@@ -64,6 +73,25 @@ def parse_times(text: pd.Series, column: str, day_first: bool | None = None) -> 
     wrong[parts.index] = parsed[parts.index].dt.day.to_numpy() != expected_day.to_numpy()
     parsed = parsed.mask(wrong)
     return ParsedTimes(parsed, day_first, notes, wrong)
+
+
+def _with_epochs(text: pd.Series, parsed: pd.Series) -> pd.Series:
+    """`parsed` with plain numbers read as Unix time: seconds or milliseconds by magnitude
+    (the ranges cannot be confused: 1979..2100 is 3e8..4.1e9 s, 3e11..4.1e12 ms).
+
+    A database or API export writes epoch numbers, a JSONL/Parquet export integers; left to
+    the date parsers every such row would be a bad timestamp.
+    """
+    candidates = parsed.isna() & text.str.fullmatch(EPOCH)
+    if not candidates.any():
+        return parsed
+    number = pd.to_numeric(text[candidates], errors="coerce")
+    out = parsed.astype("datetime64[ns, UTC]")  # a fraction of a second needs the resolution
+    for unit, low, high in EPOCH_RANGES:
+        in_range = number.between(low, high)
+        if in_range.any():
+            out[in_range[in_range].index] = pd.to_datetime(number[in_range], unit=unit, utc=True)
+    return out
 
 
 def _decide_order(

@@ -269,3 +269,24 @@ def test_a_column_the_config_names_keeps_its_name(rows: list[dict[str, Any]]) ->
     frame = frame_of(rows).rename(columns={"subject": "Subject"})
     dataset = validate_frame(frame, DataConfig(text_columns=("Subject", "body")))
     assert dataset.columns.text == ("Subject", "body")
+
+
+def test_epoch_timestamps_are_read_and_other_numbers_are_explained(
+    rows: list[dict[str, Any]],
+) -> None:
+    for i, row in enumerate(rows):
+        row["created_at"] = str(1_764_000_000 + 3600 * i)
+    rows[1]["created_at"] = "46023"  # an Excel serial date
+    dataset = validate_frame(frame_of(rows), DataConfig())
+    assert dataset.bad_row_summary() == {"bad_timestamp": 1}
+    assert "not Unix time in seconds or milliseconds" in dataset.bad_rows[0].detail
+    assert str(dataset.frame["created_at"].iloc[0]) == "2025-11-24 16:00:00+00:00"
+
+
+def test_scoring_keeps_rows_whose_time_cannot_be_read_and_warns(
+    rows: list[dict[str, Any]],
+) -> None:
+    rows[0]["created_at"] = "yesterday"
+    dataset = validate_frame(frame_of(rows), DataConfig(), training=False)
+    assert dataset.n_valid == len(rows)
+    assert any(w.startswith("created_at: 1 values such as 'yesterday'") for w in dataset.warnings)

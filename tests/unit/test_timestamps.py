@@ -68,3 +68,14 @@ def test_day_first_in_the_data_config_must_be_a_boolean() -> None:
     assert data_config_from_mapping({"day_first": False}).day_first is False
     with pytest.raises(ConfigError, match="day_first must be true or false"):
         data_config_from_mapping({"day_first": "yes please"})
+
+
+@pytest.mark.parametrize(
+    "value", ["1764000000", "1764000000000", "1764000000.25", "2025-11-24T16:00:00Z"]
+)
+def test_unix_time_in_seconds_or_milliseconds_is_read(value: str) -> None:
+    assert days([value]) == ["2025-11-24"]
+
+
+def test_a_plain_number_outside_unix_time_stays_a_bad_timestamp() -> None:
+    assert days(["46023", "12"]) == ["bad", "bad"]
