@@ -34,6 +34,7 @@ from training.numbers import read_numbers
 from training.timestamps import EPOCH, ParsedTimes, parse_times
 
 BAD_ROW_FIELDS = ("row", "reason", "column", "value", "detail")
+NESTED_PREFIX = "customer."  # the API's request nests the customer's attributes
 _INTEGRAL_FLOAT = re.compile(r"[+-]?\d+\.0+")
 
 
@@ -141,9 +142,10 @@ def _as_category(series: pd.Series) -> pd.Series:
 def plain_column_names(
     raw: pd.DataFrame, config: DataConfig
 ) -> tuple[pd.DataFrame, dict[str, str]]:
-    """The export with columns that differ from a plain-schema name only in case or
-    surrounding spaces ("Subject", " Body ", "Tier") renamed to it, so the model's columns are
-    the ones the service fills; columns the config names explicitly keep their names.
+    """The export with columns that differ from a plain-schema name only in case, surrounding
+    spaces or the API's `customer.` nesting ("Subject", " Body ", "Tier", "customer.tier")
+    renamed to it, so the model's columns are the ones the service fills; columns the config
+    names explicitly keep their names.
 
     Returns:
         The frame (the same object when nothing is renamed) and {old name: plain name}.
@@ -152,7 +154,8 @@ def plain_column_names(
     explicit = set(config.explicit_columns())
     by_folded: dict[str, list[str]] = {}
     for name in raw.columns:
-        by_folded.setdefault(str(name).strip().casefold(), []).append(name)
+        folded = str(name).strip().casefold().removeprefix(NESTED_PREFIX)
+        by_folded.setdefault(folded, []).append(name)
     renamed = {}
     for plain in PLAIN_COLUMNS:
         matches = by_folded.get(plain, [])
@@ -264,7 +267,7 @@ def validate_frame(  # noqa: PLR0912, PLR0915 - one pass over the checks reads b
     bad: list[BadRow] = []
     warnings: list[str] = [
         f"columns {list(renamed)} read as {list(renamed.values())}: the plain schema's names, "
-        "differing only in case or spaces"
+        "differing only in case, spaces or a customer. prefix"
     ] if renamed else []  # fmt: skip
     values = raw.set_axis(frame.index)
 

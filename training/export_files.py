@@ -231,7 +231,7 @@ def _read_csv(export: ExportFile, encoding: str) -> pd.DataFrame:
 def _read_json(export: ExportFile, encoding: str) -> pd.DataFrame:
     lines = export.kind == "jsonl"
     try:
-        return pd.read_json(
+        frame = pd.read_json(
             export.path, lines=lines, dtype=False, encoding=encoding, compression="infer"
         )
     except (ValueError, TypeError) as exc:  # TypeError: a line that is not an object
@@ -241,6 +241,26 @@ def _read_json(export: ExportFile, encoding: str) -> pd.DataFrame:
             f"--data: {export.path.name} could not be read as "
             f"{'JSON lines (one object per line)' if lines else 'JSON'}: {place}"
         ) from exc
+    return flatten_objects(frame)
+
+
+def flatten_objects(frame: pd.DataFrame) -> pd.DataFrame:
+    """Columns holding JSON objects spread into one column per key, named with dots:
+    {"customer": {"tier": "free"}} -> `customer.tier` (the API's own request shape)."""
+    for column in list(frame.columns):
+        values = frame[column]
+        if values.dtype != object:
+            continue
+        is_object = values.map(lambda v: isinstance(v, dict))
+        if not is_object.any() or not (is_object | values.isna()).all():
+            continue
+        inner = pd.json_normalize(
+            [v if isinstance(v, dict) else {} for v in values.tolist()], sep="."
+        )
+        inner.columns = [f"{column}.{key}" for key in inner.columns]
+        inner.index = frame.index
+        frame = frame.drop(columns=column).join(inner)
+    return frame
 
 
 def _read_parquet(export: ExportFile) -> pd.DataFrame:

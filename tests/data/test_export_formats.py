@@ -95,3 +95,19 @@ def test_without_text_columns_the_error_says_how_to_map_them(tmp_path: Path) -> 
     path.write_text("title,sev\nhello,high\n", encoding="utf-8")
     with pytest.raises(DataError, match="--text-columns"):
         load_dataset(path)
+
+
+def test_nested_customer_objects_are_read_as_the_plain_columns(
+    rows: list[dict[str, Any]], tmp_path: Path
+) -> None:
+    path = tmp_path / "requests.jsonl"
+    with path.open("w", encoding="utf-8") as handle:
+        for i, row in enumerate(rows):
+            customer = {"tier": row.pop("tier"), "vip": i % 2 == 0,
+                        "monthly_value": int(row.pop("monthly_value"))}  # fmt: skip
+            handle.write(json.dumps(row | {"customer": customer}) + "\n")
+    dataset = load_dataset(path)
+    assert {"tier", "vip"} <= set(dataset.columns.category)
+    assert "monthly_value" in dataset.columns.numeric
+    assert dataset.frame["vip"].iloc[:2].tolist() == ["true", "false"]
+    assert dataset.frame["monthly_value"].iloc[1] == 10.0
