@@ -29,7 +29,7 @@ from classifier.levels import MAX_LEVELS, MIN_LEVELS, PriorityScale
 from classifier.schema import BOOLEAN_COLUMNS, PLAIN_COLUMNS
 from training.config import DataConfig, ResolvedColumns
 from training.errors import DataError
-from training.export_files import read_table
+from training.export_files import REPEATED_COLUMNS, read_table
 from training.numbers import read_numbers
 from training.timestamps import EPOCH, ParsedTimes, parse_times
 
@@ -165,6 +165,28 @@ def plain_column_names(
     return (raw.rename(columns=renamed) if renamed else raw), renamed
 
 
+def _repeated_columns(repeated: dict[str, list[int]], cols: ResolvedColumns) -> list[str]:
+    """Warnings for repeated column names nothing reads.
+
+    Raises:
+        DataError: a column the model or the validation reads is named more than once.
+    """
+    used = set(cols.required) | set(cols.slices)
+    clash = {name: where for name, where in repeated.items() if name in used}
+    if clash:
+        name, where = next(iter(clash.items()))
+        raise DataError(
+            f"columns named {name!r} appear {len(where)} times (columns "
+            f"{', '.join(map(str, where))}); it is not clear which to read: rename or remove "
+            "all but one in the export"
+        )
+    return [
+        f"columns named {name!r} appear {len(where)} times (columns "
+        f"{', '.join(map(str, where))}); not used, so nothing is lost"
+        for name, where in repeated.items()
+    ]
+
+
 def _as_boolean(categories: pd.Series, column: str, warnings: list[str]) -> pd.Series:
     """A column the API sends as a JSON boolean (vip), as the service's categories: yes/no,
     1/0, ja/nej... -> "true"/"false", so the model learns the values it will be sent."""
@@ -248,8 +270,10 @@ def validate_frame(  # noqa: PLR0912, PLR0915 - one pass over the checks reads b
     With `training=False` (scoring a model, not fitting one) a level with fewer rows than
     `min_rows_per_level` is a warning, not an error: its metrics are rough or n/a.
     """
+    repeated: dict[str, list[int]] = raw.attrs.get(REPEATED_COLUMNS, {})
     raw, renamed = plain_column_names(raw, config)
     cols = config.resolve(list(raw.columns))
+    notes = _repeated_columns(repeated, cols)
     scale = config.scale()
     if not cols.text:
         raise DataError(
@@ -269,6 +293,7 @@ def validate_frame(  # noqa: PLR0912, PLR0915 - one pass over the checks reads b
         f"columns {list(renamed)} read as {list(renamed.values())}: the plain schema's names, "
         "differing only in case, spaces or a customer. prefix"
     ] if renamed else []  # fmt: skip
+    warnings += notes
     values = raw.set_axis(frame.index)
 
     for column in cols.text:

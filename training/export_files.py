@@ -52,6 +52,8 @@ _DESCRIBED = {
 }  # fmt: skip
 UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 _SEP_HINT = re.compile(r"sep=(.)")
+REPEATED_COLUMNS = "repeated_columns"
+"""`frame.attrs` key: {name: positions} of column names a CSV header repeats."""
 
 
 @dataclass(frozen=True)
@@ -214,7 +216,7 @@ def _read_csv(export: ExportFile, encoding: str) -> pd.DataFrame:
     if hint:
         delimiter = hint.group(1)
     try:
-        return pd.read_csv(
+        frame = pd.read_csv(
             export.path, sep=delimiter, dtype=str, keep_default_na=False, encoding=encoding,
             compression="infer", skiprows=1 if hint else None,
         )  # fmt: skip
@@ -226,6 +228,18 @@ def _read_csv(export: ExportFile, encoding: str) -> pd.DataFrame:
             f"{delimiter!r}): {exc}. Cells holding line breaks, quotes or the delimiter must be "
             "quoted; re-export with quoting on"
         ) from exc
+    frame.attrs[REPEATED_COLUMNS] = repeated_names(header, delimiter)
+    return frame
+
+
+def repeated_names(header: str, delimiter: str) -> dict[str, list[int]]:
+    """Column names the header gives more than once, with their 1-based positions (pandas
+    reads the later ones as `name.1`, `name.2`...)."""
+    names = [n.strip() for n in next(csv.reader([header.strip("\r\n")], delimiter=delimiter), [])]
+    positions: dict[str, list[int]] = {}
+    for number, name in enumerate(names, start=1):
+        positions.setdefault(name, []).append(number)
+    return {name: where for name, where in positions.items() if len(where) > 1}
 
 
 def _read_json(export: ExportFile, encoding: str) -> pd.DataFrame:

@@ -178,3 +178,26 @@ def test_quoted_cells_keep_delimiters_and_line_breaks(tmp_path: Path) -> None:
     frame = pd.DataFrame({"subject": ["a; b", "c"], "body": ["line 1\nline 2", "d"]})
     frame.to_csv(path, sep=";", index=False)
     assert read_table(path).to_dict("list") == frame.to_dict("list")
+
+
+def test_a_repeated_column_the_model_reads_is_an_error_naming_both(tmp_path: Path) -> None:
+    path = tmp_path / "export.csv"
+    path.write_text("subject,priority,body,priority\nok,,text,high\n", encoding="utf-8")
+    with pytest.raises(
+        DataError, match=r"columns named 'priority' appear 2 times \(columns 2, 4\)"
+    ):
+        load_dataset(path)
+
+
+def test_a_repeated_column_nothing_reads_is_a_warning(
+    rows: list[dict[str, Any]], tmp_path: Path
+) -> None:
+    path = tmp_path / "export.csv"
+    frame = frame_of(rows)
+    frame.insert(1, "note", "a")
+    frame["note2"] = "b"
+    frame.to_csv(path, index=False)
+    path.write_text(path.read_text(encoding="utf-8").replace("note2", "note", 1), encoding="utf-8")
+    dataset = load_dataset(path)
+    assert dataset.n_valid == len(rows)
+    assert "columns named 'note' appear 2 times (columns 2, 11); not used" in dataset.warnings[0]
