@@ -24,6 +24,7 @@ Example `data.yaml`::
 from __future__ import annotations
 
 import codecs
+import itertools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
@@ -189,6 +190,26 @@ class DataConfig:
             aliases = {**DEFAULT_ALIASES, **self.label_aliases}
             return PriorityScale.from_names(PriorityScale().levels, aliases)
         return PriorityScale.from_names(self.levels, dict(self.label_aliases))
+
+    def level_order_warning(self) -> str | None:
+        """A warning when the configured levels are known names in descending urgency
+        (high, medium, low or P1, P2, P3: the order many helpdesks list them in), which
+        would turn the costs, the top level and the gate around; None otherwise."""
+        if self.levels is None:
+            return None
+        known = PriorityScale.from_names(PriorityScale().levels, dict(DEFAULT_ALIASES))
+        try:
+            ranks = [known.index(level) for level in self.levels]
+        except UnknownLevel:
+            return None
+        if any(a <= b for a, b in itertools.pairwise(ranks)):
+            return None
+        return (
+            f"levels: {', '.join(self.levels)} look like descending urgency, but levels are "
+            "read in ascending urgency (least urgent first): costs, the top level and the "
+            f"gate's top-level recall follow that order. Did you mean "
+            f"{','.join(reversed(self.levels))}?"
+        )
 
     def resolve(self, columns: Sequence[str]) -> ResolvedColumns:
         """Fill unset fields from the plain schema, keeping only columns that exist.

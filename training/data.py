@@ -294,6 +294,9 @@ def validate_frame(  # noqa: PLR0912, PLR0915 - one pass over the checks reads b
         "differing only in case, spaces or a customer. prefix"
     ] if renamed else []  # fmt: skip
     warnings += notes
+    order = config.level_order_warning()
+    if order is not None:
+        warnings.append(order)
     values = raw.set_axis(frame.index)
 
     for column in cols.text:

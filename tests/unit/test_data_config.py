@@ -174,3 +174,19 @@ def test_an_alias_to_no_level_is_a_config_error_when_loading(tmp_path: Path) -> 
     path.write_text("levels: [a, b, c]\nlabel_aliases: {x: d}\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="'x' points to 'd'"):
         load_data_config(path)
+
+
+@pytest.mark.parametrize(
+    "levels", [("high", "medium", "low"), ("P1", "P2", "P3", "P4"), ("urgent", "high", "low")]
+)
+def test_levels_in_descending_urgency_are_warned_about(levels: tuple[str, ...]) -> None:
+    warning = DataConfig(levels=levels).level_order_warning()
+    assert warning is not None
+    assert f"Did you mean {','.join(reversed(levels))}?" in warning
+
+
+@pytest.mark.parametrize(
+    "levels", [("low", "medium", "high"), ("P4", "P3", "P2", "P1"), ("bronze", "silver", "gold")]
+)
+def test_ascending_or_unknown_levels_are_not_warned_about(levels: tuple[str, ...]) -> None:
+    assert DataConfig(levels=levels).level_order_warning() is None
