@@ -34,6 +34,9 @@ from training.numbers import read_numbers
 from training.timestamps import EPOCH, ParsedTimes, parse_times
 
 BAD_ROW_FIELDS = ("row", "reason", "column", "value", "detail")
+# Tags, character entities, blank and invisible characters (no-break, zero-width spaces).
+_MARKUP = r"<[^>]*>|&(?:[a-zA-Z]+|#\d+|#x[0-9a-fA-F]+);|[\s\u200b-\u200f\u2060\ufeff]"
+_MARKUP_ONLY_MAX_CHARS = 2_000
 NESTED_PREFIX = "customer."  # the API's request nests the customer's attributes
 _INTEGRAL_FLOAT = re.compile(r"[+-]?\d+\.0+")
 
@@ -163,6 +166,34 @@ def plain_column_names(
             continue
         renamed[matches[0]] = plain
     return (raw.rename(columns=renamed) if renamed else raw), renamed
+
+
+def _has_visible_text(text: pd.Series) -> pd.Series:
+    """Whether each text holds more than HTML tags, entities such as &nbsp; and invisible or
+    blank characters. Only short texts are stripped: markup with nothing in it is short."""
+    visible = text != ""
+    short = visible & (text.str.len() < _MARKUP_ONLY_MAX_CHARS)
+    if short.any():
+        stripped = text[short].str.replace(_MARKUP, "", regex=True)
+        visible[short] = stripped != ""
+    return visible
+
+
+def _uninformative_columns(frame: pd.DataFrame, cols: ResolvedColumns) -> list[str]:
+    """Warnings for attribute columns that are empty or hold one value in every row."""
+    out = []
+    for column in (*cols.category, *cols.numeric):
+        values = frame[column].dropna()
+        if values.empty:
+            out.append(
+                f"{column}: empty in every row, so the model learns nothing from it; fill it "
+                "in the export or leave it out of the mapping"
+            )
+        elif values.nunique() == 1 and len(values) == len(frame):
+            out.append(
+                f"{column}: {values.iloc[0]!r} in every row, so the model learns nothing from it"
+            )
+    return out
 
 
 def _repeated_columns(repeated: dict[str, list[int]], cols: ResolvedColumns) -> list[str]:
@@ -313,11 +344,14 @@ def validate_frame(  # noqa: PLR0912, PLR0915 - one pass over the checks reads b
         if column not in frame.columns:
             frame[column] = _as_category(values[column])
 
-    empty_text = np.logical_and.reduce([frame[c] == "" for c in cols.text])
+    empty_text = np.logical_and.reduce([~_has_visible_text(frame[c]) for c in cols.text])
     bad += [
-        BadRow(r, "missing_text", "+".join(cols.text), "", "every text column is empty")
+        BadRow(
+            r, "missing_text", "+".join(cols.text), "",
+            "every text column is empty (or only markup and invisible characters)",
+        )
         for r in frame.index[empty_text].tolist()
-    ]
+    ]  # fmt: skip
 
     labels_raw = _as_text(values[cols.label])
     mapping: dict[str, str | None] = {}
@@ -395,6 +429,7 @@ def validate_frame(  # noqa: PLR0912, PLR0915 - one pass over the checks reads b
             f"needed in every level. {_level_fix(scale, counts)}{why}"
         )
     bad.sort(key=lambda b: (b.row, b.reason))
+    warnings += _uninformative_columns(good, cols)
     return Dataset(
         frame=good,
         labels=good_labels,

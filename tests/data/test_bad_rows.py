@@ -290,3 +290,25 @@ def test_scoring_keeps_rows_whose_time_cannot_be_read_and_warns(
     dataset = validate_frame(frame_of(rows), DataConfig(), training=False)
     assert dataset.n_valid == len(rows)
     assert any(w.startswith("created_at: 1 values such as 'yesterday'") for w in dataset.warnings)
+
+
+@pytest.mark.parametrize(
+    ("subject", "body"),
+    [("<b></b>", "<div><p><br/></p>&nbsp;</div>"), ("\u00a0\u200b ", " \t"), ("", "&#160;")],
+)
+def test_text_that_is_only_markup_or_invisible_characters_is_missing_text(
+    rows: list[dict[str, Any]], subject: str, body: str
+) -> None:
+    rows[0].update(subject=subject, body=body)
+    rows[1].update(subject="<b>Nedbrud</b>", body="<p></p>")
+    assert reasons_by_row(rows) == {1: {"missing_text"}}
+
+
+def test_an_attribute_empty_or_constant_in_every_row_is_named(
+    rows: list[dict[str, Any]],
+) -> None:
+    for row in rows:
+        row["tier"] = ""
+    dataset = validate_frame(frame_of(rows), DataConfig())
+    assert any(w.startswith("tier: empty in every row") for w in dataset.warnings)
+    assert any(w.startswith("channel: 'email' in every row") for w in dataset.warnings)
