@@ -1,8 +1,10 @@
 """Map an export's columns and validate it before any training (`export_files` reads it).
 
-Bad rows are reported with their row number (1 = first data row; line 2 of a CSV with a header)
-and a reason code, and excluded visibly: the summary goes to the screen, the full list to a CSV
-that is logged to MLflow. Ticket text is personal data, so it never appears in that list.
+Bad rows are reported with their record number (1 = the first record after the header; a
+record spans several lines of a CSV when a cell holds line breaks, so it is not a line number),
+the ticket id when the export has an id column, and a reason code, and excluded visibly: the
+summary goes to the screen, the full list to a CSV that is logged to MLflow. Ticket text is
+personal data, so it never appears in that list.
 
 Reason codes: `missing_text`, `missing_label`, `unknown_label`, `bad_timestamp`,
 `duplicate_id`, `conflicting_label` (same text and attributes as another row, other label).
@@ -15,7 +17,7 @@ import difflib
 import hashlib
 import re
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +35,7 @@ from training.export_files import REPEATED_COLUMNS, read_table
 from training.numbers import read_numbers
 from training.timestamps import EPOCH, ParsedTimes, parse_times
 
-BAD_ROW_FIELDS = ("row", "reason", "column", "value", "detail")
+BAD_ROW_FIELDS = ("row", "reason", "column", "value", "detail", "ticket_id")
 # Tags, character entities, blank and invisible characters (no-break, zero-width spaces).
 _MARKUP = r"<[^>]*>|&(?:[a-zA-Z]+|#\d+|#x[0-9a-fA-F]+);|[\s\u200b-\u200f\u2060\ufeff]"
 _MARKUP_ONLY_MAX_CHARS = 2_000
@@ -50,6 +52,7 @@ class BadRow:
     column: str
     value: str
     detail: str
+    ticket_id: str = ""  # the export's id, when it has an id column: rows are record numbers
 
 
 @dataclass
@@ -429,6 +432,9 @@ def validate_frame(  # noqa: PLR0912, PLR0915 - one pass over the checks reads b
             f"needed in every level. {_level_fix(scale, counts)}{why}"
         )
     bad.sort(key=lambda b: (b.row, b.reason))
+    if cols.id is not None and bad:
+        id_text = _as_text(values[cols.id])
+        bad = [replace(b, ticket_id=str(id_text.at[b.row])) for b in bad]
     warnings += _uninformative_columns(good, cols)
     return Dataset(
         frame=good,
@@ -599,5 +605,5 @@ def write_bad_rows(bad_rows: list[BadRow], path: Path) -> Path:
         writer = csv.writer(handle)
         writer.writerow(BAD_ROW_FIELDS)
         for b in bad_rows:
-            writer.writerow([b.row, b.reason, b.column, b.value, b.detail])
+            writer.writerow([b.row, b.reason, b.column, b.value, b.detail, b.ticket_id])
     return path

@@ -98,15 +98,16 @@ def bad_rows_table(bad: Mapping[str, Any]) -> Table:
     """The first excluded rows with their reasons, and where the full list is."""
     reasons = ", ".join(f"{k} {v}" for k, v in bad.get("by_reason", {}).items())
     first = bad.get("first", [])
+    ids = any(entry.get("ticket_id") for entry in first)
     table = Table(
-        "row", "reason", "column", "value", "detail",
+        "row", *(["ticket id"] if ids else []), "reason", "column", "value", "detail",
         title=f"{bad['count']} rows excluded ({reasons})",
         caption=_where(bad, shown=len(first)),
     )  # fmt: skip
     for entry in first:
         table.add_row(
-            str(entry["row"]), entry["reason"], entry["column"],
-            _clip(str(entry["value"]), 24), entry["detail"],
+            str(entry["row"]), *([str(entry.get("ticket_id", ""))] if ids else []),
+            entry["reason"], entry["column"], _clip(str(entry["value"]), 24), entry["detail"],
         )  # fmt: skip
     return table
 

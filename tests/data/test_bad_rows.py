@@ -229,6 +229,18 @@ def test_the_bad_row_csv_lists_every_reason_without_ticket_text(
     assert not any("Beskrivelse" in value for r in written for value in r.values())
 
 
+def test_bad_rows_carry_the_ticket_id_to_find_them_by(
+    rows: list[dict[str, Any]], tmp_path: Path
+) -> None:
+    rows[4]["priority"] = "whenever"
+    dataset = validate_frame(frame_of(rows), DataConfig())
+    assert dataset.bad_row_report(None)["first"][0]["ticket_id"] == "T0004"
+    path = write_bad_rows(dataset.bad_rows, tmp_path / "bad.csv")
+    with path.open(encoding="utf-8") as handle:
+        (written,) = list(csv.DictReader(handle))
+    assert (written["row"], written["ticket_id"]) == ("5", "T0004")
+
+
 def test_the_reports_bad_rows_count_rows_and_list_the_first_reasons_in_full(
     rows: list[dict[str, Any]],
 ) -> None:
