@@ -421,7 +421,7 @@ def validate_frame(  # noqa: PLR0912, PLR0915 - one pass over the checks reads b
             f"few valid rows per level: {detail} (fewer than {config.min_rows_per_level}); "
             "their per-level metrics are rough, or n/a with none"
         )
-    elif short and not keep.any():
+    elif short and bad and not keep.any():
         raise DataError(
             f"no valid rows: all {len(raw)} rows were excluded: {describe_exclusions(bad)}"
         )

@@ -523,10 +523,12 @@ def run_evaluation(
     config = _on_model_scale(config, model.scale)
     dataset = validate_frame(raw, config, source=data, training=False)
     if dataset.n_valid == 0:
-        raise DataError(
-            f"--data: no valid rows to score in {data.name}: all {dataset.n_rows} rows were "
-            f"excluded: {describe_exclusions(dataset.bad_rows)}"
+        why = (
+            f"all {dataset.n_rows} rows were excluded: {describe_exclusions(dataset.bad_rows)}"
+            if dataset.bad_rows
+            else "it has a header but no rows"
         )
+        raise DataError(f"--data: no valid rows to score in {data.name}: {why}")
     dataset.sha256 = _sha(data)
     report = evaluate_model(model, dataset.frame, dataset.labels, dataset)
     warnings += dataset.warnings + evaluate.missed_levels(report, model.costs.matrix)

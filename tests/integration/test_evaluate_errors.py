@@ -52,3 +52,11 @@ def test_evaluate_reads_a_plain_column_written_in_another_case(
     )
     report = run_evaluation(str(model_dir), path)
     assert not [w for w in report["warnings"] if "missing" in w]
+
+
+def test_an_export_with_only_a_header_says_so(model_dir: Path, tmp_path: Path) -> None:
+    path = tmp_path / "header.csv"
+    path.write_text("subject,body,priority\n", encoding="utf-8")
+    code, output = _evaluate(model_dir, path)
+    assert code == 2
+    assert "no valid rows to score in header.csv: it has a header but no rows" in output
