@@ -26,20 +26,25 @@ import numpy.typing as npt
 import pandas as pd
 
 from classifier.errors import UnknownLevel
-from classifier.features import boolean_category
 from classifier.levels import MAX_LEVELS, MIN_LEVELS, PriorityScale
-from classifier.schema import BOOLEAN_COLUMNS, PLAIN_COLUMNS
+from classifier.schema import BOOLEAN_COLUMNS
+from training.columns import (
+    as_boolean,
+    as_category,
+    as_number,
+    as_text,
+    has_visible_text,
+    plain_column_names,
+    repeated_columns,
+    uninformative_columns,
+    yes_no_warning,
+)
 from training.config import DataConfig, ResolvedColumns
 from training.errors import DataError
 from training.export_files import REPEATED_COLUMNS, read_table
-from training.numbers import read_numbers
 from training.timestamps import EPOCH, ParsedTimes, parse_times
 
 BAD_ROW_FIELDS = ("row", "reason", "column", "value", "detail", "ticket_id")
-# Tags, character entities, blank and invisible characters (no-break, zero-width spaces).
-_MARKUP = r"<[^>]*>|&(?:[a-zA-Z]+|#\d+|#x[0-9a-fA-F]+);|[\s\u200b-\u200f\u2060\ufeff]"
-_MARKUP_ONLY_MAX_CHARS = 2_000
-NESTED_PREFIX = "customer."  # the API's request nests the customer's attributes
 _INTEGRAL_FLOAT = re.compile(r"[+-]?\d+\.0+")
 
 
@@ -132,148 +137,6 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _as_text(series: pd.Series) -> pd.Series:
-    if isinstance(series.dtype, pd.StringDtype):
-        # Already strings (Parquet, CSV): stay in pandas' compact string storage. Going
-        # through Python objects made a 1M-ticket body column ~400 MB for a moment.
-        return series.fillna("").astype(str).str.strip()
-    return series.astype(object).where(series.notna(), "").astype(str).str.strip()
-
-
-def _as_category(series: pd.Series) -> pd.Series:
-    text = _as_text(series)
-    return text.where(text != "", None).astype(object)
-
-
-def plain_column_names(
-    raw: pd.DataFrame, config: DataConfig
-) -> tuple[pd.DataFrame, dict[str, str]]:
-    """The export with columns that differ from a plain-schema name only in case, surrounding
-    spaces or the API's `customer.` nesting ("Subject", " Body ", "Tier", "customer.tier")
-    renamed to it, so the model's columns are the ones the service fills; columns the config
-    names explicitly keep their names.
-
-    Returns:
-        The frame (the same object when nothing is renamed) and {old name: plain name}.
-    """
-    present = set(raw.columns)
-    explicit = set(config.explicit_columns())
-    by_folded: dict[str, list[str]] = {}
-    for name in raw.columns:
-        folded = str(name).strip().casefold().removeprefix(NESTED_PREFIX)
-        by_folded.setdefault(folded, []).append(name)
-    renamed = {}
-    for plain in PLAIN_COLUMNS:
-        matches = by_folded.get(plain, [])
-        if plain in present or len(matches) != 1 or matches[0] in explicit:
-            continue
-        renamed[matches[0]] = plain
-    return (raw.rename(columns=renamed) if renamed else raw), renamed
-
-
-def _has_visible_text(text: pd.Series) -> pd.Series:
-    """Whether each text holds more than HTML tags, entities such as &nbsp; and invisible or
-    blank characters. Only short texts are stripped: markup with nothing in it is short."""
-    visible = text != ""
-    short = visible & (text.str.len() < _MARKUP_ONLY_MAX_CHARS)
-    if short.any():
-        stripped = text[short].str.replace(_MARKUP, "", regex=True)
-        visible[short] = stripped != ""
-    return visible
-
-
-def _uninformative_columns(frame: pd.DataFrame, cols: ResolvedColumns) -> list[str]:
-    """Warnings for attribute columns that are empty or hold one value in every row."""
-    out = []
-    for column in (*cols.category, *cols.numeric):
-        values = frame[column].dropna()
-        if values.empty:
-            out.append(
-                f"{column}: empty in every row, so the model learns nothing from it; fill it "
-                "in the export or leave it out of the mapping"
-            )
-        elif values.nunique() == 1 and len(values) == len(frame):
-            out.append(
-                f"{column}: {values.iloc[0]!r} in every row, so the model learns nothing from it"
-            )
-    return out
-
-
-def _repeated_columns(repeated: dict[str, list[int]], cols: ResolvedColumns) -> list[str]:
-    """Warnings for repeated column names nothing reads.
-
-    Raises:
-        DataError: a column the model or the validation reads is named more than once.
-    """
-    used = set(cols.required) | set(cols.slices)
-    clash = {name: where for name, where in repeated.items() if name in used}
-    if clash:
-        name, where = next(iter(clash.items()))
-        raise DataError(
-            f"columns named {name!r} appear {len(where)} times (columns "
-            f"{', '.join(map(str, where))}); it is not clear which to read: rename or remove "
-            "all but one in the export"
-        )
-    return [
-        f"columns named {name!r} appear {len(where)} times (columns "
-        f"{', '.join(map(str, where))}); not used, so nothing is lost"
-        for name, where in repeated.items()
-    ]
-
-
-def _as_boolean(categories: pd.Series, column: str, warnings: list[str]) -> pd.Series:
-    """A column the API sends as a JSON boolean (vip), as the service's categories: yes/no,
-    1/0, ja/nej... -> "true"/"false", so the model learns the values it will be sent."""
-    distinct = categories.dropna().unique().tolist()
-    mapping = {v: boolean_category(v) or v for v in distinct}
-    other = sorted(v for v in distinct if boolean_category(v) is None)
-    if other:
-        warnings.append(
-            f"{column}: values {other[:5]} are not yes/no; the service sends {column} as "
-            "true/false (or nothing), so a model never sees these at prediction time. "
-            "Map them to yes/no in the export"
-        )
-    return categories.map(mapping).astype(object)
-
-
-def _yes_no_warning(categories: pd.Series, column: str) -> list[str]:
-    """A warning when a category column holds only yes/no words other than true/false: a
-    client sending a JSON boolean is read as "true"/"false", which the model never saw."""
-    distinct = {str(v).lower() for v in categories.dropna().unique().tolist()}
-    meaning = {v: boolean_category(v) for v in distinct}
-    if None in meaning.values() or set(meaning.values()) != {"true", "false"}:
-        return []
-    if distinct <= {"true", "false"} or all(v.replace(".", "").isdigit() for v in distinct):
-        return []
-    return [
-        f"{column}: holds only yes/no values {sorted(distinct)}; the model learns them as "
-        "these words, so send them as the same strings in `extra` (a JSON true/false is "
-        f'read as "true"/"false"), or write them as true/false in the export'
-    ]
-
-
-def _as_number(series: pd.Series, column: str, decimal: str | None, warnings: list[str]) -> Any:
-    """A numeric column as floats; written numbers by the column's separators (see
-    `training.numbers`), with a warning for values that are not numbers and for a column
-    whose decimal separator had to be guessed."""
-    if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
-        return series.astype(float)  # Parquet/JSON numbers: nothing to guess
-    text = _as_text(series)
-    parsed = read_numbers(text, decimal)
-    odd = int((parsed.values.isna() & (text != "")).sum())
-    if odd:
-        warnings.append(f"{column}: {odd} values are not numbers and were treated as missing")
-    if parsed.decided_by == "guess" and parsed.ambiguous:
-        warnings.append(
-            f"{column}: {parsed.ambiguous} values such as {parsed.example!r} have one separator "
-            "and three digits after it, and the column's other values do not show which "
-            "separator is the decimal one; they were read as thousands (4,200 = 4200). If "
-            'the separator is a decimal one, set `decimal: ","` or `decimal: "."` in the data '
-            "config (or pass --decimal)"
-        )
-    return parsed.values.astype(float)
-
-
 def load_dataset(path: Path, config: DataConfig | None = None) -> Dataset:
     """Read and validate an export.
 
@@ -307,7 +170,7 @@ def validate_frame(  # noqa: PLR0912, PLR0915 - one pass over the checks reads b
     repeated: dict[str, list[int]] = raw.attrs.get(REPEATED_COLUMNS, {})
     raw, renamed = plain_column_names(raw, config)
     cols = config.resolve(list(raw.columns))
-    notes = _repeated_columns(repeated, cols)
+    notes = repeated_columns(repeated, cols)
     scale = config.scale()
     if not cols.text:
         raise DataError(
@@ -334,20 +197,20 @@ def validate_frame(  # noqa: PLR0912, PLR0915 - one pass over the checks reads b
     values = raw.set_axis(frame.index)
 
     for column in cols.text:
-        frame[column] = _as_text(values[column])
+        frame[column] = as_text(values[column])
     for column in cols.category:
-        frame[column] = _as_category(values[column])
+        frame[column] = as_category(values[column])
         if column in BOOLEAN_COLUMNS:
-            frame[column] = _as_boolean(frame[column], column, warnings)
+            frame[column] = as_boolean(frame[column], column, warnings)
         else:
-            warnings.extend(_yes_no_warning(frame[column], column))
+            warnings.extend(yes_no_warning(frame[column], column))
     for column in cols.numeric:
-        frame[column] = _as_number(values[column], column, config.decimal, warnings)
+        frame[column] = as_number(values[column], column, config.decimal, warnings)
     for column in cols.slices:
         if column not in frame.columns:
-            frame[column] = _as_category(values[column])
+            frame[column] = as_category(values[column])
 
-    empty_text = np.logical_and.reduce([~_has_visible_text(frame[c]) for c in cols.text])
+    empty_text = np.logical_and.reduce([~has_visible_text(frame[c]) for c in cols.text])
     bad += [
         BadRow(
             r, "missing_text", "+".join(cols.text), "",
@@ -356,7 +219,7 @@ def validate_frame(  # noqa: PLR0912, PLR0915 - one pass over the checks reads b
         for r in frame.index[empty_text].tolist()
     ]  # fmt: skip
 
-    labels_raw = _as_text(values[cols.label])
+    labels_raw = as_text(values[cols.label])
     mapping: dict[str, str | None] = {}
     for label in labels_raw.unique().tolist():
         mapping[label] = _parse_label(scale, label)
@@ -373,7 +236,7 @@ def validate_frame(  # noqa: PLR0912, PLR0915 - one pass over the checks reads b
             )  # fmt: skip
 
     if cols.time is not None:
-        originals = _as_text(values[cols.time])
+        originals = as_text(values[cols.time])
         parsed = parse_times(originals, cols.time, config.day_first)
         warnings.extend(parsed.warnings)
         time_bad = _bad_times(parsed, originals, cols.time, frame.index)
@@ -389,7 +252,7 @@ def validate_frame(  # noqa: PLR0912, PLR0915 - one pass over the checks reads b
 
     excluded = {b.row for b in bad}
     if cols.id is not None:
-        ids = _as_text(values[cols.id])
+        ids = as_text(values[cols.id])
         frame[cols.id] = ids
         first_seen: dict[str, int] = {}
         for row, ticket_id in zip(frame.index.tolist(), ids.tolist(), strict=True):
@@ -433,9 +296,9 @@ def validate_frame(  # noqa: PLR0912, PLR0915 - one pass over the checks reads b
         )
     bad.sort(key=lambda b: (b.row, b.reason))
     if cols.id is not None and bad:
-        id_text = _as_text(values[cols.id])
+        id_text = as_text(values[cols.id])
         bad = [replace(b, ticket_id=str(id_text.at[b.row])) for b in bad]
-    warnings += _uninformative_columns(good, cols)
+    warnings += uninformative_columns(good, cols)
     return Dataset(
         frame=good,
         labels=good_labels,

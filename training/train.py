@@ -505,7 +505,8 @@ def run_evaluation(
     model, name, version, run_id = _load_for_evaluation(model_ref, settings)
     config = config or DataConfig()
     spec = getattr(model, "spec", None)
-    from training.data import plain_column_names, validate_frame
+    from training.columns import plain_column_names
+    from training.data import validate_frame
     from training.export_files import read_table
 
     raw, _ = plain_column_names(read_table(data, config.encoding), config)
