@@ -8,6 +8,7 @@ logged with its traceback (never with ticket text).
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -121,6 +122,23 @@ def classify_decode_error(message: str) -> ErrorOut:
 EMPTY_BODY = "request body is empty; send the JSON body described at /docs"
 
 
+def too_deep_body() -> ErrorOut:
+    """The 400 for JSON nested past what the decoder recurses into (msgspec raises
+    `RecursionError`). A ticket needs 3 levels; a batch 5."""
+    return error_body(
+        HTTP_400_BAD_REQUEST,
+        "malformed JSON: arrays or objects nested too deeply (the limit is below "
+        f"{sys.getrecursionlimit():,} levels; the API's bodies need at most 5)",
+        None,
+        "malformed_json",
+    )
+
+
+def is_decode_recursion(exc: BaseException) -> bool:
+    """Whether `exc` is msgspec's report of a too deeply nested document (not a bug)."""
+    return isinstance(exc, RecursionError) and "deserializing" in str(exc)
+
+
 def _validation(_: Request[Any, Any, Any], exc: ValidationException) -> Response[ErrorOut]:
     messages: list[str] = []
     extra = exc.extra
@@ -218,6 +236,8 @@ def _store_down(request: Request[Any, Any, Any], exc: DBAPIError) -> Response[Er
 
 
 def _internal(request: Request[Any, Any, Any], exc: Exception) -> Response[ErrorOut]:
+    if is_decode_recursion(exc):  # Litestar decoding a JSONBody parameter
+        return _response(too_deep_body())
     request_id = request.scope.get("state", {}).get("request_id")
     return _response(internal_error_body(request.url.path, exc, request_id))
 

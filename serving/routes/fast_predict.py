@@ -119,7 +119,13 @@ class PredictFastPath:
         try:
             data = _decode(body)
             ticket = to_ticket(data, runtime.settings.limits)
-        except (msgspec.DecodeError, UnicodeDecodeError, LimitExceeded, ClassifierError):
+        except (
+            msgspec.DecodeError,
+            UnicodeDecodeError,
+            RecursionError,
+            LimitExceeded,
+            ClassifierError,
+        ):
             await self.app(scope, _replay(messages, receive), send)
             return
         log_state: dict[str, Any] = scope["state"]  # type: ignore[typeddict-item]

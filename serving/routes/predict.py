@@ -20,7 +20,13 @@ from litestar.params import JSONBody
 from classifier.errors import ClassifierError, InvalidTicket
 from classifier.schema import Ticket
 from serving.auth import require
-from serving.errors import EMPTY_BODY, WireError, classify_decode_error, error_body
+from serving.errors import (
+    EMPTY_BODY,
+    WireError,
+    classify_decode_error,
+    error_body,
+    too_deep_body,
+)
 from serving.routes import RuntimeDep
 from serving.routes.fast_json import FastJsonResponse, LeanRoute
 from serving.routes.fast_predict import PredictFastPath
@@ -116,7 +122,7 @@ def _all_tickets(body: bytes) -> list[TicketIn] | None:
     # per item. Any invalid item sends the batch through the per-item path for its errors.
     try:
         return _whole_decoder.decode(body).tickets
-    except msgspec.DecodeError:
+    except (msgspec.DecodeError, RecursionError):
         return None
 
 
@@ -140,6 +146,11 @@ def _decode_item(raw: bytes, index: int, runtime: Runtime) -> tuple[TicketIn, Ti
         prefix = f"tickets[{index}]"
         field = f"{prefix}.{err.field}" if err.field else prefix
         return error_body(err.status, f"{prefix}.{err.detail}", field, err.error)
+    except RecursionError:
+        err = too_deep_body()
+        return error_body(
+            err.status, f"tickets[{index}].{err.detail}", f"tickets[{index}]", err.error
+        )
     except LimitExceeded as exc:
         return error_body(413, f"tickets[{index}].{exc}", f"tickets[{index}].{exc.field}")
     except ClassifierError as exc:
@@ -169,6 +180,8 @@ async def predict_batch(runtime: RuntimeDep, request: Request[Any, Any, Any]) ->
             raw_items = _batch_decoder.decode(body).tickets
         except msgspec.DecodeError as exc:
             raise WireError(classify_decode_error(str(exc))) from exc
+        except RecursionError as exc:
+            raise WireError(too_deep_body()) from exc
         count = len(raw_items)
     limit = runtime.settings.limits.batch_size
     if count > limit:

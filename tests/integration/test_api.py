@@ -98,6 +98,26 @@ def test_malformed_json_is_400(client: TestClient[Any]) -> None:
     assert r.json()["error"] == "malformed_json"
 
 
+DEEP = b"[" * 1000 + b"]" * 1000
+DEEP_OBJECT = b'{"a":' * 1000 + b"1" + b"}" * 1000
+
+
+@pytest.mark.parametrize("nested", [DEEP, DEEP_OBJECT], ids=["arrays", "objects"])
+@pytest.mark.parametrize("path", ["/v1/predict", "/v1/predict/batch"])
+def test_json_nested_too_deeply_is_400_naming_the_limit_without_a_traceback(
+    client: TestClient[Any], path: str, nested: bytes
+) -> None:
+    ticket = b'{"subject": "x", "extra_field": ' + nested + b"}"
+    body = ticket if path == "/v1/predict" else b'{"tickets": [' + ticket + b"]}"
+    with structlog.testing.capture_logs() as logs:
+        r = client.post(path, content=body, headers={**PREDICT, "content-type": "application/json"})
+    assert r.status_code == 400, r.text
+    assert r.json()["error"] == "malformed_json"
+    assert "nested too deeply" in r.json()["detail"]
+    assert "1,000 levels" in r.json()["detail"]
+    assert not [e for e in logs if e["event"] == "unhandled_error"]
+
+
 @pytest.mark.parametrize(
     ("payload", "field"),
     [

@@ -358,6 +358,18 @@ def test_malformed_json_is_400_and_stores_nothing(client: TestClient[Any]) -> No
     assert client.get("/v1/reviews/queue", headers=REVIEW).json()["pending"] == 3
 
 
+def test_a_review_nested_too_deeply_is_400_not_500(client: TestClient[Any]) -> None:
+    ids = predict_all(client)
+    response = client.post(
+        f"/v1/predictions/{ids['ZD-1']}/review",
+        content=b'{"note": ' + b"[" * 2000 + b"]" * 2000 + b"}",
+        headers={**REVIEW, "content-type": "application/json"},
+    )
+    assert response.status_code == 400, response.text
+    assert response.json()["error"] == "malformed_json"
+    assert "nested too deeply" in response.json()["detail"]
+
+
 def test_accepting_with_another_level_is_422_pointing_to_override(
     client: TestClient[Any],
 ) -> None:
