@@ -37,6 +37,7 @@ from classifier.decision import ModelOutput
 from classifier.errors import AliasNotSet, ModelIntegrityError, ModelNotReady
 from serving.registry_rest import ALIAS_NOT_SET, is_rest_uri, resolve_alias
 from serving.settings import ModelSettings
+from training.settings import redact_url, safe_url
 
 log = structlog.get_logger("serving.model_store")
 
@@ -207,6 +208,16 @@ def _child(*args: str, timeout: float, where: str) -> dict[str, Any]:
     Raises:
         ModelNotReady: the child failed, timed out or answered nothing readable.
     """
+    try:
+        return _run_child(*args, timeout=timeout, where=where)
+    except ModelNotReady as exc:  # MLflow and driver errors may quote the tracking URI
+        uri = args[args.index("--tracking-uri") + 1] if "--tracking-uri" in args else None
+        if uri is None:
+            raise
+        raise ModelNotReady(redact_url(str(exc), uri)) from None
+
+
+def _run_child(*args: str, timeout: float, where: str) -> dict[str, Any]:
     cmd = [sys.executable, "-m", "serving.fetch_model", *args]
     env = CHILD_MLFLOW_ENV | dict(os.environ)
     try:
@@ -270,12 +281,11 @@ class ModelStore:
         """
         ms = self.settings.mlflow
         missing = _missing_sqlite_file(ms.tracking_uri)
+        shown = safe_url(ms.tracking_uri)  # the problem is shown by /health/ready and logged
         if missing is not None:
             # MLflow would silently create an empty registry there; report it as absent instead
-            raise ModelNotReady(
-                f"registry {ms.tracking_uri!r}: database file {missing} does not exist"
-            )
-        where = f"registry {ms.tracking_uri!r}: cannot resolve {ms.model_name}@{ms.champion_alias}"
+            raise ModelNotReady(f"registry {shown!r}: database file {missing} does not exist")
+        where = f"registry {shown!r}: cannot resolve {ms.model_name}@{ms.champion_alias}"
         path = _sqlite_path(ms.tracking_uri)
         if path is not None:
             try:

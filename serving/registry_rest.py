@@ -25,6 +25,7 @@ from typing import Any
 from urllib.parse import urlencode, urlparse
 
 from classifier.errors import AliasNotSet, ModelNotReady
+from training.settings import redact_url, safe_url
 
 ALIAS_PATH = "/api/2.0/mlflow/registered-models/alias"
 ALIAS_NOT_SET = "the alias is not set"
@@ -54,7 +55,7 @@ def resolve_alias(
         ModelNotReady: the server cannot be reached, refuses the request, or the alias (or the
             model) does not exist; the message says which.
     """
-    where = f"registry {uri!r}: cannot resolve {name}@{alias}"
+    where = f"registry {safe_url(uri)!r}: cannot resolve {name}@{alias}"
     url = uri.rstrip("/") + ALIAS_PATH + "?" + urlencode({"name": name, "alias": alias})
     request = urllib.request.Request(url, headers=_auth_headers(env))  # noqa: S310 - http(s) only
     try:
@@ -68,7 +69,7 @@ def resolve_alias(
         error = AliasNotSet if problem.startswith(ALIAS_NOT_SET) else ModelNotReady
         raise error(f"{where}: {problem}") from exc
     except (urllib.error.URLError, TimeoutError, OSError) as exc:
-        reason = getattr(exc, "reason", exc)
+        reason = redact_url(str(getattr(exc, "reason", exc)), uri)
         raise ModelNotReady(f"{where}: server unreachable ({reason})") from exc
     except ValueError as exc:
         raise ModelNotReady(f"{where}: the answer is not JSON") from exc

@@ -30,6 +30,7 @@ import pandas as pd
 from classifier.errors import UnknownLevel
 from training.data import Dataset
 from training.errors import DataError
+from training.settings import safe_url
 
 if TYPE_CHECKING:
     from classifier.model import PriorityModel
@@ -67,16 +68,6 @@ class FeedbackSource:
                 f"--feedback-weight: must be a positive number, got {self.weight}; "
                 f"e.g. {DEFAULT_FEEDBACK_WEIGHT} counts each review twice"
             )
-
-
-def safe_url(url: str) -> str:
-    """The URL with any password masked (it goes into reports and MLflow params)."""
-    from sqlalchemy.engine import make_url
-
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:  # noqa: BLE001 - an unparsable URL is shown without its credentials part
-        return url.rsplit("@", 1)[-1]
 
 
 def load_feedback(url: str, since: datetime | None = None) -> pd.DataFrame:

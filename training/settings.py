@@ -5,8 +5,40 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 ENV_PREFIX = "TP_"
+MASK = "***"
+
+
+def safe_url(url: str) -> str:
+    """The URL with any password masked (`postgresql://mlflow:***@db/mlflow`).
+
+    Use it wherever a database or tracking URL is shown: reports, MLflow params, logs and
+    HTTP answers (`/health/ready`).
+    """
+    try:
+        parts = urlsplit(url)
+        password = parts.password
+    except ValueError:  # unparsable: show it without its credentials part
+        return url.rsplit("@", 1)[-1]
+    if password is None:
+        return url
+    userinfo, _, host = parts.netloc.rpartition("@")
+    user = userinfo.split(":", 1)[0]
+    return urlunsplit(parts._replace(netloc=f"{user}:{MASK}@{host}"))
+
+
+def redact_url(text: str, url: str) -> str:
+    """`text` (e.g. a driver's error message) with `url` and its password masked."""
+    shown = text.replace(url, safe_url(url))
+    try:
+        password = urlsplit(url).password
+    except ValueError:
+        password = None
+    for secret in {password, unquote(password)} if password else ():
+        shown = shown.replace(secret, MASK)
+    return shown
 
 
 def _env(name: str, default: str) -> str:

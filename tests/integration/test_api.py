@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import socket
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,7 @@ from serving.persistence import EncodedPrediction, MemorySink
 from serving.service import Runtime
 from serving.settings import LimitSettings
 from tests.serving_fakes import FakeModel, keys, make_runtime, write_rules
+from training.settings import MlflowSettings
 
 KEYS = keys()
 ENTRIES = [entry for _, entry in KEYS.values()]
@@ -533,3 +536,22 @@ def test_a_callers_request_id_is_echoed_only_when_safe_and_whole(
         ]
         assert (echoed == sent) is kept
         assert len(echoed) == len(sent) if kept else len(echoed) == 32
+
+
+def test_ready_never_shows_the_registry_password(tmp_path: Path) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    runtime = make_runtime(tmp_path, model=None, keys=ENTRIES)
+    runtime.models.settings = replace(
+        runtime.models.settings,
+        registry_enabled=True,
+        mlflow=MlflowSettings(tracking_uri=f"http://mlflow:PgS3cret@127.0.0.1:{port}"),
+    )
+    for client in _client(runtime):
+        ready = client.get("/health/ready")
+        assert ready.status_code == 200
+        assert "PgS3cret" not in ready.text
+        assert "mlflow:***@127.0.0.1" in ready.json()["degraded"]
+        reload = client.post("/v1/admin/reload", headers=ADMIN)
+        assert "PgS3cret" not in reload.text

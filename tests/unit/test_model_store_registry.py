@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import socket
 import sqlite3
+import subprocess
 from pathlib import Path
 
 import pytest
+import structlog
 
 from classifier.errors import AliasNotSet
 from serving.model_store import ModelStore, RegistryVersion
@@ -66,3 +70,46 @@ def test_a_file_artifact_store_is_copied_into_the_cache_without_mlflow(tmp_path:
     assert folder == tmp_path / "cache" / "ticket-priority" / "2"
     assert (folder / "model.json").read_text(encoding="utf-8") == "{}"
     assert '"sha256": "ab12"' in (folder / "registry.json").read_text(encoding="utf-8")
+
+
+def _unreachable(tmp_path: Path, uri: str) -> ModelStore:
+    settings = ModelSettings(
+        mlflow=MlflowSettings(tracking_uri=uri), cache_dir=tmp_path / "cache", refresh_seconds=0
+    )
+    return ModelStore(settings)
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_an_unreachable_tracking_server_is_reported_without_its_password(
+    tmp_path: Path,
+) -> None:
+    store = _unreachable(tmp_path, f"http://mlflowuser:S3cretPassw0rd@127.0.0.1:{_closed_port()}")
+    with structlog.testing.capture_logs() as logs:
+        assert store.refresh() is False
+    assert store.problem is not None
+    assert "mlflowuser:***@127.0.0.1" in store.problem
+    assert "S3cretPassw0rd" not in store.problem
+    assert logs
+    assert "S3cretPassw0rd" not in repr(logs)
+
+
+def test_a_database_registry_error_is_reported_without_its_password(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    uri = "postgresql://mlflow:PgS3cret@127.0.0.1:1/mlflow"
+    # What MLflow's child prints when the database refuses: the driver quotes the URL.
+    answer = {"error": f"OperationalError: connection to {uri} failed (password PgS3cret)"}
+    done = subprocess.CompletedProcess([], 0, stdout=json.dumps(answer), stderr="")
+    monkeypatch.setattr(subprocess, "run", lambda *_a, **_k: done)
+    store = _unreachable(tmp_path, uri)
+    with structlog.testing.capture_logs() as logs:
+        store.refresh()
+    assert store.problem is not None
+    assert "postgresql://mlflow:***@127.0.0.1:1/mlflow" in store.problem
+    assert "PgS3cret" not in store.problem
+    assert "PgS3cret" not in repr(logs)
