@@ -159,13 +159,21 @@ def _validation(_: Request[Any, Any, Any], exc: ValidationException) -> Response
     return _response(classify_decode_error(message))
 
 
-def _http(_: Request[Any, Any, Any], exc: HTTPException) -> Response[ErrorOut]:
+def _too_large(request: Request[Any, Any, Any]) -> str:
+    limit = request.route_handler.resolve_request_max_body_size()
+    settings = getattr(request.app.state, "settings", None)
+    if limit is None or settings is None or limit == settings.limits.request_bytes:
+        return "request body is larger than the limit (TP_MAX_REQUEST_BYTES)"
+    return f"request body is larger than this route's limit of {limit:,} bytes"
+
+
+def _http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[ErrorOut]:
     status = exc.status_code
     detail = str(exc.detail)
     if status == HTTP_400_BAD_REQUEST and _MALFORMED.search(detail):
         return _response(error_body(status, f"malformed JSON: {detail}", None, "malformed_json"))
     if status == HTTP_413_REQUEST_ENTITY_TOO_LARGE:
-        detail = "request body is larger than the limit (TP_MAX_REQUEST_BYTES)"
+        detail = _too_large(request)
     headers = dict(exc.headers) if exc.headers else None
     return _response(error_body(status, detail), headers)
 

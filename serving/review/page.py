@@ -55,6 +55,9 @@ ReviewDep = NamedDependency[ReviewContext]
 
 ID_PATTERN = re.compile(r"^[0-9A-Za-z_-]{1,64}$")
 QUEUE_WINDOW = 20_000  # prev/next reach this far into the queue (ids only)
+# The page's forms are a few hundred bytes. Litestar parses forms synchronously on the event
+# loop: at the API's 16 MiB limit one unauthenticated sign-in stalled the worker for seconds.
+PAGE_BODY_BYTES = 64 * 1024
 
 
 def _cookie(ctx: ReviewContext, key: str, value: str, max_age: int | None) -> Cookie:
@@ -100,6 +103,7 @@ class ReviewPage(Controller):
 
     path = "/review"
     include_in_schema = False
+    request_max_body_size = PAGE_BODY_BYTES
     dependencies = {"review": Provide(provide_review, sync_to_thread=False)}  # noqa: RUF012
 
     def _page(self, ctx: ReviewContext, session: PageSession, **context: Any) -> dict[str, Any]:
@@ -169,9 +173,11 @@ class ReviewPage(Controller):
     @post("/logout", status_code=303)
     async def logout(self, request: Request[Any, Any, Any], review: ReviewDep) -> Redirect:
         """End the session in every worker (a copy of the cookie stops working too)."""
-        form = await request.form()
         session = await current_session(request, review)
-        if session is not None and csrf_ok(review.session_secret, session.nonce, form.get("csrf")):
+        if session is None:  # nothing to end: the form is not even read
+            return _to_login()
+        form = await request.form()
+        if csrf_ok(review.session_secret, session.nonce, form.get("csrf")):
             expires = datetime.fromtimestamp(session.expires, UTC)
             await review.store.revoke_session(session.nonce, expires)
             return Redirect(

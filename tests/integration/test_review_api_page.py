@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from litestar import Request
 from litestar.testing import TestClient
 
 from serving.app import create_app
@@ -362,3 +363,32 @@ def test_an_unknown_review_path_is_the_html_not_found_page(
     assert 'href="/review/queue"' in response.text
     api = client.get("/v1/nope", headers=REVIEW)
     assert (api.status_code, api.json()["error"]) == (404, "not_found")
+
+
+@pytest.mark.parametrize("path", ["/review/login", "/review/logout", "/review/p/abc"])
+def test_page_forms_over_64_kib_are_refused_before_parsing(
+    client: TestClient[Any], path: str
+) -> None:
+    assert sign_in(client, KEYS["review"][0]).status_code == 303
+    client.get("/review/login")
+    body = "&".join(f"a{i}=1" for i in range(20_000))  # ~150 KB, far below the API's 16 MiB
+    response = client.post(
+        path,
+        content=body,
+        headers={"content-type": "application/x-www-form-urlencoded"},
+        follow_redirects=False,
+    )
+    assert response.status_code == 413
+    assert "65,536 bytes" in response.json()["detail"]
+
+
+def test_sign_out_without_a_session_does_not_read_the_form(
+    client: TestClient[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def unread(*_args: Any, **_kwargs: Any) -> Any:
+        raise AssertionError("the form was read before the session was checked")
+
+    monkeypatch.setattr(Request, "form", unread)
+    response = client.post("/review/logout", data={"csrf": "x"}, follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/review/login"
