@@ -21,7 +21,7 @@ from functools import partial
 from typing import Any
 
 import structlog
-from anyio import to_thread
+from anyio import CapacityLimiter, to_thread
 from litestar import Litestar, get
 from litestar.di import Provide
 from litestar.openapi.config import OpenAPIConfig
@@ -120,6 +120,9 @@ def _reload_if_asked(runtime: Runtime, signal: ReloadSignal) -> bool:
 def _lifespan(runtime: Runtime, extra: Sequence[Lifespan]) -> Lifespan:
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        # Batches are decided in worker threads, one at a time: more at once would only
+        # compete for the GIL and multiply their memory.
+        app.state.batch_limiter = CapacityLimiter(1)
         await to_thread.run_sync(runtime.rules.load)
         await to_thread.run_sync(runtime.models.refresh)
         runtime.on_reload()

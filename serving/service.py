@@ -1,8 +1,10 @@
 """The predict use case behind both predict routes: tickets in, decisions out, stored once.
 
-The model is called once per request for all its tickets (a batch is one vectorised call),
-directly on the event loop: it takes well under a millisecond per ticket, and moving it to a
-thread pool was measured to triple p99 latency under load (see README).
+The model is called once per request for all its tickets (a batch is one vectorised call).
+A single ticket is decided directly on the event loop: it takes well under a millisecond, and
+moving it to a thread pool was measured to triple p99 latency under load (see README). A batch
+of up to 1,000 long tickets takes seconds, so the batch route decodes and decides in a worker
+thread (`decide_all`) and only stores and logs on the loop (`finish`).
 """
 
 from __future__ import annotations
@@ -123,6 +125,18 @@ class Answer:
     rules: LoadedRules
 
 
+@dataclass
+class Decided:
+    """`Runtime.decide_all`'s result, not yet stored or logged."""
+
+    tickets: Sequence[Ticket]
+    model: LoadedModel | None
+    rules: LoadedRules
+    results: list[Answered | ClassifierError] = field(default_factory=list)
+    decisions: list[Decision] = field(default_factory=list)
+    stored: list[tuple[DecisionOut, TicketIn, bytes]] = field(default_factory=list)
+
+
 def _levels_misfit(loaded: LoadedModel, scale: PriorityScale) -> str | None:
     model_levels = list(getattr(getattr(loaded.model, "scale", None), "levels", ()) or ())
     unknown = scale.unknown(model_levels)
@@ -217,14 +231,9 @@ class Runtime:
             return [None] * len(tickets), "model returned a wrong number of outputs"
         return outputs, None
 
-    async def answer(
-        self, tickets: Sequence[Ticket], wire: Sequence[TicketIn], log_state: dict[str, Any]
-    ) -> Answer:
-        """Decide, render, store and count the tickets of one request.
-
-        A ticket the core rejects (e.g. an unknown customer calendar) gets its
-        `ClassifierError` in `results` instead of a decision; the others are unaffected.
-        """
+    def decide_all(self, tickets: Sequence[Ticket], wire: Sequence[TicketIn]) -> Decided:
+        """Ask the model and the rules about the tickets of one request (CPU only: a batch
+        route runs this in a worker thread). `finish` stores and logs the result."""
         loaded = self.models.current
         rules = self.rules.current
         model_outputs, degraded = self._model_outputs(loaded, tickets)
@@ -232,9 +241,7 @@ class Runtime:
         now = datetime.now(UTC)
         shadow = self.settings.shadow_mode
         decide = self.decide
-        decisions: list[Decision] = []
-        results: list[Answered | ClassifierError] = []
-        stored: list[tuple[DecisionOut, TicketIn, bytes]] = []
+        decided = Decided(tickets=tickets, model=used, rules=rules)
         ids = prediction_ids(len(tickets))
         for ticket, output, item, prediction_id in zip(
             tickets, model_outputs, wire, ids, strict=True
@@ -244,7 +251,7 @@ class Runtime:
                     ticket, output, rules.ruleset, now=now, degraded=degraded, shadow=shadow
                 )
             except ClassifierError as exc:
-                results.append(exc)
+                decided.results.append(exc)
                 continue
             out = to_decision_out(
                 decision,
@@ -253,14 +260,28 @@ class Runtime:
                 rules_sha256=rules.sha256,
             )
             body = _encode(out)
-            decisions.append(decision)
-            results.append(Answered(out, body))
-            stored.append((out, item, body))
-        self.metrics.observe_decisions(decisions)
-        if stored and not isinstance(self.sink, NullSink):
-            await self._store(stored, used)
-        self._log(log_state, decisions, stored, tickets, used)
-        return Answer(results=results, model=used, rules=rules)
+            decided.decisions.append(decision)
+            decided.results.append(Answered(out, body))
+            decided.stored.append((out, item, body))
+        self.metrics.observe_decisions(decided.decisions)
+        return decided
+
+    async def finish(self, decided: Decided, log_state: dict[str, Any]) -> Answer:
+        """Store and log what `decide_all` decided; the request's answer."""
+        if decided.stored and not isinstance(self.sink, NullSink):
+            await self._store(decided.stored, decided.model)
+        self._log(log_state, decided.decisions, decided.stored, decided.tickets, decided.model)
+        return Answer(results=decided.results, model=decided.model, rules=decided.rules)
+
+    async def answer(
+        self, tickets: Sequence[Ticket], wire: Sequence[TicketIn], log_state: dict[str, Any]
+    ) -> Answer:
+        """Decide, render, store and count the tickets of one request, on the event loop.
+
+        A ticket the core rejects (e.g. an unknown customer calendar) gets its
+        `ClassifierError` in `results` instead of a decision; the others are unaffected.
+        """
+        return await self.finish(self.decide_all(tickets, wire), log_state)
 
     async def _store(
         self,

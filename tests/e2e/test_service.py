@@ -8,6 +8,7 @@ the registry up is re-downloaded: covered by the model store's unit tests.)
 
 from __future__ import annotations
 
+import json
 import shutil
 import threading
 import time
@@ -198,3 +199,65 @@ def _ready_version_in_cache(world: World) -> str:
             assert _ready(server)["status"] == "ready"
     pointer = json.loads((world.cache / "current-champion.json").read_text(encoding="utf-8"))
     return str(pointer["version"])
+
+
+def _liveness_during(
+    server: LiveServer, headers: dict[str, str], body: bytes
+) -> tuple[float, list[float]]:
+    """Post `body` to the batch endpoint and poll /health/live until it is answered: the
+    batch's seconds and each liveness answer's seconds."""
+    done: dict[str, Any] = {}
+
+    def post() -> None:
+        started = time.perf_counter()
+        answer = httpx.post(
+            f"{server.base_url}/v1/predict/batch",
+            content=body,
+            headers={**headers, "Content-Type": "application/json"},
+            timeout=300,
+        )
+        done.update(status=answer.status_code, seconds=time.perf_counter() - started)
+
+    thread = threading.Thread(target=post)
+    thread.start()
+    time.sleep(0.5)  # the body is sent and being decided
+    latencies: list[float] = []
+    while thread.is_alive():
+        started = time.perf_counter()
+        assert httpx.get(f"{server.base_url}/health/live", timeout=300).status_code == 200
+        latencies.append(time.perf_counter() - started)
+        time.sleep(0.05)
+    thread.join()
+    assert done["status"] == 200, server.log()[-2000:]
+    return done["seconds"], latencies
+
+
+def test_liveness_is_answered_while_a_maximum_batch_is_decided(world: World) -> None:
+    words = [
+        "server",
+        "nede",
+        "virker",
+        "ikke",
+        "fejl",
+        "betaling",
+        "kunde",
+        "ordre",
+        "system",
+        "login",
+        "langsom",
+    ]
+    tickets = [
+        {
+            "subject": "hjælp",
+            "body": " ".join(f"{words[(i * j) % len(words)]}{i * j}" for j in range(1000)),
+        }
+        for i in range(1000)
+    ]  # ~12 MB: the batch limit, each body far inside TP_MAX_BODY_CHARS
+    body = json.dumps({"tickets": tickets}).encode()
+    with live_server(world.env, world.workdir) as server:
+        batch_seconds, latencies = _liveness_during(server, world.headers, body)
+    # On the event loop the batch held /health/live for its whole duration (5-10 s on the
+    # shared 2-core machine); in a worker thread liveness answered within ~0.2 s.
+    assert latencies, "the batch was over before liveness was asked"
+    assert max(latencies) < 2.0, (batch_seconds, latencies)
+    assert max(latencies) < 0.5 * batch_seconds, (batch_seconds, latencies)
