@@ -30,7 +30,7 @@ from litestar.response import Redirect
 from litestar.types import ControllerRouterHandler
 
 from serving.auth import Keyring
-from serving.errors import exception_handlers, refuse_encoded_body
+from serving.errors import exception_handlers, refuse_unreadable_body
 from serving.lean import defer_import, limit_malloc_arenas, release_free_memory
 from serving.logging import RequestLogMiddleware, configure_logging
 from serving.metrics import Metrics
@@ -242,7 +242,7 @@ def create_app(
         dependencies={"runtime": Provide(provide_runtime, sync_to_thread=False)},
         lifespan=[_lifespan(runtime, parts.lifespans)],
         exception_handlers=handlers,  # type: ignore[arg-type]
-        before_request=refuse_encoded_body,
+        before_request=refuse_unreadable_body,
         middleware=[lambda app: RequestLogMiddleware(app, runtime.metrics, settings=settings.log)],
         plugins=parts.plugins,
         request_max_body_size=settings.limits.request_bytes,

@@ -147,7 +147,7 @@ def _validation(_: Request[Any, Any, Any], exc: ValidationException) -> Response
             if isinstance(item, dict) and item.get("message"):
                 key = item.get("key")
                 msg = str(item["message"])
-                if key == "data" and msg == "'data'":  # Litestar's report of a missing body
+                if is_missing_body(key, msg):  # Litestar's report of an empty body
                     empty = error_body(HTTP_400_BAD_REQUEST, EMPTY_BODY, None, "empty_body")
                     return _response(empty)
                 if key and item.get("source") == "body" and "at `$" not in msg:
@@ -250,20 +250,51 @@ def _internal(request: Request[Any, Any, Any], exc: Exception) -> Response[Error
     return _response(internal_error_body(request.url.path, exc, request_id))
 
 
-async def refuse_encoded_body(request: Request[Any, Any, Any]) -> Response[ErrorOut] | None:
-    """415 for a compressed request body (`Content-Encoding: gzip`): the API reads plain JSON.
+JSON_BODY = "json_body"
+"""Route `opt` flag of the routes whose body is JSON (checked by `refuse_unreadable_body`)."""
+_JSON_MEDIA = {"", "application/json", "text/plain"}
 
-    Without this the compressed bytes reach the JSON decoder and come back as "malformed JSON".
+
+def _media_type(request: Request[Any, Any, Any]) -> str:
+    return request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+
+
+async def refuse_unreadable_body(request: Request[Any, Any, Any]) -> Response[ErrorOut] | None:
+    """415 for a body the API cannot read: compressed (`Content-Encoding: gzip`), or, on a
+    JSON route, a form, multipart or other non-JSON media type whose body is not JSON.
+
+    Without this the bytes reach the JSON decoder and come back as "malformed JSON: invalid
+    character (byte 0)". A JSON body sent as a form (`curl -d '{...}'` without a
+    Content-Type) is still read as JSON.
     """
     encoding = request.headers.get("content-encoding", "").strip().lower()
-    if encoding in {"", "identity"}:
+    if encoding not in {"", "identity"}:
+        return _response(
+            error_body(
+                HTTP_415_UNSUPPORTED_MEDIA_TYPE,
+                f"Content-Encoding {encoding!r} is not supported; send the JSON uncompressed",
+            )
+        )
+    if not request.route_handler.opt.get(JSON_BODY):
+        return None
+    media = _media_type(request)
+    if media in _JSON_MEDIA or media.endswith("+json"):
+        return None
+    start = (await request.body()).lstrip()[:1]
+    if start in (b"", b"{", b"["):  # JSON after all, or empty (answered as such)
         return None
     return _response(
         error_body(
             HTTP_415_UNSUPPORTED_MEDIA_TYPE,
-            f"Content-Encoding {encoding!r} is not supported; send the JSON uncompressed",
+            f"Content-Type {media} is not supported; send the JSON body described at /docs "
+            "with Content-Type: application/json",
         )
     )
+
+
+def is_missing_body(key: object, message: str) -> bool:
+    """Whether a Litestar validation item reports a missing (empty) request body."""
+    return key in (None, "", "data") and message == "'data'"
 
 
 ExceptionHandler = Callable[[Request[Any, Any, Any], Any], Response[ErrorOut]]

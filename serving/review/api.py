@@ -27,7 +27,13 @@ from litestar.status_codes import (
 )
 
 from serving.auth import require
-from serving.errors import classify_decode_error, error_body
+from serving.errors import (
+    EMPTY_BODY,
+    JSON_BODY,
+    classify_decode_error,
+    error_body,
+    is_missing_body,
+)
 from serving.review.context import ReviewContext, provide_review
 from serving.review.schemas import (
     AgreementOut,
@@ -121,7 +127,9 @@ def review_validation_response(
     key = str(items[0].get("key") or "") if items else ""
     source = items[0].get("source") if items else None
     source = str(getattr(source, "value", source) or "body")
-    if key and source != "body":
+    if source == "body" and is_missing_body(key, message):
+        body = error_body(HTTP_400_BAD_REQUEST, EMPTY_BODY, None, "empty_body")
+    elif key and source != "body":
         body = error_body(
             HTTP_422_UNPROCESSABLE_ENTITY, f"{source} parameter {key!r}: {message}", key,
             "invalid_parameter",
@@ -196,6 +204,7 @@ class ReviewApi(Controller):
         "/predictions/{prediction_id:str}/review",
         operation_id="reviewPrediction",
         status_code=HTTP_201_CREATED,
+        opt={JSON_BODY: True},
     )
     async def review_prediction(
         self, request: Request[Any, Any, Any], review: ReviewDep, prediction_id: FromPath[str],

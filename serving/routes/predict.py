@@ -23,6 +23,7 @@ from classifier.schema import Ticket
 from serving.auth import require
 from serving.errors import (
     EMPTY_BODY,
+    JSON_BODY,
     WireError,
     classify_decode_error,
     error_body,
@@ -97,6 +98,7 @@ class _BatchOperation(Operation):
     tags=["predict"],
     response_class=FastJsonResponse,
     middleware=[PredictFastPath],
+    opt={JSON_BODY: True},
 )
 async def predict(
     data: JSONBody[TicketIn], runtime: RuntimeDep, request: Request[Any, Any, Any]
@@ -215,6 +217,7 @@ def _prepare_batch(body: bytes, runtime: Runtime) -> _Prepared:
     tags=["predict"],
     operation_class=_BatchOperation,
     response_class=FastJsonResponse,
+    opt={JSON_BODY: True},
 )
 async def predict_batch(runtime: RuntimeDep, request: Request[Any, Any, Any]) -> BatchOut:
     """Decide up to 1,000 tickets with one model call; a bad ticket gets its own error entry."""

@@ -229,3 +229,38 @@ def test_bodies_integrators_get_wrong_are_4xx_that_say_what_to_send(
 def test_metrics_name_their_charset_once(client: TestClient[Any]) -> None:
     kind = client.get("/metrics").headers["content-type"]
     assert kind.count("charset") == 1, kind
+
+
+@pytest.mark.parametrize("path", ["/v1/predict", "/v1/predict/batch"])
+@pytest.mark.parametrize(
+    ("content_type", "content"),
+    [
+        ("application/x-www-form-urlencoded", b"subject=Server+down&body=x"),
+        (
+            "multipart/form-data; boundary=xyz",
+            b'--xyz\r\nContent-Disposition: form-data; name="subject"\r\n\r\ndown\r\n--xyz--\r\n',
+        ),
+        ("application/xml", b"<ticket><subject>down</subject></ticket>"),
+    ],
+    ids=["form", "multipart", "xml"],
+)
+def test_a_form_or_xml_body_is_415_naming_json(
+    client: TestClient[Any], path: str, content_type: str, content: bytes
+) -> None:
+    sent = {**HEADERS, "content-type": content_type}
+    r = client.post(path, content=content, headers=sent)
+    assert r.status_code == 415, r.text
+    assert r.json()["error"] == "unsupported_media_type"
+    media = content_type.partition(";")[0]
+    assert f"Content-Type {media} is not supported" in r.json()["detail"]
+    assert "Content-Type: application/json" in r.json()["detail"]
+
+
+@pytest.mark.parametrize("path", ["/v1/predict", "/v1/predict/batch"])
+def test_json_sent_with_curls_default_form_type_is_still_read(
+    client: TestClient[Any], path: str
+) -> None:
+    ticket = '{"subject": "Server down"}'
+    body = ticket if path == "/v1/predict" else f'{{"tickets": [{ticket}]}}'
+    sent = {**HEADERS, "content-type": "application/x-www-form-urlencoded"}  # curl -d '{...}'
+    assert client.post(path, content=body.encode(), headers=sent).status_code == 200

@@ -358,6 +358,26 @@ def test_malformed_json_is_400_and_stores_nothing(client: TestClient[Any]) -> No
     assert client.get("/v1/reviews/queue", headers=REVIEW).json()["pending"] == 3
 
 
+def test_an_empty_review_body_is_400_empty_body_as_documented(client: TestClient[Any]) -> None:
+    ids = predict_all(client)
+    response = client.post(
+        f"/v1/predictions/{ids['ZD-1']}/review",
+        content=b"",
+        headers={**REVIEW, "content-type": "application/json"},
+    )
+    assert response.status_code == 400, response.text
+    assert response.json()["error"] == "empty_body"
+
+
+def test_a_form_encoded_review_is_415_naming_json(client: TestClient[Any]) -> None:
+    ids = predict_all(client)
+    response = client.post(
+        f"/v1/predictions/{ids['ZD-1']}/review", data={"action": "accept"}, headers=REVIEW
+    )
+    assert response.status_code == 415, response.text
+    assert "Content-Type: application/json" in response.json()["detail"]
+
+
 def test_a_review_nested_too_deeply_is_400_not_500(client: TestClient[Any]) -> None:
     ids = predict_all(client)
     response = client.post(
