@@ -104,6 +104,10 @@ async def predict(
     data: JSONBody[TicketIn], runtime: RuntimeDep, request: Request[Any, Any, Any]
 ) -> DecisionOut:
     """Decide one ticket's priority, SLA due times, reasons and review flag."""
+    # `data` is Litestar's lax conversion (it took "60", "true" and epoch seconds where the
+    # schema says integer, boolean and date-time); the batch decodes strictly, so a ticket
+    # is decoded again here the same way. `data` stays in the signature for the OpenAPI body.
+    data = _strict_ticket(await request.body())
     ticket = to_ticket(data, runtime.settings.limits)
     answer = await runtime.answer([ticket], [data], request.scope["state"])
     result = answer.results[0]
@@ -111,6 +115,15 @@ async def predict(
         raise result
     # The bytes stored with the prediction are this DecisionOut's JSON: send them as they are.
     return cast("DecisionOut", msgspec.Raw(result.json))
+
+
+def _strict_ticket(body: bytes) -> TicketIn:
+    try:
+        return _ticket_decoder.decode(body)
+    except msgspec.DecodeError as exc:
+        raise WireError(classify_decode_error(str(exc))) from exc
+    except RecursionError as exc:
+        raise WireError(too_deep_body()) from exc
 
 
 def _core_error(exc: ClassifierError, index: int) -> ErrorOut:

@@ -264,3 +264,30 @@ def test_json_sent_with_curls_default_form_type_is_still_read(
     body = ticket if path == "/v1/predict" else f'{{"tickets": [{ticket}]}}'
     sent = {**HEADERS, "content-type": "application/x-www-form-urlencoded"}  # curl -d '{...}'
     assert client.post(path, content=body.encode(), headers=sent).status_code == 200
+
+
+LAX_VALUES = [
+    ({"affected_users": "60"}, "affected_users"),
+    ({"affected_users": 40.0}, "affected_users"),
+    ({"affected_users": "1e3"}, "affected_users"),
+    ({"customer": {"vip": "true"}}, "customer.vip"),
+    ({"customer": {"vip": 1}}, "customer.vip"),
+    ({"customer": {"monthly_value": "4200"}}, "customer.monthly_value"),
+    ({"created_at": 0}, "created_at"),
+    ({"created_at": "1763780400"}, "created_at"),
+]
+
+
+@pytest.mark.parametrize(("extra", "field"), LAX_VALUES, ids=[f for _, f in LAX_VALUES])
+def test_single_and_batch_refuse_the_same_ticket_the_same_way(
+    client: TestClient[Any], extra: dict[str, Any], field: str
+) -> None:
+    # The schema says integer, boolean, number and date-time: both endpoints decode strictly.
+    ticket = {"subject": "Server down", **extra}
+    single = client.post("/v1/predict", json=ticket, headers=HEADERS)
+    batch = client.post("/v1/predict/batch", json={"tickets": [ticket]}, headers=HEADERS)
+    assert batch.status_code == 200
+    item = batch.json()["results"][0]["error"]
+    assert (single.status_code, single.json()["field"]) == (item["status"], field)
+    assert item["field"] == f"tickets[0].{field}"
+    assert single.json()["detail"] == item["detail"].removeprefix("tickets[0].")
