@@ -35,6 +35,7 @@ from serving.lean import defer_import, limit_malloc_arenas, release_free_memory
 from serving.logging import RequestLogMiddleware, configure_logging
 from serving.metrics import Metrics
 from serving.model_store import ModelStore
+from serving.openapi import components
 from serving.reload_signal import FILE_NAME as RELOAD_FILE
 from serving.reload_signal import ReloadSignal
 from serving.routes import provide_runtime
@@ -251,6 +252,7 @@ def create_app(
             version="1",
             description="Priority, SLA due times and reasons for helpdesk tickets.",
             path="/schema",
+            components=components(),
             render_plugins=[SwaggerRenderPlugin(), ScalarRenderPlugin(path="/scalar")],
         ),
         debug=settings.server.debug,

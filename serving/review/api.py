@@ -34,6 +34,7 @@ from serving.errors import (
     error_body,
     is_missing_body,
 )
+from serving.openapi import ExportOperation, QueryOperation, bearer, errors
 from serving.review.context import ReviewContext, provide_review
 from serving.review.schemas import (
     AgreementOut,
@@ -170,13 +171,19 @@ class ReviewApi(Controller):
     path = "/v1"
     tags = ("review",)
     guards = (require("review"),)
+    security = bearer("review")
     exception_handlers = {  # noqa: RUF012 - Litestar API
         ReviewError: review_error_response,
         ValidationException: review_validation_response,
     }
     dependencies = {"review": Provide(provide_review, sync_to_thread=False)}  # noqa: RUF012
 
-    @get("/reviews/queue", operation_id="reviewQueue")
+    @get(
+        "/reviews/queue",
+        operation_id="reviewQueue",
+        responses=errors(401, 403, 422, 503),
+        operation_class=QueryOperation,
+    )
     async def queue(
         self,
         review: ReviewDep,
@@ -195,7 +202,7 @@ class ReviewApi(Controller):
         pending = await review.store.pending_count(filters)
         return QueueOut(pending=pending, items=[queue_item_out(item) for item in items])
 
-    @get("/reviews/reasons", operation_id="reviewReasons")
+    @get("/reviews/reasons", operation_id="reviewReasons", responses=errors(401, 403))
     async def reasons(self, review: ReviewDep) -> list[ReasonOut]:
         """The reason codes a reviewer may give."""
         return [ReasonOut(code=code, label=label) for code, label in review.settings.reasons]
@@ -205,6 +212,7 @@ class ReviewApi(Controller):
         operation_id="reviewPrediction",
         status_code=HTTP_201_CREATED,
         opt={JSON_BODY: True},
+        responses=errors(400, 401, 403, 404, 409, 415, 422, 503),
     )
     async def review_prediction(
         self, request: Request[Any, Any, Any], review: ReviewDep, prediction_id: FromPath[str],
@@ -217,7 +225,12 @@ class ReviewApi(Controller):
         result = await review.review(prediction_id, to_review_input(data, _key_id(request)))
         return review_out(result)
 
-    @get("/reviews/export", operation_id="reviewExport")
+    @get(
+        "/reviews/export",
+        operation_id="reviewExport",
+        responses=errors(401, 403, 422, 503),
+        operation_class=ExportOperation,
+    )
     async def export(
         self,
         review: ReviewDep,
@@ -251,7 +264,12 @@ class ReviewApi(Controller):
             headers={"Content-Disposition": f'attachment; filename="{filename}"'},
         )
 
-    @get("/stats/agreement", operation_id="reviewAgreement")
+    @get(
+        "/stats/agreement",
+        operation_id="reviewAgreement",
+        responses=errors(401, 403, 422, 503),
+        operation_class=QueryOperation,
+    )
     async def agreement_stats(
         self,
         review: ReviewDep,

@@ -8,6 +8,8 @@ import msgspec
 from litestar import Request, Response, get
 from litestar.datastructures import State
 
+from serving.metrics import CONTENT_TYPE as METRICS_TYPE
+from serving.openapi import bearer, errors
 from serving.routes import RuntimeDep
 from serving.routes.meta import RulesInfoOut, rules_info
 
@@ -64,11 +66,17 @@ async def ready(runtime: RuntimeDep, state: State) -> ReadyOut:
     )
 
 
-@get("/metrics", operation_id="metrics", tags=["health"], include_in_schema=True)
+@get(
+    "/metrics",
+    operation_id="metrics",
+    tags=["health"],
+    media_type=METRICS_TYPE,
+    responses=errors(401, 403),
+    security=[{}, *bearer("admin")],
+    response_description="Prometheus text format (admin scope when TP_METRICS_PUBLIC is false)",
+)
 async def metrics(runtime: RuntimeDep, request: Request[Any, Any, Any]) -> Response[bytes]:
     """Prometheus metrics (behind the admin scope when TP_METRICS_PUBLIC is false)."""
     if not runtime.settings.auth.metrics_public:
         runtime.keyring.authorize(request.headers.get("authorization"), "admin")
-    from serving.metrics import CONTENT_TYPE
-
-    return Response(content=runtime.metrics.render(), media_type=CONTENT_TYPE)
+    return Response(content=runtime.metrics.render(), media_type=METRICS_TYPE)

@@ -10,6 +10,7 @@ from litestar import get, post
 
 from classifier.errors import ModelNotReady
 from serving.auth import require
+from serving.openapi import bearer, errors
 from serving.routes import RuntimeDep
 from serving.service import Runtime
 
@@ -60,7 +61,14 @@ def rules_info(runtime: Runtime) -> RulesInfoOut:
     return RulesInfoOut(**info, problem=runtime.rules.problem)
 
 
-@get("/v1/model", operation_id="getModel", guards=[require("predict")], tags=["model"])
+@get(
+    "/v1/model",
+    operation_id="getModel",
+    guards=[require("predict")],
+    tags=["model"],
+    security=bearer("predict"),
+    responses=errors(401, 403, 503),
+)
 async def model_info(runtime: RuntimeDep) -> ModelInfoOut:
     """The model being served; 503 when answering from rules only."""
     loaded = runtime.models.current
@@ -69,7 +77,14 @@ async def model_info(runtime: RuntimeDep) -> ModelInfoOut:
     return ModelInfoOut(**loaded.describe())
 
 
-@get("/v1/rules", operation_id="getRules", guards=[require("predict")], tags=["model"])
+@get(
+    "/v1/rules",
+    operation_id="getRules",
+    guards=[require("predict")],
+    tags=["model"],
+    security=bearer("predict"),
+    responses=errors(401, 403),
+)
 async def rules(runtime: RuntimeDep) -> RulesInfoOut:
     """The rules file in force, its SHA-256 and its rule ids."""
     return rules_info(runtime)
@@ -81,6 +96,8 @@ async def rules(runtime: RuntimeDep) -> RulesInfoOut:
     guards=[require("admin")],
     status_code=200,
     tags=["admin"],
+    security=bearer("admin"),
+    responses=errors(401, 403, 409),
 )
 async def reload(runtime: RuntimeDep) -> ReloadOut:
     """Reload the rules file and check the registry alias now; 409 if the rules file is

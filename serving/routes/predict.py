@@ -29,6 +29,7 @@ from serving.errors import (
     error_body,
     too_deep_body,
 )
+from serving.openapi import bearer, errors
 from serving.routes import RuntimeDep
 from serving.routes.fast_json import FastJsonResponse, LeanRoute
 from serving.routes.fast_predict import PredictFastPath
@@ -99,6 +100,8 @@ class _BatchOperation(Operation):
     response_class=FastJsonResponse,
     middleware=[PredictFastPath],
     opt={JSON_BODY: True},
+    security=bearer("predict"),
+    responses=errors(400, 401, 403, 413, 415, 422),
 )
 async def predict(
     data: JSONBody[TicketIn], runtime: RuntimeDep, request: Request[Any, Any, Any]
@@ -231,6 +234,8 @@ def _prepare_batch(body: bytes, runtime: Runtime) -> _Prepared:
     operation_class=_BatchOperation,
     response_class=FastJsonResponse,
     opt={JSON_BODY: True},
+    security=bearer("predict"),
+    responses=errors(400, 401, 403, 413, 415, 422),
 )
 async def predict_batch(runtime: RuntimeDep, request: Request[Any, Any, Any]) -> BatchOut:
     """Decide up to 1,000 tickets with one model call; a bad ticket gets its own error entry."""

@@ -405,3 +405,47 @@ def test_a_level_alias_is_accepted_and_stored_as_the_level(client: TestClient[An
     response = review(client, ids["ZD-3"], level="P1", reason="vip")
     assert response.status_code == 201, response.text
     assert (response.json()["action"], response.json()["final_level"]) == ("override", "urgent")
+
+
+def _documented(schema: dict[str, Any], method: str, path: str) -> dict[str, Any]:
+    responses: dict[str, Any] = schema["paths"][path][method]["responses"]
+    return responses
+
+
+def test_openapi_documents_error_bodies_statuses_auth_and_file_types(
+    client: TestClient[Any],
+) -> None:
+    schema = client.get("/schema/openapi.json").json()
+    assert schema["components"]["securitySchemes"]["bearer"] == {
+        "type": "http",
+        "scheme": "bearer",
+        "description": schema["components"]["securitySchemes"]["bearer"]["description"],
+    }
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            for status, response in operation["responses"].items():
+                if status.startswith(("4", "5")):
+                    content = response["content"]["application/json"]["schema"]
+                    assert content == {"$ref": "#/components/schemas/ErrorOut"}, (path, status)
+            if path.startswith("/v1/"):
+                assert operation["security"][0]["bearer"], (method, path)
+                assert {"401", "403", "500"} <= set(operation["responses"]), (method, path)
+    export = _documented(schema, "get", "/v1/reviews/export")["200"]["content"]
+    assert set(export) == {"text/csv", "application/x-ndjson"}
+    metrics = _documented(schema, "get", "/metrics")["200"]["content"]
+    assert [kind.split(";")[0] for kind in metrics] == ["text/plain"]
+    # Statuses the routes really answer with are documented.
+    ids = predict_all(client)
+    answers = [
+        ("post", "/v1/predict", client.post("/v1/predict", content=b"{", headers=PREDICT)),
+        ("post", "/v1/predict", client.post("/v1/predict", json={"subject": 5}, headers=PREDICT)),
+        ("post", "/v1/predict/batch", client.post("/v1/predict/batch", json={})),
+        ("get", "/v1/reviews/queue", client.get("/v1/reviews/queue?limit=0", headers=REVIEW)),
+        ("get", "/v1/reviews/export", client.get("/v1/reviews/export?since=x", headers=REVIEW)),
+        ("post", "/v1/predictions/{prediction_id}/review", review(client, "nope")),
+        ("post", "/v1/predictions/{prediction_id}/review", review(client, ids["ZD-1"], x=1)),
+    ]
+    for method, path, answer in answers:
+        assert answer.status_code >= 400, answer.text
+        assert str(answer.status_code) in _documented(schema, method, path), (path, answer.text)
+        assert set(answer.json()) >= {"status", "error", "detail"}

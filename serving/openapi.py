@@ -1,0 +1,108 @@
+"""What the OpenAPI schema says beyond the handlers' types: error answers and bearer keys.
+
+Every 4xx/5xx body is an `ErrorOut` (see `serving.errors`); each route lists the statuses it
+can answer with, so generated clients and Swagger UI know them, and the schema carries the
+bearer scheme with the scope each route needs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.spec import (
+    Components,
+    OpenAPIMediaType,
+    OpenAPIResponse,
+    OpenAPIType,
+    Operation,
+    Reference,
+    Schema,
+    SecurityRequirement,
+    SecurityScheme,
+)
+
+from serving.schemas import ErrorOut
+
+BEARER = "bearer"
+_WHY: Mapping[int, str] = {
+    400: "Malformed or too deeply nested JSON, an empty body, or a body not in UTF-8.",
+    401: "Missing or unknown API key (send `Authorization: Bearer <key>`).",
+    403: "The key lacks this route's scope.",
+    404: "No such prediction.",
+    409: "Already reviewed with another verdict (`force` replaces it), or rules rejected.",
+    413: "Larger than a limit (TP_MAX_* settings); `field` names what.",
+    415: "A compressed, form, multipart or other non-JSON body.",
+    422: "An invalid value; `field` names it.",
+    500: "A bug; the X-Request-ID header finds it in the log.",
+    503: "Not available now (no model loaded, or the review store unreachable).",
+}
+
+
+def errors(*statuses: int) -> dict[int, ResponseSpec]:
+    """The `responses=` of a route answering with these error statuses (and 500)."""
+    return {
+        status: ResponseSpec(
+            data_container=ErrorOut, description=_WHY[status], generate_examples=False
+        )
+        for status in (*statuses, 500)
+    }
+
+
+def bearer(*scopes: str) -> list[SecurityRequirement]:
+    """The `security=` of a route needing a key with these scopes."""
+    return [{BEARER: list(scopes)}]
+
+
+def components() -> Components:
+    """The bearer scheme for `OpenAPIConfig(components=...)`."""
+    return Components(
+        security_schemes={
+            BEARER: SecurityScheme(
+                type="http",
+                scheme="bearer",
+                description=(
+                    "An API key from `ticket-priority new-key`, configured in TP_API_KEYS; "
+                    "each route lists the scope it needs (predict, review, admin)."
+                ),
+            )
+        }
+    )
+
+
+def _is_error_out(response: OpenAPIResponse | Reference) -> bool:
+    content = response.content if isinstance(response, OpenAPIResponse) else None
+    media = (content or {}).get("application/json")
+    schema = media.schema if media is not None else None
+    return isinstance(schema, Reference) and schema.ref.endswith("/ErrorOut")
+
+
+@dataclass
+class QueryOperation(Operation):
+    """Drops Litestar's default 400 for routes with query parameters: its body shape
+    (`status_code`, `detail`, `extra`) is never sent; a bad parameter is a 422 `ErrorOut`."""
+
+    def __post_init__(self) -> None:
+        default = (self.responses or {}).get("400")
+        if self.responses is not None and default is not None and not _is_error_out(default):
+            del self.responses["400"]
+
+
+@dataclass
+class ExportOperation(QueryOperation):
+    """Documents the review export's 200 as the CSV or JSON-lines file it streams."""
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.responses is None:
+            return
+        text = Schema(type=OpenAPIType.STRING)
+        self.responses["200"] = OpenAPIResponse(
+            description="`format=csv` (default): CSV with a header row; `format=jsonl`: one "
+            "JSON object per line. Sent as an attachment (reviews.csv / reviews.jsonl).",
+            content={
+                "text/csv": OpenAPIMediaType(schema=text),
+                "application/x-ndjson": OpenAPIMediaType(schema=text),
+            },
+        )
