@@ -39,7 +39,7 @@ from serving.openapi import components
 from serving.reload_signal import FILE_NAME as RELOAD_FILE
 from serving.reload_signal import ReloadSignal
 from serving.routes import provide_runtime
-from serving.routes.health import live, metrics, ready
+from serving.routes.health import live, metrics, probe, ready
 from serving.routes.meta import model_info, reload, rules
 from serving.routes.predict import predict, predict_batch
 from serving.rules_store import RulesStore
@@ -232,6 +232,7 @@ def create_app(
             reload,
             live,
             ready,
+            probe,
             metrics,
             docs,
         ],

@@ -17,6 +17,7 @@ from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import (
     HTTP_400_BAD_REQUEST,
+    HTTP_401_UNAUTHORIZED,
     HTTP_409_CONFLICT,
     HTTP_413_REQUEST_ENTITY_TOO_LARGE,
     HTTP_415_UNSUPPORTED_MEDIA_TYPE,
@@ -174,8 +175,10 @@ def _http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Error
         return _response(error_body(status, f"malformed JSON: {detail}", None, "malformed_json"))
     if status == HTTP_413_REQUEST_ENTITY_TOO_LARGE:
         detail = _too_large(request)
-    headers = dict(exc.headers) if exc.headers else None
-    return _response(error_body(status, detail), headers)
+    headers = dict(exc.headers) if exc.headers else {}
+    if status == HTTP_401_UNAUTHORIZED:  # RFC 6750: say which scheme to use
+        headers.setdefault("WWW-Authenticate", "Bearer")
+    return _response(error_body(status, detail), headers or None)
 
 
 def _wire(_: Request[Any, Any, Any], exc: WireError) -> Response[ErrorOut]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
-from litestar import Request, Response, get
+from litestar import Request, Response, get, head
 from litestar.datastructures import State
 
 from serving.metrics import CONTENT_TYPE as METRICS_TYPE
@@ -40,6 +40,12 @@ class ReadyOut(msgspec.Struct, kw_only=True):
 def live() -> LiveOut:
     """Liveness: the process is up."""
     return LiveOut()
+
+
+# Load balancers and uptime monitors often probe with HEAD; readiness is 200 also when degraded.
+@head(["/health/live", "/health/ready"], include_in_schema=False, sync_to_thread=False)
+def probe() -> None:
+    """Liveness and readiness for HEAD probes (headers only)."""
 
 
 @get("/health/ready", operation_id="ready", tags=["health"])

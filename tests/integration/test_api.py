@@ -572,3 +572,20 @@ def test_ready_never_shows_the_registry_password(tmp_path: Path) -> None:
         assert "mlflow:***@127.0.0.1" in ready.json()["degraded"]
         reload = client.post("/v1/admin/reload", headers=ADMIN)
         assert "PgS3cret" not in reload.text
+
+
+@pytest.mark.parametrize("path", ["/health/live", "/health/ready"])
+def test_health_answers_head_as_load_balancers_probe(client: TestClient[Any], path: str) -> None:
+    r = client.head(path)
+    assert r.status_code == 200
+    assert r.content == b""
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("post", "/v1/predict"), ("post", "/v1/predict/batch"), ("get", "/v1/model")],
+)
+def test_a_401_names_the_bearer_scheme(client: TestClient[Any], method: str, path: str) -> None:
+    r = client.request(method, path, json={"subject": "x"})
+    assert r.status_code == 401
+    assert r.headers["www-authenticate"] == "Bearer"
