@@ -7,6 +7,7 @@ logged with its traceback (never with ticket text).
 
 from __future__ import annotations
 
+import difflib
 import re
 import sys
 from collections.abc import Callable, Mapping
@@ -34,7 +35,7 @@ from classifier.errors import (
     RuleConfigError,
     UnknownLevel,
 )
-from serving.schemas import ErrorOut, LimitExceeded
+from serving.schemas import BatchIn, CustomerIn, ErrorOut, LimitExceeded, TicketIn
 from serving.settings import LimitSettings
 
 log = structlog.get_logger("serving.errors")
@@ -42,6 +43,10 @@ log = structlog.get_logger("serving.errors")
 _AT_PATH = re.compile(r"\s*-\s*at `\$(?P<path>[^`]*)`")
 _MALFORMED = re.compile(r"JSON|decode|truncated|trailing characters|malformed", re.IGNORECASE)
 _TOO_LONG = re.compile(r"length <=|length at most")
+_UNKNOWN_FIELD = re.compile(r"Object contains unknown field `(?P<name>[^`]*)`")
+_KNOWN_FIELDS = sorted(
+    {*TicketIn.__struct_fields__, *CustomerIn.__struct_fields__, *BatchIn.__struct_fields__}
+)
 _TEXT_LIMITS = {
     "subject": f"TP_MAX_SUBJECT_CHARS, default {LimitSettings().subject_chars:,}",
     "body": f"TP_MAX_BODY_CHARS, default {LimitSettings().body_chars:,}",
@@ -104,6 +109,9 @@ def field_from_msgspec(message: str) -> tuple[str | None, str]:
 def classify_decode_error(message: str) -> ErrorOut:
     """The error body for a msgspec decode or validation message."""
     field, problem = field_from_msgspec(message)
+    unknown = _UNKNOWN_FIELD.search(problem)
+    if unknown is not None:
+        return unknown_field_body(field, unknown.group("name"))
     if field is None and _MALFORMED.search(problem) and "Expected" not in problem:
         return error_body(
             HTTP_400_BAD_REQUEST, f"malformed JSON: {problem}", field, "malformed_json"
@@ -118,6 +126,22 @@ def classify_decode_error(message: str) -> ErrorOut:
         field = None
     where = field or "request body"
     return error_body(HTTP_422_UNPROCESSABLE_ENTITY, f"{where}: {problem}", field, "invalid_field")
+
+
+def unknown_field_body(parent: str | None, name: str) -> ErrorOut:
+    """The 422 for a field the API does not have, with the nearest real name."""
+    if parent == "data":  # Litestar's name for the whole body
+        parent = None
+    path = f"{parent}.{name}" if parent else name
+    close = difflib.get_close_matches(name, _KNOWN_FIELDS, n=1, cutoff=0.75)
+    hint = f"did you mean `{close[0]}`? " if close else ""
+    return error_body(
+        HTTP_422_UNPROCESSABLE_ENTITY,
+        f"{path}: unknown field; {hint}the fields are listed at /docs (a ticket's own "
+        "attributes go under `extra`)",
+        path,
+        "invalid_field",
+    )
 
 
 EMPTY_BODY = "request body is empty; send the JSON body described at /docs"

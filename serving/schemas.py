@@ -49,10 +49,13 @@ class LimitExceeded(Exception):  # noqa: N818 - reads as the condition it report
         self.actual = actual
 
 
-class CustomerIn(msgspec.Struct, kw_only=True, omit_defaults=True, gc=False):
+class CustomerIn(
+    msgspec.Struct, kw_only=True, omit_defaults=True, gc=False, forbid_unknown_fields=True
+):
     """What the helpdesk knows about the customer; every field is optional.
 
-    Unknown `tier` values are accepted: the model treats unseen categories as unknown.
+    Unknown `tier` values are accepted: the model treats unseen categories as unknown;
+    unknown fields are refused, like the ticket's.
     """
 
     customer_id: ShortStr | None = None
@@ -65,11 +68,14 @@ class CustomerIn(msgspec.Struct, kw_only=True, omit_defaults=True, gc=False):
     calendar: ShortStr | None = None
 
 
-class TicketIn(msgspec.Struct, kw_only=True, omit_defaults=True, gc=False):
+class TicketIn(
+    msgspec.Struct, kw_only=True, omit_defaults=True, gc=False, forbid_unknown_fields=True
+):
     """A ticket at creation time. `subject` or `body` must contain text.
 
     `created_at` without a timezone is read as UTC. `extra` carries attributes of custom
-    exports (e.g. `queue`) by column name.
+    exports (e.g. `queue`) by column name. Any other field is refused: a misspelt
+    `afected_users` would otherwise vanish and leave the ticket under-prioritised.
     """
 
     subject: Annotated[
@@ -101,7 +107,7 @@ class TicketIn(msgspec.Struct, kw_only=True, omit_defaults=True, gc=False):
     )
 
 
-class BatchIn(msgspec.Struct, kw_only=True, gc=False):
+class BatchIn(msgspec.Struct, kw_only=True, gc=False, forbid_unknown_fields=True):
     """Up to the configured batch size (default 1,000) of tickets, answered in order."""
 
     tickets: list[TicketIn]

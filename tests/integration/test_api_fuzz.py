@@ -291,3 +291,32 @@ def test_single_and_batch_refuse_the_same_ticket_the_same_way(
     assert (single.status_code, single.json()["field"]) == (item["status"], field)
     assert item["field"] == f"tickets[0].{field}"
     assert single.json()["detail"] == item["detail"].removeprefix("tickets[0].")
+
+
+MISSPELT = [
+    ({"afected_users": 500}, "afected_users", "did you mean `affected_users`?"),
+    ({"customer": {"teir": "enterprise"}}, "customer.teir", "did you mean `tier`?"),
+    ({"stated_urgncy": "high"}, "stated_urgncy", "did you mean `stated_urgency`?"),
+    ({"queue": "IT"}, "queue", "a ticket's own attributes go under `extra`"),
+]
+
+
+@pytest.mark.parametrize(("extra", "field", "hint"), MISSPELT, ids=[f for _, f, _ in MISSPELT])
+def test_an_unknown_field_is_422_naming_it_and_the_nearest_real_one(
+    client: TestClient[Any], extra: dict[str, Any], field: str, hint: str
+) -> None:
+    # Dropped silently, "afected_users": 500 turned an urgent ticket into a low one.
+    ticket = {"subject": "Cannot log in", **extra}
+    single = client.post("/v1/predict", json=ticket, headers=HEADERS)
+    batch = client.post("/v1/predict/batch", json={"tickets": [ticket]}, headers=HEADERS)
+    assert single.status_code == 422, single.text
+    assert single.json()["field"] == field
+    assert hint in single.json()["detail"]
+    item = batch.json()["results"][0]["error"]
+    assert (item["status"], item["field"]) == (422, f"tickets[0].{field}")
+    assert hint in item["detail"]
+
+
+def test_custom_attributes_under_extra_are_still_accepted(client: TestClient[Any]) -> None:
+    ticket = {"subject": "Cannot log in", "extra": {"queue": "IT"}}
+    assert client.post("/v1/predict", json=ticket, headers=HEADERS).status_code == 200

@@ -157,7 +157,7 @@ def test_unknown_prediction_is_404(client: TestClient[Any]) -> None:
         ({"level": "high"}, "reason"),
         ({"action": "override"}, "level"),
         ({"action": "maybe"}, "action"),
-        ({"action": "accept", "colour": "red"}, None),
+        ({"action": "accept", "colour": "red"}, "colour"),
     ],
 )
 def test_invalid_reviews_are_422_naming_the_field(
