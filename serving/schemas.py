@@ -18,6 +18,7 @@ import msgspec
 
 from classifier.decision import Decision
 from classifier.errors import InvalidTicket
+from classifier.plain_text import plain_text
 from classifier.schema import Customer, Ticket
 from serving.settings import LimitSettings
 
@@ -201,6 +202,11 @@ def _aware(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC)
 
 
+def _blank(text: str) -> bool:
+    """No visible text: whitespace, HTML markup alone, or zero-width characters alone."""
+    return not text.strip() or not plain_text(text).strip()
+
+
 def to_ticket(data: TicketIn, limits: LimitSettings) -> Ticket:
     """Convert a wire ticket to the core `Ticket`, enforcing the configured limits.
 
@@ -210,7 +216,7 @@ def to_ticket(data: TicketIn, limits: LimitSettings) -> Ticket:
     """
     _check_len("subject", data.subject, limits.subject_chars)
     _check_len("body", data.body, limits.body_chars)
-    if not data.subject.strip() and not data.body.strip():
+    if _blank(data.subject) and _blank(data.body):
         raise InvalidTicket("body", "subject and body are both empty; send the ticket's text")
     c = data.customer
     customer = (

@@ -63,10 +63,19 @@ def test_unknown_tier_and_channel_values_are_accepted() -> None:
     assert ticket.customer.tier == "gold"
 
 
-def test_a_ticket_without_text_is_invalid_naming_the_field() -> None:
+@pytest.mark.parametrize(
+    ("subject", "body"),
+    [("  ", "\n"), ("\u200b\u200b", "\ufeff"), ("", "<p><br/></p>"), ("\u00ad", "&nbsp;")],
+)
+def test_a_ticket_without_visible_text_is_invalid_naming_the_field(subject: str, body: str) -> None:
     with pytest.raises(InvalidTicket) as info:
-        to_ticket(TicketIn(subject="  ", body="\n"), LIMITS)
+        to_ticket(TicketIn(subject=subject, body=body), LIMITS)
     assert info.value.field == "body"
+
+
+@pytest.mark.parametrize("body", ["<p>Server down</p>", "a < b", "\u200bok"])
+def test_markup_or_invisible_characters_around_text_are_still_text(body: str) -> None:
+    assert to_ticket(TicketIn(body=body), LIMITS).body == body  # kept as sent
 
 
 def test_configured_limits_are_enforced_with_the_field_and_limit() -> None:
