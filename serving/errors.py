@@ -43,6 +43,7 @@ log = structlog.get_logger("serving.errors")
 _AT_PATH = re.compile(r"\s*-\s*at `\$(?P<path>[^`]*)`")
 _MALFORMED = re.compile(r"JSON|decode|truncated|trailing characters|malformed", re.IGNORECASE)
 _TOO_LONG = re.compile(r"length <=|length at most")
+TIME_EXAMPLE = "2026-11-24T09:30:00Z"
 _UNKNOWN_FIELD = re.compile(r"Object contains unknown field `(?P<name>[^`]*)`")
 _KNOWN_FIELDS = sorted(
     {*TicketIn.__struct_fields__, *CustomerIn.__struct_fields__, *BatchIn.__struct_fields__}
@@ -124,6 +125,8 @@ def classify_decode_error(message: str) -> ErrorOut:
         return error_body(HTTP_413_REQUEST_ENTITY_TOO_LARGE, f"{where}: {problem}", field)
     if field == "data":  # Litestar's name for the whole body
         field = None
+    if field is not None and field.endswith("created_at"):
+        problem += f"; send RFC 3339, e.g. {TIME_EXAMPLE} (no offset: UTC)"
     where = field or "request body"
     return error_body(HTTP_422_UNPROCESSABLE_ENTITY, f"{where}: {problem}", field, "invalid_field")
 

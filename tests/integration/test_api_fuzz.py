@@ -320,3 +320,16 @@ def test_an_unknown_field_is_422_naming_it_and_the_nearest_real_one(
 def test_custom_attributes_under_extra_are_still_accepted(client: TestClient[Any]) -> None:
     ticket = {"subject": "Cannot log in", "extra": {"queue": "IT"}}
     assert client.post("/v1/predict", json=ticket, headers=HEADERS).status_code == 200
+
+
+@pytest.mark.parametrize("sent", ["2026-11-22 03:00:00 UTC", "22.11.2026 03:00", 1763780400])
+def test_a_bad_created_at_says_what_to_send(client: TestClient[Any], sent: object) -> None:
+    ticket = {"subject": "Server down", "created_at": sent}
+    for answer in (
+        client.post("/v1/predict", json=ticket, headers=HEADERS).json(),
+        client.post("/v1/predict/batch", json={"tickets": [ticket]}, headers=HEADERS).json()[
+            "results"
+        ][0]["error"],
+    ):
+        assert answer["status"] == 422
+        assert "send RFC 3339, e.g. 2026-11-24T09:30:00Z (no offset: UTC)" in answer["detail"]
