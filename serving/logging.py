@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
 REQUEST_ID_HEADER = b"x-request-id"
 REQUEST_ID_MAX = 128
+NO_STORE = (b"cache-control", b"no-store")
 REQUEST_ID_CHARS = frozenset("-_.:/@")
 _encoder = msgspec.json.Encoder()
 
@@ -123,7 +124,11 @@ class RequestLogMiddleware:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message["headers"] = [*message.get("headers", ()), header]
+                headers = list(message.get("headers", ()))
+                if not any(name.lower() == b"cache-control" for name, _ in headers):
+                    # Answers carry ticket text and decisions: no cache along the way keeps them.
+                    headers.append(NO_STORE)
+                message["headers"] = [*headers, header]
             await send(message)
 
         try:

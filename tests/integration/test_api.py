@@ -589,3 +589,11 @@ def test_a_401_names_the_bearer_scheme(client: TestClient[Any], method: str, pat
     r = client.request(method, path, json={"subject": "x"})
     assert r.status_code == 401
     assert r.headers["www-authenticate"] == "Bearer"
+
+
+def test_answers_are_not_stored_by_caches_on_the_way(runtime: Runtime) -> None:
+    for client in _client(runtime):
+        predicted = client.post("/v1/predict", json=OUTAGE, headers=PREDICT)
+        batch = client.post("/v1/predict/batch", json={"tickets": [OUTAGE]}, headers=PREDICT)
+        for answer in (predicted, batch, client.get("/v1/model", headers=PREDICT)):
+            assert answer.headers.get_list("cache-control") == ["no-store"]

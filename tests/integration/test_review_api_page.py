@@ -392,3 +392,10 @@ def test_sign_out_without_a_session_does_not_read_the_form(
     response = client.post("/review/logout", data={"csrf": "x"}, follow_redirects=False)
     assert response.status_code == 303
     assert response.headers["location"] == "/review/login"
+
+
+def test_pages_forbid_framing_and_caching(client: TestClient[Any]) -> None:
+    page = client.get("/review/login")
+    assert page.headers["x-frame-options"] == "DENY"
+    assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
+    assert page.headers.get_list("cache-control") == ["no-store"]
