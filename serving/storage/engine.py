@@ -15,7 +15,9 @@ serialises writers with row locks instead.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 from pathlib import Path
 from typing import Any
 
@@ -79,6 +81,19 @@ def sqlite_file_missing(url: str) -> bool:
     return database != ":memory:" and not Path(database).is_file()
 
 
+def _create_private(url: URL) -> None:
+    """Create a missing SQLite file readable by its owner only, before SQLite creates it with
+    the umask's mode (0644): it holds ticket text and the review page's session secret.
+    SQLite gives its -wal and -shm files the same mode."""
+    database = url.database or ""
+    if database in ("", ":memory:") or database.startswith("file:"):
+        return
+    path = Path(database)
+    if path.parent.is_dir() and not path.exists():
+        with contextlib.suppress(FileExistsError):
+            os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+
+
 def _install_sqlite_hooks(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -135,6 +150,7 @@ def make_async_engine(url: str, **kwargs: Any) -> AsyncEngine:
     kwargs.setdefault("hide_parameters", True)  # statement values are ticket text and notes
     target = async_url(url)
     if is_sqlite(target):
+        _create_private(target)
         engine = create_async_engine(target, **kwargs)
         _install_sqlite_hooks(engine.sync_engine)
         return engine
@@ -147,6 +163,8 @@ def make_sync_engine(url: str, **kwargs: Any) -> Engine:
     kwargs.setdefault("json_serializer", _json)
     kwargs.setdefault("hide_parameters", True)  # errors are logged; values are personal data
     target = sync_url(url)
+    if is_sqlite(target):
+        _create_private(target)
     engine = create_engine(target, **kwargs)
     if is_sqlite(target):
         _install_sqlite_hooks(engine)

@@ -466,3 +466,23 @@ def test_database_errors_never_carry_the_statement_values(tmp_path: Path) -> Non
         connection.execute(text("INSERT INTO missing VALUES (:note)"), {"note": "CPR 010203-1234"})
     assert "CPR" not in str(info.value)
     assert "parameters hidden" in str(info.value)
+
+
+def test_a_new_sqlite_store_is_readable_by_its_owner_only(tmp_path: Path) -> None:
+    # It holds ticket text and the review page's session secret; the umask would give 0644.
+    db = tmp_path / "reviews.db"
+    upgrade(f"sqlite:///{db}")
+    stores = {"reviews.db", "reviews.db-wal", "reviews.db-shm"}  # not the empty migrate lock
+    made = [path for path in tmp_path.iterdir() if path.name in stores]
+    assert db in made
+    assert {path.name: path.stat().st_mode & 0o777 for path in made} == dict.fromkeys(
+        (path.name for path in made), 0o600
+    )
+
+
+def test_an_existing_sqlite_store_keeps_the_mode_its_operator_gave_it(tmp_path: Path) -> None:
+    db = tmp_path / "reviews.db"
+    db.touch(mode=0o640)
+    db.chmod(0o640)
+    upgrade(f"sqlite:///{db}")
+    assert db.stat().st_mode & 0o777 == 0o640
