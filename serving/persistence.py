@@ -28,7 +28,7 @@ class EncodedPrediction(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     Attributes:
         prediction_id: the id returned to the caller (a UUID as 32 hex digits; the service
             makes time-ordered version-7 ones).
-        external_id: the helpdesk's own ticket id (`ticket_id` in the request), if given.
+        external_id: the helpdesk's own ticket id (`external_id` in the request, as text), if given.
         created_at: when the service answered (UTC, timezone-aware).
         model_version / model_name: the model that was asked; None when serving rules only.
         rules_sha256: SHA-256 of the rules file that decided.

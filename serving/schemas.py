@@ -93,7 +93,8 @@ class TicketIn(
             description=_BODY_LIMIT,
         ),
     ] = ""
-    external_id: ShortStr | None = None
+    # Zendesk and Freshdesk webhooks send their ticket ids as JSON numbers; kept as text.
+    external_id: ShortStr | int | None = None
     language: ShortStr | None = None
     channel: ShortStr | None = None
     tags: Annotated[list[ShortStr], msgspec.Meta(max_length=MAX_TAGS)] = msgspec.field(
@@ -236,7 +237,7 @@ def to_ticket(data: TicketIn, limits: LimitSettings) -> Ticket:
     return Ticket(
         subject=data.subject,
         body=data.body,
-        ticket_id=data.external_id,
+        ticket_id=None if data.external_id is None else str(data.external_id),
         language=data.language,
         channel=data.channel,
         tags=tuple(data.tags),

@@ -84,8 +84,9 @@ def reasons(decision: Mapping[str, Any]) -> list[tuple[str, float]]:
 def to_plain_record(request: Mapping[str, Any]) -> dict[str, Any]:
     """The request in the plain training schema (customer fields flattened, tags joined)."""
     customer = _as_mapping(request.get("customer"))
+    ticket_id = request.get("ticket_id", request.get("external_id"))
     record: dict[str, Any] = {
-        "ticket_id": request.get("ticket_id", request.get("external_id")),
+        "ticket_id": None if ticket_id is None else str(ticket_id),  # a helpdesk's number too
         "created_at": request.get("created_at"),
         "subject": request.get("subject") or "",
         "body": request.get("body") or "",

@@ -597,3 +597,17 @@ def test_answers_are_not_stored_by_caches_on_the_way(runtime: Runtime) -> None:
         batch = client.post("/v1/predict/batch", json={"tickets": [OUTAGE]}, headers=PREDICT)
         for answer in (predicted, batch, client.get("/v1/model", headers=PREDICT)):
             assert answer.headers.get_list("cache-control") == ["no-store"]
+
+
+def test_a_helpdesks_numeric_ticket_id_is_accepted_and_kept_as_text(runtime: Runtime) -> None:
+    # Zendesk and Freshdesk webhooks send {"id": 4711}; a template change should not be needed.
+    for client in _client(runtime):
+        single = client.post("/v1/predict", json={**OUTAGE, "external_id": 4711}, headers=PREDICT)
+        batch = client.post(
+            "/v1/predict/batch",
+            json={"tickets": [{**OUTAGE, "external_id": 4712}]},
+            headers=PREDICT,
+        )
+        assert single.status_code == 200, single.text
+        assert single.json()["external_id"] == "4711"
+        assert batch.json()["results"][0]["decision"]["external_id"] == "4712"
