@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import PurePath
 from typing import Any
 
 import msgspec
@@ -66,10 +67,16 @@ async def ready(runtime: RuntimeDep, state: State) -> ReadyOut:
         model_name=loaded.name if loaded else None,
         model_version=loaded.version if loaded else None,
         model_source=loaded.source if loaded else None,
-        rules=rules_info(runtime),
+        rules=_without_folder(rules_info(runtime)),
         degraded=degraded,
         problems=problems,
     )
+
+
+def _without_folder(info: RulesInfoOut) -> RulesInfoOut:
+    # Readiness answers without a key: the rules file's name, not where the server keeps it
+    # (`GET /v1/rules` shows the full path to key holders).
+    return msgspec.structs.replace(info, source=PurePath(info.source).name)
 
 
 @get(

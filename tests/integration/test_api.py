@@ -245,6 +245,10 @@ def test_rules_endpoint_names_the_file_and_hash(client: TestClient[Any]) -> None
     assert body["source"].endswith("rules.yaml")
     assert len(body["sha256"]) == 64
     assert body["problem"] is None
+    # Readiness needs no key: the file's name only, not the server's folders.
+    public = client.get("/health/ready").json()["rules"]
+    assert public["source"] == "rules.yaml" != body["source"]
+    assert public["sha256"] == body["sha256"]
 
 
 def test_live_and_ready_need_no_key(client: TestClient[Any]) -> None:
