@@ -25,7 +25,7 @@ from anyio import CapacityLimiter, to_thread
 from litestar import Litestar, get
 from litestar.di import Provide
 from litestar.openapi.config import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.response import Redirect
 from litestar.types import ControllerRouterHandler
 
@@ -254,7 +254,9 @@ def create_app(
             description="Priority, SLA due times and reasons for helpdesk tickets.",
             path="/schema",
             components=components(),
-            render_plugins=[SwaggerRenderPlugin(), ScalarRenderPlugin(path="/scalar")],
+            # One renderer, pinned (swagger-ui-dist 5.18.2 from jsDelivr): Scalar's default
+            # loads `@latest`, an unpinned third-party script on the review page's origin.
+            render_plugins=[SwaggerRenderPlugin()],
         ),
         debug=settings.server.debug,
         **parts.app_kwargs,
