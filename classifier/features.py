@@ -27,8 +27,6 @@ _ESCAPES = re.compile(r"\\[nrt]")
 # Digits are folded to 0: ticket, invoice and phone numbers or clock times must not sway the
 # suggestion (and are often personal), while a number's length (5 vs 5000 users) still shows.
 _DIGITS = re.compile(r"\d")
-_TRUE = {"true", "yes", "y", "1", "t"}
-_FALSE = {"false", "no", "n", "0", "f"}
 # Yes/no as exports write it (Excel, helpdesk locales: en, da, de, nl, fi, sl), lower case.
 BOOLEAN_WORDS: dict[str, bool] = {
     **dict.fromkeys(
@@ -198,11 +196,9 @@ def number_value(value: Any) -> float:
     if isinstance(value, bool | np.bool_):
         return float(value)
     if isinstance(value, str):
-        key = value.strip().lower()
-        if key in _TRUE:
-            return 1.0
-        if key in _FALSE:
-            return 0.0
+        word = BOOLEAN_WORDS.get(value.strip().lower())
+        if word is not None:
+            return float(word)
     try:
         number = float(value)
     except (TypeError, ValueError):
