@@ -30,6 +30,7 @@ from litestar.response import Redirect
 from litestar.types import ControllerRouterHandler
 
 from serving.auth import Keyring
+from serving.body_deadline import BodyDeadlineMiddleware
 from serving.errors import exception_handlers, refuse_unreadable_body
 from serving.lean import defer_import, limit_malloc_arenas, release_free_memory
 from serving.logging import RequestLogMiddleware, configure_logging
@@ -245,7 +246,10 @@ def create_app(
         lifespan=[_lifespan(runtime, parts.lifespans)],
         exception_handlers=handlers,  # type: ignore[arg-type]
         before_request=refuse_unreadable_body,
-        middleware=[lambda app: RequestLogMiddleware(app, runtime.metrics, settings=settings.log)],
+        middleware=[
+            lambda app: RequestLogMiddleware(app, runtime.metrics, settings=settings.log),
+            lambda app: BodyDeadlineMiddleware(app, settings.limits.body_seconds),
+        ],
         plugins=parts.plugins,
         request_max_body_size=settings.limits.request_bytes,
         openapi_config=OpenAPIConfig(

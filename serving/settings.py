@@ -235,12 +235,15 @@ class LimitSettings:
         body_chars: `TP_MAX_BODY_CHARS`, default 50,000.
         batch_size: `TP_MAX_BATCH_SIZE`, default 1,000 tickets per batch request.
         request_bytes: `TP_MAX_REQUEST_BYTES`, default 16 MiB per request body.
+        body_seconds: `TP_BODY_TIMEOUT_SECONDS`, default 30; a request body must arrive in full
+            within this many seconds of the request's start, else 408.
     """
 
     subject_chars: int = 1_000
     body_chars: int = 50_000
     batch_size: int = 1_000
     request_bytes: int = 16 * 1024 * 1024
+    body_seconds: float = 30.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> LimitSettings:
@@ -251,6 +254,7 @@ class LimitSettings:
             body_chars=_int(env, "MAX_BODY_CHARS", d.body_chars, minimum=1),
             batch_size=_int(env, "MAX_BATCH_SIZE", d.batch_size, minimum=1),
             request_bytes=_int(env, "MAX_REQUEST_BYTES", d.request_bytes, minimum=1024),
+            body_seconds=_float(env, "BODY_TIMEOUT_SECONDS", d.body_seconds, minimum=0.1),
         )
 
 

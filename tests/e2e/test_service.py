@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -261,3 +262,29 @@ def test_liveness_is_answered_while_a_maximum_batch_is_decided(world: World) -> 
     assert latencies, "the batch was over before liveness was asked"
     assert max(latencies) < 2.0, (batch_seconds, latencies)
     assert max(latencies) < 0.5 * batch_seconds, (batch_seconds, latencies)
+
+
+def test_a_body_sent_too_slowly_is_answered_408_and_the_connection_closed(world: World) -> None:
+    # A client that announces 200 bytes and sends 10 held its connection for ever before.
+    env = {**world.env, "TP_BODY_TIMEOUT_SECONDS": "1"}
+    with live_server(env, world.workdir) as server:
+        host, port = server.base_url.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port)), timeout=10) as slow:
+            started = time.monotonic()
+            slow.sendall(
+                b"POST /v1/predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                + f"Authorization: Bearer {world.key}\r\n".encode()
+                + b'Content-Length: 200\r\n\r\n{"subject": '
+            )
+            answer = b""
+            while chunk := slow.recv(4096):
+                answer += chunk
+            took = time.monotonic() - started
+        on_time = httpx.post(
+            f"{server.base_url}/v1/predict", json={"subject": "Server down"},
+            headers=world.headers, timeout=10,
+        )  # fmt: skip
+    assert answer.startswith(b"HTTP/1.1 408"), answer[:200]
+    assert b"TP_BODY_TIMEOUT_SECONDS" in answer
+    assert 0.9 < took < 6, took  # answered at the deadline, then closed (recv returned b"")
+    assert on_time.status_code == 200

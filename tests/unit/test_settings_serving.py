@@ -51,6 +51,7 @@ def test_every_group_reads_its_tp_variables() -> None:
         "TP_API_KEYS": "a:" + "0" * 64 + ":predict, b:" + "1" * 64 + ":admin\n",
         "TP_METRICS_PUBLIC": "false",
         "TP_MAX_BATCH_SIZE": "50",
+        "TP_BODY_TIMEOUT_SECONDS": "12.5",
         "TP_LOG_TEXT": "yes",
         "TP_SHADOW_MODE": "1",
     }
@@ -64,6 +65,7 @@ def test_every_group_reads_its_tp_variables() -> None:
     assert len(s.auth.api_keys) == 2
     assert s.auth.metrics_public is False
     assert s.limits.batch_size == 50
+    assert s.limits.body_seconds == 12.5
     assert s.log.log_text is True
     assert s.shadow_mode is True
 
@@ -75,6 +77,7 @@ def test_every_group_reads_its_tp_variables() -> None:
         ("TP_MAX_BATCH_SIZE", "0"),
         ("TP_LOG_TEXT", "maybe"),
         ("TP_MODEL_REFRESH_SECONDS", "-1"),
+        ("TP_BODY_TIMEOUT_SECONDS", "0"),
     ],
 )
 def test_bad_values_are_rejected_naming_the_variable(name: str, value: str) -> None:
