@@ -12,9 +12,8 @@ import asyncio
 
 from litestar.enums import ScopeType
 from litestar.exceptions import HTTPException
+from litestar.status_codes import HTTP_408_REQUEST_TIMEOUT
 from litestar.types import ASGIApp, Receive, ReceiveMessage, Scope, Send
-
-HTTP_408_REQUEST_TIMEOUT = 408
 
 
 class BodyDeadlineMiddleware:
