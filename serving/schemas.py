@@ -217,6 +217,9 @@ def to_ticket(data: TicketIn, limits: LimitSettings) -> Ticket:
     """
     _check_len("subject", data.subject, limits.subject_chars)
     _check_len("body", data.body, limits.body_chars)
+    for key, value in data.extra.items():  # a custom text column may be long, not unbounded
+        if isinstance(value, str):
+            _check_len(f"extra.{key}", value, limits.body_chars)
     if _blank(data.subject) and _blank(data.body):
         raise InvalidTicket("body", "subject and body are both empty; send the ticket's text")
     c = data.customer

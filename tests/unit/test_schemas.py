@@ -84,6 +84,15 @@ def test_configured_limits_are_enforced_with_the_field_and_limit() -> None:
     assert (info.value.field, info.value.limit, info.value.actual) == ("body", 10, 11)
 
 
+def test_an_extra_text_value_has_the_body_limit_so_it_cannot_sidestep_it() -> None:
+    limits = LimitSettings(body_chars=10)
+    with pytest.raises(LimitExceeded) as info:
+        to_ticket(TicketIn(body="x", extra={"description": "y" * 11}), limits)
+    assert (info.value.field, info.value.limit, info.value.actual) == ("extra.description", 10, 11)
+    kept = to_ticket(TicketIn(body="x", extra={"description": "y" * 10, "seats": 10**6}), limits)
+    assert kept.extra == {"description": "y" * 10, "seats": 10**6}
+
+
 def test_a_negative_count_fails_decoding_at_its_path() -> None:
     with pytest.raises(msgspec.ValidationError, match=r"\$\.customer\.open_tickets"):
         _decode(b'{"body": "x", "customer": {"open_tickets": -1}}')
