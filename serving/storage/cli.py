@@ -11,6 +11,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from training.settings import safe_url
+
 console = Console()
 err = Console(stderr=True)
 
@@ -42,19 +44,10 @@ def _url(database_url: str | None) -> str:
         raise typer.Exit(2) from exc
 
 
-def _shown(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:  # noqa: BLE001 - an unparsable URL is reported by the command itself
-        return url.rsplit("@", 1)[-1]
-
-
 def _fail(url: str, exc: Exception) -> typer.Exit:
     detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
     err.print(
-        f"[bold red]error:[/] --database-url {_shown(url)}: {detail}. Use e.g. "
+        f"[bold red]error:[/] --database-url {safe_url(url)}: {detail}. Use e.g. "
         "sqlite:///reviews.db or postgresql://user:password@localhost:5432/tickets"
     )
     return typer.Exit(2)
@@ -88,7 +81,7 @@ def upgrade(
         raise typer.Exit(2) from exc
     except (DatabaseUrlError, SQLAlchemyError, OSError) as exc:
         raise _fail(url, exc) from exc
-    console.print(f"{_shown(url)} is at revision {now}")
+    console.print(f"{safe_url(url)} is at revision {now}")
 
 
 @db_app.command("current")
@@ -107,14 +100,14 @@ def current(database_url: UrlOpt = None) -> None:
     url = _url(database_url)
     try:
         if sqlite_file_missing(url):
-            console.print(f"{_shown(url)}: no database file; run: ticket-priority db upgrade")
+            console.print(f"{safe_url(url)}: no database file; run: ticket-priority db upgrade")
             raise typer.Exit(1)
         revision = current_revision(url)
     except (DatabaseUrlError, SQLAlchemyError, OSError) as exc:
         raise _fail(url, exc) from exc
     head = head_revision()
     if revision is None:
-        console.print(f"{_shown(url)} is not migrated; run: ticket-priority db upgrade")
+        console.print(f"{safe_url(url)} is not migrated; run: ticket-priority db upgrade")
         raise typer.Exit(1)
     if revision == head:
         state = "up to date"
@@ -122,7 +115,7 @@ def current(database_url: UrlOpt = None) -> None:
         state = f"behind {head}; run: ticket-priority db upgrade"
     else:
         state = f"ahead of {head}, this version's newest: a newer ticket-priority migrated it"
-    console.print(f"{_shown(url)} is at revision {revision} ({state})")
+    console.print(f"{safe_url(url)} is at revision {revision} ({state})")
     if revision != head:
         raise typer.Exit(1)
 
