@@ -6,7 +6,6 @@ when the file is loaded, with the allowed names in the message.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from operator import attrgetter
@@ -36,6 +35,7 @@ from classifier.conditions import (
 from classifier.errors import RuleConfigError, UnknownLevel
 from classifier.folding import spelled_out
 from classifier.levels import PriorityScale
+from classifier.rule_regex import RuleRegex, RuleRegexError, compile_rule_regex
 from classifier.schema import CHANNELS, TIERS
 from classifier.text import Phrase, compile_phrase
 from classifier.text_conditions import PhraseCond, RegexCond, TagsCond
@@ -203,12 +203,12 @@ def _phrases(value: Any, ctx: Context, where: str) -> tuple[Phrase, ...]:
     return tuple(out)
 
 
-def _regex(value: Any, ctx: Context, where: str) -> re.Pattern[str]:
+def _regex(value: Any, ctx: Context, where: str) -> RuleRegex:
     if not isinstance(value, str) or not value:
         raise ctx.fail(where, "expected one regular expression as a string")
     try:
-        return re.compile(value, re.IGNORECASE)
-    except re.error as exc:
+        return compile_rule_regex(value)
+    except RuleRegexError as exc:
         raise ctx.fail(where, f"bad regular expression {value!r}: {exc}") from exc
 
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from classifier.conditions import Condition, Facts, Test
+from classifier.rule_regex import RuleRegex
 from classifier.text import Phrase
 
 
@@ -71,18 +71,18 @@ class PhraseCond(Condition):
 
 @dataclass(frozen=True)
 class RegexCond(Condition):
-    """A regular expression (case-insensitive) finds a match in the raw subject/body."""
+    """A regular expression (case-insensitive, RE2) finds a match in the raw subject/body."""
 
     part: str
-    pattern: re.Pattern[str]
+    pattern: RuleRegex
     cost = 5
 
     def test(self, facts: Facts) -> str | None:
         """The matched text, e.g. "body regex matched 'ERR-503'"."""
         t = facts.ticket
         raw = t.subject if self.part == "subject" else t.body if self.part == "body" else t.text
-        match = self.pattern.search(raw)
-        return f"{self.part} regex matched {match.group(0)!r}" if match else None
+        found = self.pattern.search(raw)
+        return None if found is None else f"{self.part} regex matched {found!r}"
 
     def compile(self) -> Test:
         """`test` with its lookups bound once."""
@@ -90,14 +90,14 @@ class RegexCond(Condition):
 
         def test(facts: Facts) -> str | None:
             t = facts.ticket
-            match = search(t.subject if part == "subject" else t.body if part == "body" else t.text)
-            return None if match is None else prefix + repr(match.group(0))
+            found = search(t.subject if part == "subject" else t.body if part == "body" else t.text)
+            return None if found is None else prefix + repr(found)
 
         return test
 
     def describe(self) -> str:
         """Describe."""
-        return f"{self.part} regex /{self.pattern.pattern}/"
+        return f"{self.part} regex /{self.pattern.source}/"
 
 
 @dataclass(frozen=True)

@@ -256,3 +256,18 @@ def test_help_texts_carry_examples(app: typer.Typer) -> None:
         result = runner.invoke(app, [*command, "--help"])
         assert result.exit_code == 0
         assert "Example" in result.output
+
+
+def test_rules_check_refuses_a_regex_re2_cannot_run_with_the_fix(
+    app: typer.Typer, tmp_path: Path
+) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "rules:\n  - id: repeat\n    when: {body_regex: '(err)-\\1'}\n    then: {set: low}\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["rules", "check", str(bad)])
+    assert result.exit_code == 1
+    output = " ".join(result.output.split())  # rich wraps long lines
+    for text in ("rule 'repeat'", "body_regex", "backreference", "match the repeated text"):
+        assert text in output, output

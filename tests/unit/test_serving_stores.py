@@ -154,6 +154,22 @@ def test_an_impossible_closed_date_is_rejected_like_any_broken_rules_file(tmp_pa
     assert "'2026-02-30' is not a real date" in (store.problem or "")
 
 
+def test_a_regex_with_a_lookbehind_is_rejected_and_the_old_rules_stay(tmp_path: Path) -> None:
+    path = tmp_path / "rules.yaml"
+    sample = default_rules_path().read_text(encoding="utf-8")
+    path.write_text(sample, encoding="utf-8")
+    store = RulesStore(path)
+    first = store.load()
+    spam = '- subject_regex: "^\\\\s*(?:\\\\[spam\\\\]|unsubscribe)"'
+    assert spam in sample
+    path.write_text(sample.replace(spam, '- subject_regex: "(?<!no )spam"'), encoding="utf-8")
+    os.utime(path, ns=(1, first.mtime_ns + 10**9))
+    assert store.check() is False
+    assert store.current is first
+    for text in ("rule 'spam'", "subject_regex", "uses a lookbehind", "not: {regex: ...}"):
+        assert text in (store.problem or "")
+
+
 def test_an_unexpected_loader_failure_is_a_rejected_file_not_a_crash(tmp_path: Path) -> None:
     def flaky(path: Path) -> object:
         raise ValueError("day is out of range for month")

@@ -1,0 +1,158 @@
+"""Operators' regex rules run on RE2: linear time, Python's meaning, refusals that say the fix."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+
+from classifier.decide import decide
+from classifier.errors import RuleConfigError
+from classifier.rule_regex import compile_rule_regex
+from classifier.rules import RuleSet
+from tests.rules_fixtures import one_rule, ticket
+
+
+def best_cpu_seconds(ruleset: RuleSet, body: str, runs: int = 5) -> float:
+    """Best CPU time over `runs` to decide one ticket with `body` against `ruleset`."""
+    best = float("inf")
+    for _ in range(runs):
+        start = time.process_time()
+        decide(ticket("x", body), None, ruleset)
+        best = min(best, time.process_time() - start)
+    return best
+
+
+@pytest.mark.parametrize("pattern", ["(a+)+$", r"(\w+\s?)*$", "(a|aa)*$", "(.*a){12}$"])
+def test_a_pattern_built_to_backtrack_takes_time_linear_in_the_ticket(pattern: str) -> None:
+    # Python's re takes ~0.4 s for (a+)+$ on 22 characters and doubles with each one more.
+    ruleset = one_rule({"body_regex": pattern})
+    small = best_cpu_seconds(ruleset, "a" * 49_999 + "!")
+    large = best_cpu_seconds(ruleset, "a" * 499_999 + "!")
+    assert large < 0.5
+    # Ten times the text: linear is ~10x, quadratic would be ~100x.
+    assert large < 40 * max(small, 1e-4)
+
+
+def test_the_adversarial_pattern_still_fires_when_it_matches() -> None:
+    decision = decide(ticket("x", "a" * 50_000), None, one_rule({"body_regex": "(a+)+$"}))
+    assert decision.priority == "urgent"
+    assert decision.rules_fired[0].reason == "body regex matched " + repr("a" * 50_000)
+
+
+# language, pattern, text, fires; each must also be what Python's re (IGNORECASE) says.
+UNICODE_CASES = [
+    ("da", "strømafbrydelse", "STRØMAFBRYDELSE i nat", True),
+    ("da", r"^\w+$", "Æblegrød", True),  # RE2's own \w is ASCII-only
+    ("da", r"kl\.\s*\d+", "Nede siden KL. 7", True),
+    ("da", "på vej", "PÅ VEJ", True),
+    ("da", "på vej", "pa vej", False),  # no accent folding in regexes (phrases do that)
+    ("fi", "häiriö", "HÄIRIÖ palvelussa", True),
+    ("fi", r"järjestelmä\s+on\s+alhaalla", "Järjestelmä\u00a0on alhaalla", True),  # NBSP is \s
+    ("fi", r"^\W+$", "äö", False),
+    ("nl", "storing", "STORING bij de server", True),
+    ("nl", "ĳs", "ĲS op de weg", True),
+    ("nl", r"(\d+) gebruikers", "250 gebruikers kunnen niet inloggen", True),
+    ("sl", "izpad omrežja", "IZPAD OMREŽJA", True),
+    ("sl", "[čšž]+", "ČŠŽ", True),
+    ("sl", r"^\S+$", "strežnik", True),
+    ("de", "überlastet", "ÜBERLASTET", True),
+    ("de", "straße", "STRAẞE gesperrt", True),  # capital sharp s folds to ß
+    ("de", "straße", "STRASSE gesperrt", False),  # simple case folding: ß is not ss (as in re)
+    ("de", r"\bERR-\d{3}\b", "Fehler err-503 seit heute", True),
+    ("en", r"\bERR-\d{3}\b", "code err-5034", False),
+    ("en", "unsubscribe$", "Please unsubscribe\n", True),  # $ before a final newline
+    ("en", r"unsubscribe\Z", "Please unsubscribe\n", False),
+    ("en", r"^\s*(?:\[spam\]|unsubscribe)", "  [SPAM] win", True),
+    ("en", r"\u00e6|\N{LATIN SMALL LETTER O WITH STROKE}", "Ø", True),
+    ("en", r"(?-i:ERR)", "err", False),
+    ("en", r"(?s)a.b", "a\nb", True),
+    ("en", r"a.b", "a\nb", False),
+    ("en", "[\\b]", "back\bspace", True),
+]
+
+
+@pytest.mark.parametrize(("lang", "pattern", "text", "fires"), UNICODE_CASES)
+def test_regexes_match_as_python_re_did_in_each_language(
+    lang: str, pattern: str, text: str, fires: bool
+) -> None:
+    python = re.compile(pattern, re.IGNORECASE).search(text) is not None
+    assert python is fires, f"{lang}: the table disagrees with Python's re"
+    decision = decide(ticket("", text), None, one_rule({"body_regex": pattern}))
+    assert (decision.priority == "urgent") is fires
+
+
+# Latin letters, digits and spaces the six languages use; RE2 may know a newer Unicode version
+# than this Python, so blocks where characters were added lately are left out.
+LATIN = "".join(
+    chr(c)
+    for r in ((0, 0x250), (0x1E00, 0x1F00), (0x2000, 0x2070), (0x3000, 0x3001))
+    for c in range(*r)
+)
+
+
+@pytest.mark.parametrize(
+    "cls", ["\\w", "\\W", "\\d", "\\D", "\\s", "\\S", "[\\w-]", "[\\d\\s]", "[^\\w]"]
+)
+def test_character_classes_mean_what_they_mean_in_python(cls: str) -> None:
+    rule = compile_rule_regex(cls)
+    python = [c for c in LATIN if re.search(cls, c, re.IGNORECASE)]
+    assert [c for c in LATIN if rule.search(c) is not None] == python
+
+
+@pytest.mark.parametrize(
+    ("pattern", "construct", "fix"),
+    [
+        (r"(err)-\1", "uses a backreference", "match the repeated text explicitly"),
+        (r"(?P<code>\d+)-(?P=code)", "uses a backreference", "match the repeated text explicitly"),
+        (r"error(?!s)", "uses a lookahead", "not: {regex: ...}"),
+        (r"(?<!no )outage", "uses a lookbehind", "not: {regex: ...}"),
+        (r"(?>a+)b", "atomic group", "write a plain group (?:...)"),
+        (r"a++b", "possessive quantifier", "write the plain quantifier"),
+        (r"(?x) err - \d+", "inline flag", "remove it"),
+        (r"(?#why)err", "comment", "remove the comment"),
+        (
+            r"\bhäiriö\b",
+            r"\b or \B together with letters outside ASCII",
+            "use text_matches for whole words",
+        ),
+        (r"\b\w+@example\.com", r"\b or \B together with letters outside ASCII", r"[^\p{L}\p{N}_]"),
+        (r"[\W_]+", r"\W inside [...]", r"[^\p{L}\p{N}_]"),
+        ("([unclosed", "missing ]", ""),
+    ],
+)
+def test_constructs_re2_cannot_run_are_refused_naming_rule_key_construct_and_fix(
+    pattern: str, construct: str, fix: str
+) -> None:
+    with pytest.raises(RuleConfigError) as caught:
+        one_rule({"any": [{"tags": ["x"]}, {"subject_regex": pattern}]}, rule_id="spam-check")
+    message = str(caught.value)
+    for fragment in (
+        "test.yaml",
+        "rule 'spam-check'",
+        "subject_regex",
+        "bad regular expression",
+        repr(pattern),
+        construct,
+        fix,
+    ):
+        assert fragment in message, message
+
+
+def test_an_ascii_word_boundary_differs_from_pythons_only_next_to_other_letters() -> None:
+    # The one documented difference: RE2's \b treats "é" as a non-word character.
+    rs = one_rule({"regex": r"\bERR-\d{3}\b"})
+    assert re.search(r"\bERR-\d{3}\b", "ERR-503é", re.IGNORECASE) is None
+    assert decide(ticket("", "ERR-503é"), None, rs).priority == "urgent"
+
+
+def test_a_lone_surrogate_in_the_text_does_not_stop_the_decision() -> None:
+    # The API refuses them, but the classifier is also called from the CLI and training code.
+    decision = decide(ticket("", "err-503 \ud800 down"), None, one_rule({"regex": r"err-\d+"}))
+    assert decision.rules_fired[0].reason == "text regex matched 'err-503'"
+
+
+def test_a_rule_describes_its_pattern_as_written() -> None:
+    rs = one_rule({"regex": r"ERR-\d+"})
+    assert rs.rules[0].when.describe() == r"text regex /ERR-\d+/"
