@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import signal
 import socket
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -21,6 +22,9 @@ err = Console(stderr=True)
 DEMO_DIR = Path(".demo")
 DEMO_ROWS = 20_000
 APP_FACTORY = "serving.app:create_app"
+# A worker that has not stopped this long after SIGTERM is killed: the service then stops
+# within a few seconds (and before Docker's 10 s grace period ends in a SIGKILL for all).
+WORKER_STOP_SECONDS = 5
 
 
 def serve(
@@ -160,12 +164,14 @@ def run_granian(*, host: str, port: int, workers: int, log_level: str) -> None:
 
     One runtime thread per worker: the app does its work on the event loop, so more threads
     only compete for the same core. A worker that dies (killed, out of memory) is started
-    again; granian would otherwise stop the whole service.
+    again; granian would otherwise stop the whole service. SIGTERM or SIGINT stops the
+    service at any moment of its start (see `default_stop_signals`).
     """
     from granian.constants import Interfaces
     from granian.log import LogLevels
     from granian.server import Server
 
+    os.register_at_fork(after_in_child=default_stop_signals)
     Server(
         APP_FACTORY,
         address=host,
@@ -177,7 +183,21 @@ def run_granian(*, host: str, port: int, workers: int, log_level: str) -> None:
         log_level=LogLevels(log_level.lower()),
         log_access=False,
         respawn_failed_workers=True,
+        workers_kill_timeout=WORKER_STOP_SECONDS,
     ).serve()
+
+
+def default_stop_signals() -> None:
+    """In a forked worker: SIGTERM and SIGINT end it, until granian sets its own handlers.
+
+    The fork copies the main process's handlers, which only tell the main process to stop.
+    A worker still loading the app (a few seconds) would take its SIGTERM for that and carry
+    on, and the main process would wait for it forever. With the default action the worker
+    dies at once: there is nothing to close yet. granian installs its graceful handlers
+    before the app's lifespan starts.
+    """
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def new_key(
