@@ -25,7 +25,6 @@ from anyio import CapacityLimiter, to_thread
 from litestar import Litestar, get
 from litestar.di import Provide
 from litestar.openapi.config import OpenAPIConfig
-from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.response import Redirect
 from litestar.types import ControllerRouterHandler
 
@@ -36,7 +35,7 @@ from serving.lean import defer_import, limit_malloc_arenas, release_free_memory
 from serving.logging import RequestLogMiddleware, configure_logging
 from serving.metrics import Metrics
 from serving.model_store import ModelStore
-from serving.openapi import components
+from serving.openapi import components, swagger_assets, swagger_plugin
 from serving.reload_signal import FILE_NAME as RELOAD_FILE
 from serving.reload_signal import ReloadSignal
 from serving.routes import provide_runtime
@@ -236,6 +235,7 @@ def create_app(
             probe,
             metrics,
             docs,
+            swagger_assets(),
         ],
     )
     _install_extensions(parts, EXTENSIONS if extensions is None else extensions)
@@ -258,9 +258,9 @@ def create_app(
             description="Priority, SLA due times and reasons for helpdesk tickets.",
             path="/schema",
             components=components(),
-            # One renderer, pinned (swagger-ui-dist 5.18.2 from jsDelivr): Scalar's default
-            # loads `@latest`, an unpinned third-party script on the review page's origin.
-            render_plugins=[SwaggerRenderPlugin()],
+            # One renderer, its files served by us (see serving.openapi): Litestar's
+            # defaults load scripts from a CDN, which an air-gapped helpdesk cannot reach.
+            render_plugins=[swagger_plugin()],
         ),
         debug=settings.server.debug,
         **parts.app_kwargs,

@@ -7,10 +7,14 @@ bearer scheme with the scope each route needs.
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
+from litestar import Router
 from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import (
     Components,
     OpenAPIMediaType,
@@ -22,10 +26,13 @@ from litestar.openapi.spec import (
     SecurityRequirement,
     SecurityScheme,
 )
+from litestar.static_files import create_static_files_router
 
 from serving.schemas import ErrorOut
 
 BEARER = "bearer"
+SWAGGER_ASSETS = "/docs/static"
+SWAGGER_PACKAGE = "swagger-ui-py"
 _WHY: Mapping[int, str] = {
     400: "Malformed or too deeply nested JSON, an empty body, or a body not in UTF-8.",
     401: "Missing or unknown API key (send `Authorization: Bearer <key>`).",
@@ -106,3 +113,42 @@ class ExportOperation(QueryOperation):
                 "application/x-ndjson": OpenAPIMediaType(schema=text),
             },
         )
+
+
+class SwaggerAssetsMissing(RuntimeError):  # noqa: N818 - reads as the condition it reports
+    """The installed swagger-ui-py has no Swagger UI files where they are expected."""
+
+
+def swagger_ui_dir() -> Path:
+    """The Swagger UI files (swagger-ui-bundle.js, ...) of the installed `swagger-ui-py`.
+
+    Found without importing the package: its `__init__` loads jinja2 and urllib, which a
+    worker does not need.
+    """
+    spec = importlib.util.find_spec("swagger_ui")
+    locations = list(spec.submodule_search_locations or []) if spec else []
+    for location in locations:
+        folder = Path(location) / "static"
+        if (folder / "swagger-ui-bundle.js").is_file():
+            return folder
+    raise SwaggerAssetsMissing(
+        f"no swagger_ui/static/swagger-ui-bundle.js in {locations or 'any installed package'}; "
+        f"reinstall the service's dependencies (pip install {SWAGGER_PACKAGE})"
+    )
+
+
+def swagger_assets() -> Router:
+    """Serves the Swagger UI files under SWAGGER_ASSETS, so /docs works without internet."""
+    return create_static_files_router(
+        path=SWAGGER_ASSETS, directories=[swagger_ui_dir()], include_in_schema=False
+    )
+
+
+def swagger_plugin() -> SwaggerRenderPlugin:
+    """Swagger UI at /schema/swagger, its scripts, style sheet and icon from SWAGGER_ASSETS."""
+    return SwaggerRenderPlugin(
+        js_url=f"{SWAGGER_ASSETS}/swagger-ui-bundle.js",
+        css_url=f"{SWAGGER_ASSETS}/swagger-ui.css",
+        standalone_preset_js_url=f"{SWAGGER_ASSETS}/swagger-ui-standalone-preset.js",
+        favicon=f"<link rel='icon' type='image/png' href='{SWAGGER_ASSETS}/favicon-32x32.png'>",
+    )

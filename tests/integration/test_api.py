@@ -615,11 +615,3 @@ def test_a_helpdesks_numeric_ticket_id_is_accepted_and_kept_as_text(runtime: Run
         assert single.status_code == 200, single.text
         assert single.json()["external_id"] == "4711"
         assert batch.json()["results"][0]["decision"]["external_id"] == "4712"
-
-
-def test_the_docs_load_one_pinned_renderer(client: TestClient[Any]) -> None:
-    page = client.get("/schema/swagger").text
-    assert "swagger-ui-dist@5." in page
-    assert "@latest" not in page
-    assert client.get("/schema/scalar").status_code == 404
-    assert client.get("/schema/openapi.json").json()["info"]["title"] == "Ticket priority service"
