@@ -20,7 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from classifier.levels import PriorityScale
 from serving.review.context import ReviewContext
-from serving.storage.migrate import upgrade
+from serving.storage.migrate import NewerSchema, upgrade
 from serving.storage.settings import StorageSettings
 from serving.storage.sink import BufferedPredictionSink, SqlPredictionSink
 from serving.storage.store import ReviewStore, utcnow
@@ -72,9 +72,19 @@ async def _open(context: ReviewContext) -> None:
 
 
 async def _try_open(context: ReviewContext) -> bool:
-    """Open the store; if it is unreachable, say so in `context.problem` (one log line)."""
+    """Open the store; False if it is unreachable, to try again later.
+
+    True also when the store is refused for good: a newer release migrated it (`serve`
+    refuses to start then, but a server unreachable at that moment can come back migrated).
+    Either way `context.problem` says why (review endpoints answer 503 with it, readiness
+    lists it) after one log line; the worker does not crash, so it does not restart in a loop.
+    """
     try:
         await _open(context)
+    except NewerSchema as exc:
+        context.problem = f"review store refused: it {exc.reason}"  # no URL: readiness is public
+        log.error("review_store_newer_schema", revision=exc.revision, problem=str(exc))
+        return True
     except (SQLAlchemyError, OSError) as exc:
         context.problem = (
             f"review store unreachable ({type(exc).__name__}); trying again every "

@@ -10,6 +10,7 @@ import fcntl
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
@@ -21,18 +22,20 @@ from serving.storage.engine import is_sqlite, make_sync_engine, sqlite_file_miss
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 _PG_LOCK_KEY = 0x7470_7265_7669_6577  # "tpreview": any constant shared by all workers
+PREFLIGHT_CONNECT_SECONDS = 5
 
 
 class NewerSchema(RuntimeError):  # noqa: N818 - reads as the condition it reports
     """The database was migrated by a newer version of this code; this one must not touch it."""
 
     def __init__(self, url_shown: str, revision: str) -> None:
-        super().__init__(
-            f"{url_shown} is at revision {revision}, which this version does not know (its "
-            f"newest is {head_revision()}): a newer ticket-priority migrated it. Run that "
-            "version, or point TP_DATABASE_URL at another database"
-        )
         self.revision = revision
+        self.reason = (
+            f"is at revision {revision}, which this version does not know (its newest is "
+            f"{head_revision()}): a newer ticket-priority migrated it. Upgrade this service to "
+            "that version, or point TP_DATABASE_URL at another database"
+        )
+        super().__init__(f"{url_shown} {self.reason}")
 
 
 def alembic_config() -> Config:
@@ -102,9 +105,18 @@ def upgrade(url: str, revision: str = "head") -> str | None:
         engine.dispose()
 
 
-def current_revision(url: str) -> str | None:
-    """The revision the database is at, or None when it has never been migrated."""
-    engine = make_sync_engine(url)
+def current_revision(url: str, *, connect_seconds: int | None = None) -> str | None:
+    """The revision the database is at, or None when it has never been migrated.
+
+    Args:
+        url: database URL.
+        connect_seconds: how long a PostgreSQL server gets to accept the connection
+            (libpq's `connect_timeout`); unbounded when None.
+    """
+    extra: dict[str, Any] = {}
+    if connect_seconds is not None and not is_sqlite(url):
+        extra["connect_args"] = {"connect_timeout": connect_seconds}
+    engine = make_sync_engine(url, **extra)
     try:
         with engine.connect() as connection:
             return MigrationContext.configure(connection).get_current_revision()
@@ -113,15 +125,16 @@ def current_revision(url: str) -> str | None:
 
 
 def check_not_newer(url: str) -> None:
-    """Raise NewerSchema when a SQLite store exists and a newer version migrated it.
+    """Raise NewerSchema when the store exists and a newer version migrated it.
 
-    PostgreSQL is left to the service's own start-up (which refuses it the same way): a
-    server that is not reachable yet could hold `serve` up for a TCP timeout here.
+    A store not reachable yet (or a SQLite file not created yet) passes: the workers open it
+    when it comes up. A PostgreSQL server gets PREFLIGHT_CONNECT_SECONDS to answer, so one
+    that is down holds `serve` up that long at most.
     """
-    if not is_sqlite(url) or sqlite_file_missing(url):
+    if sqlite_file_missing(url):
         return
     try:
-        revision = current_revision(url)
+        revision = current_revision(url, connect_seconds=PREFLIGHT_CONNECT_SECONDS)
     except Exception:  # noqa: BLE001 - unreachable or not yet created: not this check's business
         return
     if revision is not None and not is_known(revision):
