@@ -8,13 +8,18 @@
 FROM python:3.11-slim AS build
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
 WORKDIR /src
-# The bundled pip and setuptools are old (known CVEs); the image ships the venv, so upgrade them.
-RUN python -m venv /opt/venv && /opt/venv/bin/pip install --upgrade pip setuptools
+# Exactly the versions in requirements.lock (`make lock`), each checked against its hashes, so
+# two builds install the same thing. It pins pip and setuptools too: the bundled ones are old
+# (known CVEs) and the image ships the venv. This layer is rebuilt only when the lock changes.
+COPY requirements.lock ./
+RUN python -m venv /opt/venv && /opt/venv/bin/pip install --require-hashes -r requirements.lock
 COPY pyproject.toml README.md ./
 COPY classifier ./classifier
 COPY training ./training
 COPY serving ./serving
-RUN /opt/venv/bin/pip install .
+# --no-deps: nothing from outside the lock; --no-build-isolation: built with the locked
+# setuptools instead of whatever is newest; pip check: the lock satisfies every requirement.
+RUN /opt/venv/bin/pip install --no-deps --no-build-isolation . && /opt/venv/bin/pip check
 
 FROM python:3.11-slim AS runtime
 ENV PATH=/opt/venv/bin:$PATH \

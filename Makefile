@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 SOURCES := classifier training serving tests benchmarks
 
-.PHONY: demo test lint typecheck unit install clean
+.PHONY: demo test lint typecheck unit install lock clean
 
 demo: $(STAMP)
 	$(BIN)/ticket-priority demo
@@ -35,6 +35,14 @@ $(STAMP): pyproject.toml
 		$(BIN)/python -m pip install -q -e '.[dev]'; \
 	fi
 	@touch $(STAMP)
+
+# The Docker image installs exactly these versions, checked by hash (its Python is 3.11 on
+# Linux); run after changing dependencies in pyproject.toml. pip and setuptools are pinned too:
+# the image builds the project with the locked setuptools.
+lock: $(STAMP)
+	printf 'pip\nsetuptools>=69\n' | $(BIN)/uv pip compile pyproject.toml - --quiet \
+		--python-version 3.11 --python-platform linux --generate-hashes \
+		--custom-compile-command 'make lock' --output-file requirements.lock
 
 clean:
 	rm -rf $(VENV) mlruns mlartifacts mlflow.db models/*.joblib models/*.json .demo
