@@ -35,6 +35,10 @@ class EncodedPrediction(msgspec.Struct, frozen=True, kw_only=True, gc=False):
         priority / source / model_priority / confidence / language / first_response_due /
             review_required / shadow / rule_ids: the queue's columns.
         request_json / decision_json: the wire `TicketIn` and `DecisionOut` as JSON.
+        idempotency_key: the request's idempotency key behind its API key's id
+            (`serving.idempotency.scoped_key`), if it sent one: the store keeps one
+            prediction per key.
+        request_sha256: the fingerprint of the request that key came with.
     """
 
     prediction_id: str
@@ -54,6 +58,8 @@ class EncodedPrediction(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     rule_ids: tuple[str, ...]
     request_json: bytes
     decision_json: bytes
+    idempotency_key: str | None = None
+    request_sha256: str | None = None
 
     @property
     def request(self) -> dict[str, Any]:

@@ -6,6 +6,10 @@ per row (datetimes, JSON, booleans), which cost as much CPU as SQLite's own inse
 rows are plain tuples already in the form SQLAlchemy would have produced for SQLite (naive
 UTC `YYYY-MM-DD HH:MM:SS.ffffff` text, JSON text, 0/1), so what is read back is identical.
 PostgreSQL keeps the generic Core insert.
+
+A prediction whose idempotency key is already stored is skipped (`ON CONFLICT DO NOTHING` on
+the key's unique index: a retry answered by another worker, or after a restart), and so are
+its rules (`INSERT_KEYED_RULES` inserts them only next to a stored prediction).
 """
 
 from __future__ import annotations
@@ -15,18 +19,25 @@ from datetime import UTC, datetime
 from typing import Any
 
 from serving.persistence import EncodedPrediction
+from serving.storage.models import KEYED
 
 PREDICTION_COLUMNS = (
     "id", "external_id", "created_at", "model_name", "model_version", "rules_sha256",
     "priority", "source", "model_priority", "confidence", "language", "first_response_due",
-    "review_required", "shadow", "request", "decision",
+    "review_required", "shadow", "request", "decision", "idempotency_key", "request_sha256",
 )  # fmt: skip
 # Built from the constant column names above; values are always bound parameters.
 INSERT_PREDICTIONS = (
     f"INSERT INTO predictions ({', '.join(PREDICTION_COLUMNS)}) "  # noqa: S608
-    f"VALUES ({', '.join('?' * len(PREDICTION_COLUMNS))})"
+    f"VALUES ({', '.join('?' * len(PREDICTION_COLUMNS))}) "
+    f"ON CONFLICT (idempotency_key) WHERE {KEYED} DO NOTHING"
 )
 INSERT_RULES = "INSERT INTO prediction_rules (prediction_id, rule_id) VALUES (?, ?)"
+# For predictions with an idempotency key, which may have been skipped as repeats.
+INSERT_KEYED_RULES = (
+    "INSERT INTO prediction_rules (prediction_id, rule_id) SELECT ?1, ?2 "
+    "WHERE EXISTS (SELECT 1 FROM predictions WHERE id = ?1)"
+)
 
 
 def sqlite_time(moment: datetime | None) -> str | None:
@@ -40,10 +51,12 @@ def sqlite_time(moment: datetime | None) -> str | None:
 
 def prediction_tuples(
     records: Sequence[EncodedPrediction],
-) -> tuple[list[tuple[Any, ...]], list[tuple[str, str]]]:
-    """Parameter tuples for `INSERT_PREDICTIONS` and `INSERT_RULES`."""
+) -> tuple[list[tuple[Any, ...]], list[tuple[str, str]], list[tuple[str, str]]]:
+    """Parameter tuples for `INSERT_PREDICTIONS`, `INSERT_RULES` (predictions without an
+    idempotency key) and `INSERT_KEYED_RULES` (with one)."""
     rows: list[tuple[Any, ...]] = []
     rules: list[tuple[str, str]] = []
+    keyed_rules: list[tuple[str, str]] = []
     # A request's records share one created_at, and most of a batch's due times repeat (the
     # same moment plus the same few targets): format each distinct moment once.
     times: dict[datetime | None, str | None] = {None: None}
@@ -59,9 +72,11 @@ def prediction_tuples(
             r.prediction_id, r.external_id, created, r.model_name, r.model_version,
             r.rules_sha256, r.priority, r.source, r.model_priority, r.confidence, r.language,
             due_text, int(r.review_required), int(r.shadow),
-            r.request_json.decode(), r.decision_json.decode(),
+            r.request_json.decode(), r.decision_json.decode(), r.idempotency_key,
+            r.request_sha256,
         ))  # fmt: skip
         if r.rule_ids:
             prediction_id = r.prediction_id
-            rules.extend([(prediction_id, rule_id) for rule_id in r.rule_ids])
-    return rows, rules
+            into = rules if r.idempotency_key is None else keyed_rules
+            into.extend([(prediction_id, rule_id) for rule_id in r.rule_ids])
+    return rows, rules, keyed_rules

@@ -32,6 +32,8 @@ from sqlalchemy.types import TypeDecorator
 
 LEVEL_LEN = 64
 ID_LEN = 64
+IDEMPOTENCY_KEY_LEN = 320  # an API key id (64) + ":" + the key (255)
+KEYED = "idempotency_key IS NOT NULL"  # the unique index's predicate; ON CONFLICT repeats it
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -87,8 +89,20 @@ class Prediction(Base):
     decision: Mapped[dict[str, Any]] = mapped_column(JsonType)
     redacted_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     reviewed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # The request's idempotency key behind its API key's id; unique, so a retried request
+    # stores one prediction whichever worker answers it. The index is partial: predictions
+    # without a key (the usual case) cost it nothing.
+    idempotency_key: Mapped[str | None] = mapped_column(String(IDEMPOTENCY_KEY_LEN))
+    request_sha256: Mapped[str | None] = mapped_column(String(64))
 
     __table_args__ = (
+        Index(
+            "uq_predictions_idempotency_key",
+            "idempotency_key",
+            unique=True,
+            postgresql_where=text(KEYED),
+            sqlite_where=text(KEYED),
+        ),
         Index(
             "ix_predictions_pending",
             "first_response_due",

@@ -7,19 +7,26 @@ from __future__ import annotations
 import secrets
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import msgspec
-from sqlalchemy import Select, delete, func, insert, select, update
+from sqlalchemy import Select, Text, cast, delete, func, insert, select, text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from serving.persistence import EncodedPrediction
 from serving.storage import extract
 from serving.storage.engine import IMMEDIATE, make_async_engine
-from serving.storage.fast_insert import INSERT_PREDICTIONS, INSERT_RULES, prediction_tuples
+from serving.storage.fast_insert import (
+    INSERT_KEYED_RULES,
+    INSERT_PREDICTIONS,
+    INSERT_RULES,
+    prediction_tuples,
+)
 from serving.storage.models import (
+    KEYED,
     AppSecret,
     Prediction,
     PredictionRule,
@@ -105,7 +112,28 @@ def encoded_row(record: EncodedPrediction) -> dict[str, Any]:
         "shadow": record.shadow,
         "request": msgspec.Raw(record.request_json),
         "decision": msgspec.Raw(record.decision_json),
+        "idempotency_key": record.idempotency_key,
+        "request_sha256": record.request_sha256,
     }
+
+
+class StoredAnswer(msgspec.Struct, frozen=True):
+    """A prediction stored under an idempotency key: the request's fingerprint and the
+    Decision's JSON as the store holds it (PostgreSQL reorders a JSONB object's keys)."""
+
+    request_sha256: str | None
+    decision_json: str
+
+
+def _forget_expired(keys: Sequence[str], before: datetime) -> Any:
+    """Clear these keys from predictions older than `before`: outside the window a key may
+    be used again."""
+    return (
+        update(Prediction)
+        .where(Prediction.idempotency_key.in_(keys))
+        .where(Prediction.created_at < before)
+        .values(idempotency_key=None)
+    )
 
 
 def review_result(review: Review, replaced: bool = False) -> ReviewResult:
@@ -155,12 +183,18 @@ QUEUE_ORDER = (
 
 
 class ReviewStore:
-    """Async access to predictions and reviews on SQLite or PostgreSQL."""
+    """Async access to predictions and reviews on SQLite or PostgreSQL.
+
+    Attributes:
+        idempotency_window: how long a stored idempotency key keeps a repeat out; an older
+            one is cleared when the same key comes again (`TP_IDEMPOTENCY_HOURS`).
+    """
 
     def __init__(self, engine: AsyncEngine) -> None:
         """Wrap an async engine (see `serving.storage.engine.make_async_engine`)."""
         self.engine = engine
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+        self.idempotency_window = timedelta(hours=24)
 
     @classmethod
     def from_url(cls, url: str) -> ReviewStore:
@@ -191,13 +225,17 @@ class ReviewStore:
     async def save_predictions(self, records: Sequence[EncodedPrediction]) -> None:
         """Store served predictions and the rules they fired, in one transaction.
 
-        NUL characters in their text are stored as U+FFFD (`serving.storage.nul`).
+        NUL characters in their text are stored as U+FFFD (`serving.storage.nul`). A
+        prediction whose idempotency key is stored already (within `idempotency_window`) is
+        skipped: the store holds the first answer to a retried request.
         """
         if not records:
             return
         records = [storable(r) for r in records]
+        keys = [r.idempotency_key for r in records if r.idempotency_key is not None]
+        expired = utcnow() - self.idempotency_window
         if self.engine.dialect.name == "sqlite":
-            await self._save_sqlite(records)
+            await self._save_sqlite(records, keys, expired)
             return
         rows = [encoded_row(r) for r in records]
         rules = [
@@ -207,17 +245,42 @@ class ReviewStore:
         ]
         # Core inserts (executemany) skip the ORM's per-object bookkeeping.
         async with self.write() as session:
-            await session.execute(insert(Prediction.__table__), rows)  # type: ignore[arg-type]
+            if not keys:
+                await session.execute(insert(Prediction.__table__), rows)  # type: ignore[arg-type]
+            else:
+                await session.execute(_forget_expired(keys, expired))
+                skipping = pg_insert(Prediction.__table__).on_conflict_do_nothing(  # type: ignore[arg-type]
+                    index_elements=["idempotency_key"], index_where=text(KEYED)
+                )
+                stored = set((await session.scalars(skipping.returning(Prediction.id), rows)).all())
+                rules = [rule for rule in rules if rule["prediction_id"] in stored]
             if rules:
                 await session.execute(insert(PredictionRule.__table__), rules)  # type: ignore[arg-type]
 
-    async def _save_sqlite(self, records: Sequence[EncodedPrediction]) -> None:
-        rows, rules = prediction_tuples(records)
+    async def _save_sqlite(
+        self, records: Sequence[EncodedPrediction], keys: list[str], expired: datetime
+    ) -> None:
+        rows, rules, keyed_rules = prediction_tuples(records)
         async with self.write() as session:
             connection = await session.connection()
+            if keys:
+                await session.execute(_forget_expired(keys, expired))
             await connection.exec_driver_sql(INSERT_PREDICTIONS, rows)
             if rules:
                 await connection.exec_driver_sql(INSERT_RULES, rules)
+            if keyed_rules:
+                await connection.exec_driver_sql(INSERT_KEYED_RULES, keyed_rules)
+
+    async def stored_answer(self, idempotency_key: str) -> StoredAnswer | None:
+        """The prediction stored under this idempotency key within the window, or None."""
+        query = (
+            select(Prediction.request_sha256, cast(Prediction.decision, Text))
+            .where(Prediction.idempotency_key == idempotency_key)
+            .where(Prediction.created_at >= utcnow() - self.idempotency_window)
+        )
+        async with self.engine.connect() as connection:
+            row = (await connection.execute(query)).first()
+        return None if row is None else StoredAnswer(row[0], row[1])
 
     def _queue_query(self, filters: QueueFilters) -> Select[Prediction]:
         level, language, model_version, rule = (
@@ -329,6 +392,7 @@ class ReviewStore:
                             request=extract.redacted(request),
                             decision=extract.redacted_decision(decision),
                             redacted_at=now,
+                            idempotency_key=None,
                         )
                     )
             done += len(rows)

@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 from classifier.levels import PriorityScale
 from serving.storage.engine import make_sync_engine
 from serving.storage.export import EXPORT_COLUMNS, csv_chunks, export_rows, jsonl_line
-from serving.storage.fast_insert import INSERT_PREDICTIONS, prediction_tuples
+from serving.storage.fast_insert import PREDICTION_COLUMNS, prediction_tuples
 from serving.storage.migrate import current_revision, head_revision, upgrade
 from serving.storage.models import Base, Review
 from serving.storage.records import (
@@ -55,12 +55,19 @@ def test_upgrading_a_0001_store_keeps_its_predictions_and_drops_the_unused_index
     url = f"sqlite:///{tmp_path / 'old.db'}"
     assert upgrade(url, "0001") == "0001"
     engine = make_sync_engine(url)
-    rows, _ = prediction_tuples([make_record(external_id="ZD-1")])
+    rows, _, _ = prediction_tuples([make_record(external_id="ZD-1")])
+    columns = PREDICTION_COLUMNS[:16]  # 0001's; 0005 added the idempotency key and fingerprint
     with engine.begin() as connection:
-        connection.exec_driver_sql(INSERT_PREDICTIONS, rows[0])
+        connection.exec_driver_sql(
+            f"INSERT INTO predictions ({', '.join(columns)}) "  # noqa: S608 - constant names
+            f"VALUES ({', '.join('?' * len(columns))})",
+            rows[0][:16],
+        )
     assert upgrade(url) == head_revision()
     with engine.connect() as connection:
-        stored = connection.exec_driver_sql("SELECT external_id FROM predictions").all()
+        stored = connection.exec_driver_sql(
+            "SELECT external_id, idempotency_key FROM predictions"
+        ).all()
         indexes = {
             name
             for (name,) in connection.exec_driver_sql(
@@ -70,7 +77,8 @@ def test_upgrading_a_0001_store_keeps_its_predictions_and_drops_the_unused_index
         checkpoint = connection.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar()
         page = connection.exec_driver_sql("PRAGMA page_size").scalar()
     engine.dispose()
-    assert stored == [("ZD-1",)]
+    assert stored == [("ZD-1", None)]
+    assert "uq_predictions_idempotency_key" in indexes
     assert "ix_predictions_external_id" not in indexes
     assert "ix_predictions_language" not in indexes
     assert {"ix_predictions_created_at", "ix_predictions_pending"} <= indexes
@@ -93,8 +101,8 @@ def test_an_existing_sqlite_file_keeps_its_page_size_and_folds_its_wal_at_the_sa
 
 
 def test_migrations_reach_head_and_match_the_models(db_url: str) -> None:
-    assert current_revision(db_url) == head_revision() == "0004"
-    assert upgrade(db_url) == "0004"  # a second run is a no-op
+    assert current_revision(db_url) == head_revision() == "0005"
+    assert upgrade(db_url) == "0005"  # a second run is a no-op
     engine = make_sync_engine(db_url)
     with engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
