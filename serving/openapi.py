@@ -13,14 +13,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from litestar import Router
+from litestar.enums import ParamType
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import (
     Components,
+    OpenAPIHeader,
     OpenAPIMediaType,
     OpenAPIResponse,
     OpenAPIType,
     Operation,
+    Parameter,
     Reference,
     Schema,
     SecurityRequirement,
@@ -28,20 +31,22 @@ from litestar.openapi.spec import (
 )
 from litestar.static_files import create_static_files_router
 
+from serving.idempotency import MAX_KEY_CHARS, REPLAYED_HEADER
 from serving.schemas import ErrorOut
 
 BEARER = "bearer"
 SWAGGER_ASSETS = "/docs/static"
 SWAGGER_PACKAGE = "swagger-ui-py"
 _WHY: Mapping[int, str] = {
-    400: "Malformed or too deeply nested JSON, an empty body, or a body not in UTF-8.",
+    400: "Malformed or too deeply nested JSON, an empty body, a body not in UTF-8, or a "
+    "malformed Idempotency-Key (POST /v1/predict/batch refuses the header).",
     401: "Missing or unknown API key (send `Authorization: Bearer <key>`).",
     403: "The key lacks this route's scope.",
     404: "No such prediction.",
     409: "Already reviewed with another verdict (`force` replaces it), or rules rejected.",
     413: "Larger than a limit (TP_MAX_* settings); `field` names what.",
     415: "A compressed, form, multipart or other non-JSON body.",
-    422: "An invalid value; `field` names it.",
+    422: "An invalid value; `field` names it (also an Idempotency-Key reused with another ticket).",
     500: "A bug; the X-Request-ID header finds it in the log.",
     503: "Not available now (no model loaded, or the review store unreachable).",
 }
@@ -152,3 +157,36 @@ def swagger_plugin() -> SwaggerRenderPlugin:
         standalone_preset_js_url=f"{SWAGGER_ASSETS}/swagger-ui-standalone-preset.js",
         favicon=f"<link rel='icon' type='image/png' href='{SWAGGER_ASSETS}/favicon-32x32.png'>",
     )
+
+
+@dataclass
+class IdempotentOperation(Operation):
+    """Documents POST /v1/predict's `Idempotency-Key` request header and the
+    `Idempotent-Replayed` header of a replayed answer."""
+
+    def __post_init__(self) -> None:
+        key = Parameter(
+            name="Idempotency-Key",
+            param_in=ParamType.HEADER,
+            required=False,
+            description=(
+                "A unique key per ticket event, the same on every retry "
+                "(draft-ietf-httpapi-idempotency-key-header; a quoted string or the bare "
+                f"value, 1 to {MAX_KEY_CHARS} printable ASCII characters). A repeat from the "
+                "same API key within TP_IDEMPOTENCY_HOURS (24) gets the first answer and "
+                "stores nothing new; the same key with another ticket is a 422. The header's "
+                "name is TP_IDEMPOTENCY_HEADER (e.g. X-Zendesk-Webhook-Invocation-Id)."
+            ),
+            schema=Schema(type=OpenAPIType.STRING, min_length=1, max_length=MAX_KEY_CHARS),
+        )
+        self.parameters = [*(self.parameters or []), key]
+        ok = (self.responses or {}).get("200")
+        if isinstance(ok, OpenAPIResponse):
+            ok.headers = {
+                **(ok.headers or {}),
+                REPLAYED_HEADER: OpenAPIHeader(
+                    description="`true` when this is the stored first answer to an earlier "
+                    "request with the same Idempotency-Key.",
+                    schema=Schema(type=OpenAPIType.STRING, enum=["true"]),
+                ),
+            }

@@ -9,9 +9,10 @@ thread (`decide_all`) and only stores and logs on the loop (`finish`).
 
 from __future__ import annotations
 
+import asyncio
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -24,6 +25,8 @@ from classifier.errors import ClassifierError
 from classifier.levels import PriorityScale
 from classifier.schema import Ticket
 from serving.auth import Keyring
+from serving.errors import WireError
+from serving.idempotency import AnswerCache, Remembered, fingerprint, reuse_problem
 from serving.metrics import Metrics
 from serving.model_store import LoadedModel, ModelStore
 from serving.persistence import EncodedPrediction, NullSink, PredictionSink
@@ -36,6 +39,8 @@ log = structlog.get_logger("serving.service")
 _encode = msgspec.json.Encoder().encode
 
 DecideFn = Callable[..., Decision]
+# A stored answer under an idempotency key (the review store's, across workers), or None.
+FindAnswer = Callable[[str], Awaitable[Remembered | None]]
 
 
 def default_decide() -> DecideFn:
@@ -69,6 +74,8 @@ def encode_prediction(
     created_at: datetime,
     loaded: LoadedModel | None,
     decision_json: bytes | None = None,
+    *,
+    idempotency: tuple[str, str] | None = None,
 ) -> EncodedPrediction:
     """The stored form of one answered ticket: queue columns plus the JSON of both structs.
 
@@ -78,6 +85,7 @@ def encode_prediction(
         created_at: when the service answered.
         loaded: the model that was asked, or None when serving rules only.
         decision_json: `out` already encoded (the response's bytes), if at hand.
+        idempotency: the request's scoped idempotency key and fingerprint, if it sent a key.
     """
     sla = out.sla
     fired = out.rules_fired
@@ -100,6 +108,8 @@ def encode_prediction(
         rule_ids=rule_ids,
         request_json=_encode(item),
         decision_json=_encode(out) if decision_json is None else decision_json,
+        idempotency_key=idempotency[0] if idempotency else None,
+        request_sha256=idempotency[1] if idempotency else None,
     )
 
 
@@ -135,6 +145,7 @@ class Decided:
     results: list[Answered | ClassifierError] = field(default_factory=list)
     decisions: list[Decision] = field(default_factory=list)
     stored: list[tuple[DecisionOut, TicketIn, bytes]] = field(default_factory=list)
+    idempotency: tuple[str, str] | None = None
 
 
 def _levels_misfit(loaded: LoadedModel, scale: PriorityScale) -> str | None:
@@ -164,6 +175,8 @@ class Runtime:
         sink: where predictions are stored (the review store replaces the NullSink).
         decide: `classifier.decide.decide` (tests pass a fake).
         reload_signal: passes an admin reload on to the other workers (None: no others).
+        find_answer: looks an idempotency key up in the review store (None: no store).
+        answers: this worker's recent idempotency keys and their answers.
     """
 
     settings: Settings
@@ -174,8 +187,15 @@ class Runtime:
     sink: PredictionSink = field(default_factory=NullSink)
     decide: DecideFn = field(default_factory=default_decide)
     reload_signal: ReloadSignal | None = None
+    find_answer: FindAnswer | None = None
+    answers: AnswerCache = field(init=False, repr=False)
     _misfit_checked: tuple[LoadedModel, Any] | None = field(default=None, init=False, repr=False)
     _misfit: str | None = field(default=None, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        """Size the idempotency cache from the settings."""
+        window = self.settings.idempotency
+        self.answers = AnswerCache(window.cache_size, window.hours * 3600)
 
     def on_reload(self) -> None:
         """Point the model and rules info metrics at what is now served."""
@@ -269,7 +289,7 @@ class Runtime:
     async def finish(self, decided: Decided, log_state: dict[str, Any]) -> Answer:
         """Store and log what `decide_all` decided; the request's answer."""
         if decided.stored and not isinstance(self.sink, NullSink):
-            await self._store(decided.stored, decided.model)
+            await self._store(decided.stored, decided.model, decided.idempotency)
         self._log(log_state, decided.decisions, decided.stored, decided.tickets, decided.model)
         return Answer(results=decided.results, model=decided.model, rules=decided.rules)
 
@@ -283,13 +303,59 @@ class Runtime:
         """
         return await self.finish(self.decide_all(tickets, wire), log_state)
 
+    async def answer_once(
+        self, ticket: Ticket, item: TicketIn, log_state: dict[str, Any], key: str
+    ) -> tuple[bytes, bool]:
+        """Answer one ticket sent with an idempotency key (`serving.idempotency.scoped_key`):
+        the first time as `answer` does, storing the key with the prediction; a repeat within
+        the window with the first answer, storing nothing. Returns the response body and
+        whether it is a replay.
+
+        Raises:
+            WireError: 422, the key came before with another ticket.
+            ClassifierError: the core rejected the ticket (nothing is remembered).
+        """
+        cache = self.answers
+        request_print = fingerprint(_encode(item))
+        known = cache.get(key)
+        owner = False
+        if known is None:
+            pending = cache.in_flight(key)
+            if pending is not None:  # the first request is still being answered here
+                known = await asyncio.shield(pending)
+            else:
+                owner = True
+                cache.begin(key)
+        try:
+            if known is None and owner and self.find_answer is not None:
+                known = await self.find_answer(key)  # another worker's, or before a restart
+            if known is not None:
+                if known.fingerprint != request_print:
+                    raise WireError(reuse_problem(self.settings.idempotency.header))
+                log_state["log"] = {"idempotent_replay": True}
+                return known.body, True
+            decided = self.decide_all([ticket], [item])
+            decided.idempotency = (key, request_print)
+            result = (await self.finish(decided, log_state)).results[0]
+            if isinstance(result, ClassifierError):
+                raise result
+            known = Remembered(request_print, result.json)
+            return result.json, False
+        finally:
+            if owner:
+                cache.end(key, known)
+
     async def _store(
         self,
         stored: Sequence[tuple[DecisionOut, TicketIn, bytes]],
         loaded: LoadedModel | None,
+        idempotency: tuple[str, str] | None = None,
     ) -> None:
         created = datetime.now(UTC)
-        records = [encode_prediction(o, w, created, loaded, body) for o, w, body in stored]
+        records = [
+            encode_prediction(o, w, created, loaded, body, idempotency=idempotency)
+            for o, w, body in stored
+        ]
         try:
             await self.sink.save(records)
         except Exception as exc:  # the helpdesk still gets its answer

@@ -284,6 +284,50 @@ class LogSettings:
         )
 
 
+# RFC 9110 field-name characters (a "token"): what an operator may name as the key header.
+_TOKEN = frozenset("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+
+
+@dataclass(frozen=True)
+class IdempotencySettings:
+    """Retried predict requests answered once (IETF draft-ietf-httpapi-idempotency-key-header).
+
+    Attributes:
+        hours: `TP_IDEMPOTENCY_HOURS`, default 24; a request repeating an idempotency key (of
+            the same API key) within this many hours is answered with the first answer and
+            stores nothing new. 0 ignores the header.
+        header: `TP_IDEMPOTENCY_HEADER`, default `Idempotency-Key`; the request header read
+            for the key, e.g. `X-Zendesk-Webhook-Invocation-Id` for Zendesk webhooks.
+        cache_size: `TP_IDEMPOTENCY_CACHE`, default 10,000; keys each worker remembers with
+            their answers (older ones are looked up in the review store).
+    """
+
+    hours: float = 24.0
+    header: str = "Idempotency-Key"
+    cache_size: int = 10_000
+
+    @property
+    def enabled(self) -> bool:
+        """Whether the header is read at all."""
+        return self.hours > 0
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> IdempotencySettings:
+        """Read `TP_IDEMPOTENCY_HOURS`, `TP_IDEMPOTENCY_HEADER`, `TP_IDEMPOTENCY_CACHE`."""
+        d = cls()
+        header = _str(env, "IDEMPOTENCY_HEADER", d.header).strip()
+        if not header or not set(header) <= _TOKEN:
+            raise SettingsError(
+                f"{ENV_PREFIX}IDEMPOTENCY_HEADER={header!r} is not a header name; use letters, "
+                "digits and '-', e.g. Idempotency-Key or X-Zendesk-Webhook-Invocation-Id"
+            )
+        return cls(
+            hours=_float(env, "IDEMPOTENCY_HOURS", d.hours),
+            header=header,
+            cache_size=_int(env, "IDEMPOTENCY_CACHE", d.cache_size, minimum=1),
+        )
+
+
 @dataclass(frozen=True)
 class Settings:
     """All service settings.
@@ -292,6 +336,7 @@ class Settings:
         server / model / rules / auth / limits / log: one group per concern (see each class).
         shadow_mode: `TP_SHADOW_MODE`, default false; the model is asked but rules and the
             default level decide, the model's view is reported as `shadow_model_priority`.
+        idempotency: retried requests answered once (see `IdempotencySettings`).
         storage: the review store (`TP_DATABASE_URL`, ...; see `StorageSettings`).
             `from_env()` always sets it; None (the dataclass default, used by tests that
             build settings by hand) runs without a review store or review page.
@@ -304,6 +349,7 @@ class Settings:
     limits: LimitSettings = field(default_factory=LimitSettings)
     log: LogSettings = field(default_factory=LogSettings)
     shadow_mode: bool = False
+    idempotency: IdempotencySettings = field(default_factory=IdempotencySettings)
     storage: StorageSettings | None = None
 
     @classmethod
@@ -322,5 +368,6 @@ class Settings:
             limits=LimitSettings.from_env(source),
             log=LogSettings.from_env(source),
             shadow_mode=_bool(source, "SHADOW_MODE", False),
+            idempotency=IdempotencySettings.from_env(source),
             storage=StorageSettings.from_env(source),
         )

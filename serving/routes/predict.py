@@ -7,7 +7,7 @@ from typing import Any, cast
 
 import msgspec
 from anyio import to_thread
-from litestar import Request
+from litestar import Request, Response
 from litestar.openapi.spec import (
     OpenAPIMediaType,
     OpenAPIType,
@@ -29,7 +29,14 @@ from serving.errors import (
     error_body,
     too_deep_body,
 )
-from serving.openapi import bearer, errors
+from serving.idempotency import (
+    REPLAYED_HEADER,
+    batch_key_refused,
+    key_problem,
+    parse_key,
+    scoped_key,
+)
+from serving.openapi import IdempotentOperation, bearer, errors
 from serving.routes import RuntimeDep
 from serving.routes.fast_json import FastJsonResponse, LeanRoute
 from serving.routes.fast_predict import PredictFastPath
@@ -94,6 +101,7 @@ class _BatchOperation(Operation):
     "/v1/predict",
     http_method="POST",
     operation_id="predict",
+    operation_class=IdempotentOperation,
     guards=[require("predict")],
     status_code=200,
     tags=["predict"],
@@ -110,14 +118,40 @@ async def predict(
     # `data` is Litestar's lax conversion (it took "60", "true" and epoch seconds where the
     # schema says integer, boolean and date-time); the batch decodes strictly, so a ticket
     # is decoded again here the same way. `data` stays in the signature for the OpenAPI body.
+    idempotency_key = _idempotency_key(request, runtime)
     data = _strict_ticket(await request.body())
     ticket = to_ticket(data, runtime.settings.limits)
+    if idempotency_key is not None:
+        state = request.scope["state"]
+        scoped = scoped_key(state.get("api_key_id"), idempotency_key)
+        body, replayed = await runtime.answer_once(ticket, data, state, scoped)
+        if replayed:
+            return cast(
+                "DecisionOut",
+                Response(msgspec.Raw(body), status_code=200, headers={REPLAYED_HEADER: "true"}),
+            )
+        return cast("DecisionOut", msgspec.Raw(body))
     answer = await runtime.answer([ticket], [data], request.scope["state"])
     result = answer.results[0]
     if isinstance(result, ClassifierError):
         raise result
     # The bytes stored with the prediction are this DecisionOut's JSON: send them as they are.
     return cast("DecisionOut", msgspec.Raw(result.json))
+
+
+def _idempotency_key(request: Request[Any, Any, Any], runtime: Runtime) -> str | None:
+    """The request's idempotency key (None: not sent, or switched off).
+
+    Raises:
+        WireError: 400, a malformed key.
+    """
+    window = runtime.settings.idempotency
+    if not window.enabled:
+        return None
+    values = request.headers.getall(window.header, [])
+    if len(values) > 1:  # which one the helpdesk meant is anyone's guess
+        raise WireError(key_problem(window.header, f"sent {len(values)} times"))
+    return parse_key(values[0].encode("latin-1"), window.header) if values else None
 
 
 def _strict_ticket(body: bytes) -> TicketIn:
@@ -239,6 +273,9 @@ def _prepare_batch(body: bytes, runtime: Runtime) -> _Prepared:
 )
 async def predict_batch(runtime: RuntimeDep, request: Request[Any, Any, Any]) -> BatchOut:
     """Decide up to 1,000 tickets with one model call; a bad ticket gets its own error entry."""
+    window = runtime.settings.idempotency
+    if window.enabled and window.header in request.headers:
+        raise WireError(batch_key_refused(window.header))
     body = await request.body()
     if not body.strip():
         raise WireError(error_body(400, EMPTY_BODY, None, "empty_body"))

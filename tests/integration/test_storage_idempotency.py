@@ -1,16 +1,19 @@
 """The review store keeps one prediction per idempotency key, on SQLite and PostgreSQL, however
 the repeats arrive (one batch, later batches, the buffered sink); a key outside the window or
-redacted may be used again."""
+redacted may be used again; the stored answer reads back byte for byte."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import msgspec
 import pytest
 from sqlalchemy import func, select
 
+from serving.idempotency import fingerprint, store_lookup
 from serving.persistence import EncodedPrediction
+from serving.schemas import DecisionOut, FiredRuleOut, SlaOut, TicketIn
+from serving.service import encode_prediction
 from serving.storage.models import Prediction, PredictionRule
 from serving.storage.sink import BufferedPredictionSink
 from serving.storage.store import ReviewStore, utcnow
@@ -79,3 +82,36 @@ async def test_redaction_frees_the_key(store: ReviewStore) -> None:
     assert await store.stored_answer("p:k4") is None
     await store.save_predictions([keyed("p:k4")])
     assert (await counts(store))[0] == 2
+
+
+def wire(prediction_id: str) -> tuple[DecisionOut, TicketIn]:
+    due = datetime(2026, 3, 2, 13, 0, 0, 123456, tzinfo=UTC)
+    out = DecisionOut(
+        prediction_id=prediction_id, external_id="ZD-1", priority="urgent", source="rule",
+        rule_id="vip", model_priority="high",
+        probabilities={"low": 0.1, "medium": 0.1, "high": 0.6, "urgent": 0.2},
+        confidence=0.6, model_name="ticket-priority", model_version="7",
+        rules_fired=[FiredRuleOut(rule_id="vip", reason="vip", actions=["at_least high"])],
+        sla=SlaOut(policy="standard", level="urgent", first_response_due=due,
+                   resolution_due=due + timedelta(hours=4), calendar="always"),
+        reasons=[], review_required=True, tags_added=["outage"], degraded=None,
+        shadow_model_priority=None, rules_sha256="ab" * 32,
+    )  # fmt: skip
+    return out, TicketIn(subject="Nedbrud", body="Alt er nede, æøå", external_id="ZD-1")
+
+
+async def test_the_stored_answer_is_the_first_answer_byte_for_byte(store: ReviewStore) -> None:
+    out, item = wire("e" * 32)
+    request_print = fingerprint(msgspec.json.encode(item))
+    record = encode_prediction(out, item, utcnow(), None, idempotency=("p:k5", request_print))
+    await store.save_predictions([record])
+    found = await store_lookup(store)("p:k5")
+    assert found is not None
+    assert msgspec.json.decode(found.body) == msgspec.json.decode(record.decision_json)
+    # Byte for byte where the store keeps the JSON text; PostgreSQL's JSONB lists an
+    # object's keys in its own order, which moves the `probabilities` keys (a JSON object's
+    # order carries no meaning, and every other field is a struct or a list).
+    if store.engine.dialect.name == "sqlite":
+        assert found.body == record.decision_json == msgspec.json.encode(out)
+    assert found.fingerprint == request_print
+    assert await store_lookup(store)("p:other") is None
