@@ -39,6 +39,11 @@ INSERT_KEYED_RULES = (
     "WHERE EXISTS (SELECT 1 FROM predictions WHERE id = ?1)"
 )
 
+# The answer stored under an idempotency key (the key's partial unique index finds it).
+STORED_ANSWER_SQLITE = (
+    "SELECT request_sha256, decision FROM predictions WHERE idempotency_key = ? AND created_at >= ?"
+)
+
 
 def sqlite_time(moment: datetime | None) -> str | None:
     """A datetime as SQLAlchemy stores it in SQLite through `UtcDateTime` (naive UTC text)."""

@@ -115,3 +115,24 @@ async def test_the_stored_answer_is_the_first_answer_byte_for_byte(store: Review
         assert found.body == record.decision_json == msgspec.json.encode(out)
     assert found.fingerprint == request_print
     assert await store_lookup(store)("p:other") is None
+
+
+async def test_a_key_stored_after_a_lookup_is_found_by_the_next(store: ReviewStore) -> None:
+    # On SQLite the lookup keeps its own read-only connection open between calls.
+    assert await store.stored_answer("p:k6") is None
+    await store.save_predictions([keyed("p:k6")])
+    found = await store.stored_answer("p:k6")
+    assert found is not None
+    assert found.request_sha256 == "f" * 64
+
+
+async def test_on_sqlite_the_lookup_does_not_go_through_the_async_engine(
+    sqlite_store: ReviewStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await sqlite_store.save_predictions([keyed("p:k7")])
+
+    def no_thread_hop(*args: object) -> None:
+        raise AssertionError("the async engine costs a thread hop per lookup (~1 ms)")
+
+    monkeypatch.setattr(type(sqlite_store.engine), "connect", no_thread_hop)
+    assert await sqlite_store.stored_answer("p:k7") is not None
