@@ -89,6 +89,13 @@ class Metrics:
             ["kind"],
             registry=r,
         )
+        self.idempotency = Counter(
+            "tp_idempotent_requests",
+            "Predict requests with an idempotency key: new (decided and stored), replayed "
+            "(the first answer again; stored nothing) or reused (422, another ticket).",
+            ["outcome"],
+            registry=r,
+        )
         self.reloads = Counter(
             "tp_reloads",
             "Model and rules reloads by kind and result.",

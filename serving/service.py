@@ -331,9 +331,12 @@ class Runtime:
                 known = await self.find_answer(key)  # another worker's, or before a restart
             if known is not None:
                 if known.fingerprint != request_print:
+                    self.metrics.idempotency.labels("reused").inc()
                     raise WireError(reuse_problem(self.settings.idempotency.header))
+                self.metrics.idempotency.labels("replayed").inc()
                 log_state["log"] = {"idempotent_replay": True}
                 return known.body, True
+            self.metrics.idempotency.labels("new").inc()
             decided = self.decide_all([ticket], [item])
             decided.idempotency = (key, request_print)
             result = (await self.finish(decided, log_state)).results[0]

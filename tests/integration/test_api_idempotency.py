@@ -82,6 +82,10 @@ def test_a_retry_gets_the_first_answer_with_the_replay_header_and_stores_nothing
     assert retry.headers["idempotent-replayed"] == "true"
     assert stored(runtime) == [first.json()["prediction_id"]]
     assert route_calls == []
+    client.post("/v1/predict", json={**OUTAGE, "body": "Other"}, headers=headers)  # 422
+    metrics = client.get("/metrics").text
+    for outcome in ("new", "replayed", "reused"):
+        assert f'tp_idempotent_requests_total{{outcome="{outcome}"}} 1.0' in metrics
     record = runtime.sink.records[0]  # type: ignore[attr-defined]
     assert record.idempotency_key == "p:zd-4711-created"
     assert len(record.request_sha256 or "") == 64
