@@ -568,6 +568,10 @@ def main() -> None:
                         help="`ticket-priority serve --server` [default: TP_SERVER]")  # fmt: skip
     parser.add_argument("--skip-mlflow", action="store_true", help="measure only this service")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    parser.add_argument("--port", type=int, default=0,
+                        help="this service's port, MLflow's the next [default: free]")  # fmt: skip
+    parser.add_argument("--accept-encoding", default="",
+                        help="send this Accept-Encoding (e.g. gzip) with each request")  # fmt: skip
     args = parser.parse_args()
     os.sched_setaffinity(0, {CLIENT_CPU})
     workdir = Path(tempfile.mkdtemp(prefix="tp-bench-"))
@@ -602,12 +606,14 @@ def run(args: argparse.Namespace, workdir: Path) -> None:
     with on_cpu(SERVER_CPU):
         stalls = hiccups()
     key, entry = new_api_key(["predict"], name="bench")
-    headers = {"Authorization": f"Bearer {key}"}
+    headers = {"Authorization": f"Bearer {key}"} | (
+        {"Accept-Encoding": args.accept_encoding} if args.accept_encoding else {}
+    )
     tickets = [as_ticket(r) for r in records]
     sample = range(50)
     results: dict[str, dict[str, float]] = {}
 
-    port = free_port()
+    port = args.port or free_port()
     env = {
         "TP_MLFLOW_TRACKING_URI": uri, "TP_MODEL_CACHE_DIR": str(workdir / "cache"),
         "TP_API_KEYS": entry, "TP_DATABASE_URL": f"sqlite:///{workdir / 'reviews.db'}",
@@ -644,7 +650,7 @@ def run(args: argparse.Namespace, workdir: Path) -> None:
         )
     same = "MLflow skipped"
     if not args.skip_mlflow:
-        port = free_port()
+        port = args.port + 1 if args.port else free_port()
         mcmd = [str(BIN / "mlflow"), "models", "serve", "-m", MODEL_URI, "-p", str(port),
                 "-h", "127.0.0.1", "-w", "1", "--env-manager", "local"]  # fmt: skip
         columns = list(model.spec.columns)
@@ -657,9 +663,13 @@ def run(args: argparse.Namespace, workdir: Path) -> None:
             labels = [mlflow_label(port, bodies[i]) for i in sample]
             results["mlflow serve"] = measure(port, pid, theirs, args.seconds, args.repeats)
         same = check_same_model(decisions, labels, version, model.levels)
-    report(results, raw, args, f"champion v{version} ({uri}); {same}")
+    report(results, raw, args, f"champion v{version} ({uri}); {same}{_sent(args)}")
     print(f"machine: a busy loop alone on CPU {SERVER_CPU} saw {stalls[0]} stalls over 3 ms in "
           f"3 s (longest {stalls[1] * 1000:.0f} ms) before the runs")  # fmt: skip
+
+
+def _sent(args: argparse.Namespace) -> str:
+    return f"; Accept-Encoding: {args.accept_encoding}" if args.accept_encoding else ""
 
 
 ROWS = (
