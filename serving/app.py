@@ -30,6 +30,7 @@ from litestar.types import ControllerRouterHandler
 
 from serving.auth import Keyring
 from serving.body_deadline import BodyDeadlineMiddleware
+from serving.byte_order_mark import ByteOrderMarkMiddleware
 from serving.errors import exception_handlers, refuse_unreadable_body
 from serving.lean import defer_import, limit_malloc_arenas, release_free_memory
 from serving.logging import RequestLogMiddleware, configure_logging
@@ -249,6 +250,7 @@ def create_app(
         middleware=[
             lambda app: RequestLogMiddleware(app, runtime.metrics, settings=settings.log),
             lambda app: BodyDeadlineMiddleware(app, settings.limits.body_seconds),
+            ByteOrderMarkMiddleware,
         ],
         plugins=parts.plugins,
         request_max_body_size=settings.limits.request_bytes,
