@@ -248,7 +248,6 @@ def create_app(
         exception_handlers=handlers,  # type: ignore[arg-type]
         before_request=refuse_unreadable_body,
         middleware=[
-            lambda app: RequestLogMiddleware(app, runtime.metrics, settings=settings.log),
             lambda app: BodyDeadlineMiddleware(app, settings.limits.body_seconds),
             ByteOrderMarkMiddleware,
         ],
@@ -266,6 +265,12 @@ def create_app(
         ),
         debug=settings.server.debug,
         **parts.app_kwargs,
+    )
+    # Litestar runs the middleware above per route, after routing: wrapped around the whole
+    # app, requests no route answers (404, 405) get the request id, no-store, the log line and
+    # metrics too.
+    app.asgi_handler = RequestLogMiddleware(
+        app.asgi_handler, runtime.metrics, settings=settings.log
     )
     app.state.runtime = runtime
     app.state.keyring = runtime.keyring

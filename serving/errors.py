@@ -19,6 +19,7 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import (
     HTTP_400_BAD_REQUEST,
     HTTP_401_UNAUTHORIZED,
+    HTTP_405_METHOD_NOT_ALLOWED,
     HTTP_409_CONFLICT,
     HTTP_413_REQUEST_ENTITY_TOO_LARGE,
     HTTP_415_UNSUPPORTED_MEDIA_TYPE,
@@ -204,9 +205,24 @@ def _http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Error
     if status == HTTP_413_REQUEST_ENTITY_TOO_LARGE:
         detail = _too_large(request)
     headers = dict(exc.headers) if exc.headers else {}
+    if detail in _ROUTING_DETAILS:  # the router's own words: say what to do instead
+        allow = next((v for k, v in headers.items() if k.lower() == "allow"), None)
+        detail = _routing_detail(request, status, allow)
     if status == HTTP_401_UNAUTHORIZED:  # RFC 6750: say which scheme to use
         headers.setdefault("WWW-Authenticate", "Bearer")
     return _response(error_body(status, detail), headers or None)
+
+
+_ROUTING_DETAILS = frozenset({"Not Found", "Method Not Allowed"})
+
+
+def _routing_detail(request: Request[Any, Any, Any], status: int, allow: str | None) -> str:
+    if status == HTTP_405_METHOD_NOT_ALLOWED and allow:
+        return (
+            f"method {request.method} is not allowed on this path; it answers {allow} (the "
+            "endpoints are listed at /docs)"
+        )
+    return "no endpoint at this path; the endpoints are listed at /docs"
 
 
 def _wire(_: Request[Any, Any, Any], exc: WireError) -> Response[ErrorOut]:

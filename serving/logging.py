@@ -30,6 +30,12 @@ REQUEST_ID_HEADER = b"x-request-id"
 REQUEST_ID_MAX = 128
 NO_STORE = (b"cache-control", b"no-store")
 REQUEST_ID_CHARS = frozenset("-_.:/@")
+UNMATCHED = "unmatched"
+"""The route label of requests no route answers (404 unknown path, 405 wrong method)."""
+# Scanners send any path and any method token: an unmatched request's metrics labels take
+# neither, so they cannot grow the number of series; its log line keeps the path (cut).
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+PATH_LOG_MAX = 256
 _encoder = msgspec.json.Encoder()
 
 
@@ -92,7 +98,9 @@ class RequestLogMiddleware:
     """Raw ASGI middleware: request id header, latency histogram and one log line per request.
 
     Raw ASGI rather than a Litestar middleware class to keep per-request overhead to a few
-    microseconds on the hot path.
+    microseconds on the hot path. It wraps the whole app (`create_app`), not each route:
+    Litestar answers unknown paths and wrong methods in its router, before a route's
+    middleware runs.
     """
 
     def __init__(
@@ -136,7 +144,9 @@ class RequestLogMiddleware:
         finally:
             elapsed = time.perf_counter() - start
             route = str(scope.get("path_template") or _route_of(scope))
-            method = scope.get("method", "")
+            method: str = scope.get("method", "")
+            if route == UNMATCHED and method not in _METHODS:
+                method = "other"
             key = (route, method, str(status))
             child = self._latency.get(key)
             if child is None:  # one label lookup per route/method/status, not per request
@@ -151,6 +161,8 @@ class RequestLogMiddleware:
                     "ms": round(elapsed * 1000, 3),
                     **state.get("log", {}),
                 }
+                if route == UNMATCHED:
+                    entry["path"] = scope.get("path", "")[:PATH_LOG_MAX]
                 if self._direct is not None:
                     self._direct(entry)
                 else:
@@ -179,4 +191,4 @@ def _route_of(scope: Scope) -> str:
     paths = getattr(handler, "paths", None)
     if paths:
         return str(sorted(paths)[0])
-    return "unmatched"
+    return UNMATCHED
