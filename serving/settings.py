@@ -95,6 +95,10 @@ class ServerSettings:
         http_server: `TP_SERVER`, default `granian`; the ASGI server `serve` runs the
             app under: `granian` (Rust HTTP; a steadier p99 at 16 connections on one core,
             see README) or `uvicorn` (~20% less CPU per request, but a p99 3-5x its p50).
+        gzip_min_bytes: `TP_GZIP_MIN_BYTES`, default `4096`; answers at least this large
+            (and streamed exports) are gzipped for clients that send `Accept-Encoding: gzip`;
+            0 turns compression off (e.g. behind a proxy that compresses). A single decision
+            is ~1-1.5 KB and stays uncompressed.
     """
 
     host: str = "127.0.0.1"
@@ -102,10 +106,12 @@ class ServerSettings:
     workers: int = 1
     debug: bool = False
     http_server: str = "granian"
+    gzip_min_bytes: int = 4096
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> ServerSettings:
-        """Read `TP_HOST`, `TP_PORT`, `TP_WORKERS`, `TP_DEBUG`, `TP_SERVER`."""
+        """Read `TP_HOST`, `TP_PORT`, `TP_WORKERS`, `TP_DEBUG`, `TP_SERVER`,
+        `TP_GZIP_MIN_BYTES`."""
         d = cls()
         http_server = _str(env, "SERVER", d.http_server).strip().lower()
         if http_server not in HTTP_SERVERS:
@@ -119,6 +125,7 @@ class ServerSettings:
             workers=_int(env, "WORKERS", d.workers, minimum=1),
             debug=_bool(env, "DEBUG", d.debug),
             http_server=http_server,
+            gzip_min_bytes=_int(env, "GZIP_MIN_BYTES", d.gzip_min_bytes, minimum=0),
         )
 
 

@@ -288,3 +288,60 @@ def test_a_body_sent_too_slowly_is_answered_408_and_the_connection_closed(world:
     assert b"TP_BODY_TIMEOUT_SECONDS" in answer
     assert 0.9 < took < 6, took  # answered at the deadline, then closed (recv returned b"")
     assert on_time.status_code == 200
+
+
+@pytest.fixture(scope="module")
+def served(world: World) -> Iterator[LiveServer]:
+    with live_server(world.env, world.workdir) as server:
+        yield server
+
+
+def test_large_answers_are_gzipped_for_clients_that_accept_it(
+    served: LiveServer, world: World
+) -> None:
+    gzip = {**world.headers, "Accept-Encoding": "gzip"}
+    with httpx.Client(base_url=served.base_url, timeout=60) as client:
+        batch = client.post("/v1/predict/batch", json={"tickets": [TICKET] * 50}, headers=gzip)
+        single = client.post("/v1/predict", json=TICKET, headers=gzip)
+        schema = client.get("/schema/openapi.json", headers=gzip)
+        plain = client.post(
+            "/v1/predict/batch", json={"tickets": [TICKET] * 50},
+            headers={**world.headers, "Accept-Encoding": "identity"},
+        )  # fmt: skip
+    assert batch.status_code == single.status_code == schema.status_code == 200
+    assert batch.headers["content-encoding"] == "gzip"
+    assert batch.num_bytes_downloaded < len(batch.content) / 4
+    assert batch.json()["count"] == 50
+    assert batch.headers["x-request-id"]
+    assert "content-encoding" not in plain.headers
+    assert "content-encoding" not in single.headers  # ~1 KB: under TP_GZIP_MIN_BYTES
+    assert single.json()["priority"]
+    assert schema.headers["content-encoding"] == "gzip"
+
+
+def test_unknown_paths_and_wrong_methods_get_the_request_id_no_store_log_and_metrics(
+    served: LiveServer,
+) -> None:
+    with httpx.Client(base_url=served.base_url, timeout=30) as client:
+        missing = client.get("/wp-login.php", headers={"X-Request-ID": "e2e-404"})
+        wrong = client.delete("/v1/predict", headers={"X-Request-ID": "e2e-405"})
+        metrics = client.get("/metrics").text
+    for response, status in ((missing, 404), (wrong, 405)):
+        assert response.status_code == status
+        assert response.headers["cache-control"] == "no-store"
+        assert response.json()["status"] == status
+        assert "/docs" in response.json()["detail"]
+    assert missing.headers["x-request-id"] == "e2e-404"
+    assert wrong.headers["x-request-id"] == "e2e-405"
+    assert wrong.headers["allow"] == "POST, OPTIONS"
+    assert 'route="unmatched",status="404"' in metrics
+    assert 'route="unmatched",status="405"' in metrics
+    deadline = time.monotonic() + 5
+    while '"request_id":"e2e-405"' not in served.log() and time.monotonic() < deadline:
+        time.sleep(0.1)  # the worker's stdout reaches the log file a moment later
+    lines = [json.loads(line) for line in served.log().splitlines()
+             if '"request_id":"e2e-40' in line]  # fmt: skip
+    assert [(line["route"], line["status"], line["path"]) for line in lines] == [
+        ("unmatched", 404, "/wp-login.php"),
+        ("unmatched", 405, "/v1/predict"),
+    ]
