@@ -12,13 +12,14 @@ import contextlib
 import glob
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from tests.ports import free_port
 
 PG_USER = "postgres"
 
@@ -48,13 +49,6 @@ def ensure_installed() -> Path:
     if found is None:
         raise PgUnavailableError("apt installed postgresql but no /usr/lib/postgresql/*/bin/pg_ctl")
     return found
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _as_postgres(args: list[str]) -> list[str]:
