@@ -21,14 +21,14 @@ UTF8_BOM = b"\xef\xbb\xbf"
 UTF16_BOMS = {b"\xff\xfe": "UTF-16 little-endian", b"\xfe\xff": "UTF-16 big-endian"}
 
 
-def utf16_body() -> WireError:
+def utf16_body(encoding: str) -> WireError:
     """The 400 for a body that starts with a UTF-16 byte-order mark."""
     return WireError(
         error_body(
             HTTP_400_BAD_REQUEST,
-            "request body is UTF-16 (it starts with a UTF-16 byte-order mark); send the JSON "
-            "encoded as UTF-8 (PowerShell: Out-File -Encoding utf8, or pass the JSON string "
-            "to Invoke-RestMethod -Body)",
+            f"request body is {encoding} (it starts with a UTF-16 byte-order mark); send the "
+            "JSON encoded as UTF-8 (PowerShell: Out-File -Encoding utf8, or pass the JSON "
+            "string to Invoke-RestMethod -Body)",
             None,
             "malformed_json",
         )
@@ -57,7 +57,7 @@ def _without_mark(receive: Receive) -> Receive:
             if held.startswith(UTF8_BOM):
                 held = held[len(UTF8_BOM) :]
             elif held[:2] in UTF16_BOMS:
-                raise utf16_body()
+                raise utf16_body(UTF16_BOMS[held[:2]])
             message["body"] = held
             return message
 
