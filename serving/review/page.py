@@ -31,6 +31,7 @@ from serving.review.navigation import (
     query_string,
 )
 from serving.review.rendering import render
+from serving.review.return_to import login_url, safe_return
 from serving.review.session import (
     COOKIE,
     LOGIN_COOKIE,
@@ -94,8 +95,19 @@ async def current_session(
     return session
 
 
-def _to_login() -> Redirect:
-    return Redirect(path="/review/login", status_code=303)
+def _to_login(request: Request[Any, Any, Any] | None = None, *, unsaved: bool = False) -> Redirect:
+    """The sign-in page; given the request, signing in returns to the page it asked for."""
+    if request is None:
+        return Redirect(path="/review/login", status_code=303)
+    query = request.url.query
+    target = f"{request.url.path}?{query}" if query else request.url.path
+    return Redirect(path=login_url(target, unsaved=unsaved), status_code=303)
+
+
+UNSAVED = (
+    "Your session ended before your review was saved. Sign in again to go back to the ticket "
+    "and save it."
+)
 
 
 class ReviewPage(Controller):
@@ -125,7 +137,9 @@ class ReviewPage(Controller):
         """Start at the queue."""
         return Redirect(path="/review/queue", status_code=303)
 
-    def _login_form(self, ctx: ReviewContext, error: str | None, status: int) -> Response[str]:
+    def _login_form(
+        self, ctx: ReviewContext, error: str | None, status: int, next_page: str | None
+    ) -> Response[str]:
         nonce = new_session("login", 1).nonce
         return render(
             "login.html",
@@ -134,27 +148,32 @@ class ReviewPage(Controller):
             page="login",
             signed_in=False,
             error=error,
+            next_page=safe_return(next_page),
             login_csrf=csrf_token(ctx.session_secret, f"login:{nonce}"),
         )
 
     @get("/login")
-    async def login_form(self, review: ReviewDep) -> Response[str]:
-        """The sign-in form."""
-        return self._login_form(review, None, 200)
+    async def login_form(self, request: Request[Any, Any, Any], review: ReviewDep) -> Response[str]:
+        """The sign-in form (`next`: the review page to return to; `unsaved`: a review was lost
+        to an ended session)."""
+        error = UNSAVED if request.query_params.get("unsaved") == "1" else None
+        return self._login_form(review, error, 200, request.query_params.get("next"))
 
     @post("/login", status_code=303)
     async def login(self, request: Request[Any, Any, Any], review: ReviewDep) -> Response[Any]:
         """Check a review-scope key and start a session."""
         form = await request.form()
         nonce = request.cookies.get(LOGIN_COOKIE)
+        next_page = safe_return(form.get("next"))
         if not csrf_ok(review.session_secret, f"login:{nonce}", form.get("csrf")):
-            return self._login_form(review, "The sign-in form expired; please try again.", 403)
+            expired = "The sign-in form expired; please try again."
+            return self._login_form(review, expired, 403, next_page)
         keyring: Keyring = request.app.state.keyring
         try:
             key = keyring.authorize(f"Bearer {form.get('key') or ''}", "review")
         except (NotAuthorizedException, PermissionDeniedException) as exc:
             status = 403 if isinstance(exc, PermissionDeniedException) else 401
-            return self._login_form(review, str(exc.detail), status)
+            return self._login_form(review, str(exc.detail), status, next_page)
         session = new_session(
             key.key_id if key else "reviewer",
             review.settings.session_hours,
@@ -165,7 +184,7 @@ class ReviewPage(Controller):
             review.settings.session_hours * 3600,
         )  # fmt: skip
         return Redirect(
-            path="/review/queue",
+            path=next_page,
             status_code=303,
             cookies=[cookie, _cookie(review, LOGIN_COOKIE, "", 0)],
         )
@@ -191,7 +210,7 @@ class ReviewPage(Controller):
         model version in the query string), a page at a time (`offset`, `limit`)."""
         session = await current_session(request, review)
         if session is None:
-            return _to_login()
+            return _to_login(request)
         filters = filters_from_query(request.query_params)
         await review.catch_up()
         asked = QueuePage.from_query(request.query_params)
@@ -250,7 +269,7 @@ class ReviewPage(Controller):
         """One ticket with its suggestion, reasons and the review form."""
         session = await current_session(request, review)
         if session is None:
-            return _to_login()
+            return _to_login(request)
         found = await review.detail(prediction_id)
         if found is None:
             return self._not_found(review, session)
@@ -267,7 +286,7 @@ class ReviewPage(Controller):
         """Store the review, then go to the next ticket in the (filtered) queue."""
         session = await current_session(request, review)
         if session is None:
-            return _to_login()
+            return _to_login(request, unsaved=True)
         form = {key: str(value) for key, value in (await request.form()).items()}
         found = await review.detail(prediction_id)
         if found is None:
@@ -300,7 +319,7 @@ class ReviewPage(Controller):
         """Agreement charts: over time per model version, override matrix, per language."""
         session = await current_session(request, review)
         if session is None:
-            return _to_login()
+            return _to_login(request)
         stats = await review.agreement()
         figures = {
             "time": charts.line_chart(

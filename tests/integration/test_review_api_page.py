@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from litestar import Request
@@ -57,7 +58,7 @@ def test_pages_redirect_to_sign_in_without_a_session(client: TestClient[Any]) ->
     for path in ("/review/queue", "/review/dashboard", "/review/p/abc"):
         response = client.get(path, follow_redirects=False)
         assert response.status_code == 303
-        assert response.headers["location"] == "/review/login"
+        assert response.headers["location"] == f"/review/login?next={quote(path, safe='')}"
 
 
 @pytest.mark.parametrize(
@@ -287,7 +288,7 @@ def test_a_copied_session_cookie_stops_working_in_every_worker_after_sign_out(
             worker.cookies.set(COOKIE, copied)
             stale = worker.get("/review/queue", follow_redirects=False)
             assert stale.status_code == 303
-            assert stale.headers["location"] == "/review/login"
+            assert stale.headers["location"] == "/review/login?next=%2Freview%2Fqueue"
             assert "Sign in" in worker.get("/review/queue").text
 
 
@@ -310,7 +311,7 @@ def test_rotating_a_key_under_the_same_id_ends_the_sessions_opened_with_the_old_
         queue = after.get("/review/queue", follow_redirects=False)
         assert queue.status_code == (303 if rotated else 200)
         if rotated:
-            assert queue.headers["location"] == "/review/login"
+            assert queue.headers["location"] == "/review/login?next=%2Freview%2Fqueue"
             after.cookies.clear()
             assert sign_in(after, new_key).status_code == 303
             assert after.get("/review/queue", follow_redirects=False).status_code == 200
