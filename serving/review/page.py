@@ -16,9 +16,11 @@ from litestar.di import NamedDependency, Provide
 from litestar.exceptions import (
     NotAuthorizedException,
     PermissionDeniedException,
+    ServiceUnavailableException,
 )
 from litestar.params import FromPath
 from litestar.response import Redirect
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from serving.auth import Keyring
 from serving.review import charts
@@ -30,7 +32,7 @@ from serving.review.navigation import (
     filters_from_query,
     query_string,
 )
-from serving.review.rendering import render
+from serving.review.rendering import render, store_down
 from serving.review.return_to import login_url, safe_return
 from serving.review.session import (
     COOKIE,
@@ -117,6 +119,11 @@ class ReviewPage(Controller):
     include_in_schema = False
     request_max_body_size = PAGE_BODY_BYTES
     dependencies = {"review": Provide(provide_review, sync_to_thread=False)}  # noqa: RUF012
+    exception_handlers = {  # noqa: RUF012 - Litestar API
+        ServiceUnavailableException: store_down,
+        OperationalError: store_down,
+        InterfaceError: store_down,
+    }
 
     def _page(self, ctx: ReviewContext, session: PageSession, **context: Any) -> dict[str, Any]:
         scale = ctx.scale()

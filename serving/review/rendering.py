@@ -6,6 +6,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import structlog
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from litestar import MediaType, Request, Response
 from litestar.datastructures import Cookie
@@ -17,6 +18,7 @@ from serving.errors import exception_handlers
 from serving.storage.extract import parse_time
 
 HERE = Path(__file__).resolve().parent
+log = structlog.get_logger("serving.review")
 HEADERS = {
     "Content-Security-Policy": (
         "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -71,6 +73,23 @@ def not_found(request: Request[Any, Any, Any], exc: NotFoundException) -> Respon
         text="There is no review page at this address.", link="/review/queue",
         link_text="Back to the queue",
     )  # fmt: skip
+
+
+def store_down(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """503 for review pages while the review store is unreachable: a page in the agent's
+    words (and a lost form said so), not the API's JSON. Only the error's type is logged."""
+    log.error("review_store_error", path=request.url.path, error_type=type(exc).__name__)
+    lost = " Your review was not saved." if request.method == "POST" else ""
+    response = render(
+        "message.html", 503, page="message", signed_in=False,
+        heading="Reviews are unavailable for a moment",
+        text=f"The review store cannot be reached.{lost} New tickets still get their priority "
+        "and wait for review; try again in a minute.",
+        link=request.url.path if request.method == "GET" else "/review/queue",
+        link_text="Try again",
+    )  # fmt: skip
+    response.headers["Retry-After"] = "30"
+    return response
 
 
 def static_router() -> Router:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import time
 from contextlib import closing
@@ -69,3 +70,45 @@ def test_a_store_failing_mid_run_is_a_503_not_a_500(tmp_path: Path) -> None:
         failing = client.get("/v1/reviews/queue", headers=REVIEW)
         assert (failing.status_code, failing.json()["error"]) == (503, "store_unavailable")
         assert "predictions are still answered" in failing.json()["detail"]
+
+
+def _sign_in(client: TestClient[Any]) -> None:
+    token = re.search(r'name="csrf" value="([^"]+)"', client.get("/review/login").text)
+    assert token is not None
+    client.post("/review/login", data={"key": KEYS["review"][0], "csrf": token.group(1)})
+
+
+def _assert_store_down_page(response: Any, *, lost: bool) -> None:
+    assert response.status_code == 503
+    assert response.headers["content-type"].startswith("text/html")
+    assert response.headers["retry-after"] == "30"
+    assert "<h1>Reviews are unavailable for a moment</h1>" in response.text
+    assert ("Your review was not saved." in response.text) is lost
+    assert "FileExistsError" not in response.text
+
+
+def test_review_pages_say_in_html_that_the_store_is_unreachable_at_start(tmp_path: Path) -> None:
+    folder = tmp_path / "mounted-later"
+    folder.write_text("not a folder yet")
+    storage = StorageSettings(database_url=f"sqlite:///{folder / 'reviews.db'}")
+    runtime = make_runtime(tmp_path, model=FakeModel(), keys=ENTRIES, storage=storage)
+    with TestClient(create_app(runtime=runtime)) as client:
+        for path in ("/review/login", "/review/queue", "/review/p/abc"):
+            _assert_store_down_page(client.get(path), lost=False)
+        _assert_store_down_page(client.post("/review/p/abc", data={"csrf": "x"}), lost=True)
+        api = client.get("/v1/reviews/queue", headers=REVIEW)
+        assert (api.status_code, api.json()["error"]) == (503, "unavailable")
+
+
+def test_a_review_page_whose_store_fails_mid_run_says_so_in_html(tmp_path: Path) -> None:
+    path = tmp_path / "reviews.db"
+    storage = StorageSettings(database_url=f"sqlite:///{path}")
+    runtime = make_runtime(tmp_path, model=FakeModel(), keys=ENTRIES, storage=storage)
+    with TestClient(create_app(runtime=runtime)) as client:
+        _sign_in(client)
+        assert client.get("/review/queue").status_code == 200
+        with closing(sqlite3.connect(path)) as db:
+            db.execute("DROP TABLE prediction_rules")
+            db.execute("DROP TABLE reviews")
+            db.execute("DROP TABLE predictions")
+        _assert_store_down_page(client.get("/review/queue"), lost=False)
