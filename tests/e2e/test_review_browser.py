@@ -234,3 +234,52 @@ def test_choosing_a_level_selects_the_focused_reason_and_enter_saves_it(tmp_path
     assert len(reviewed) == 1
     assert reviewed[0][0] in (first, second)
     assert reviewed[0][1:] == ("override", "impact_underestimated")
+
+
+def test_an_override_needs_a_reason_before_sending_and_back_after_an_error_shows_the_ticket(
+    tmp_path: Path,
+) -> None:
+    chromium = ensure_chromium()
+    from playwright.sync_api import expect, sync_playwright
+
+    keys = Keys.new()
+    with running(tmp_path, server_env(tmp_path, keys)) as server:
+        first, second, _ = seed(server, keys, TICKETS[:3])
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.set_default_timeout(15_000)
+            posts: list[str] = []
+            page.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
+            _sign_in(page, server.base_url, keys.review)
+            page.goto(f"{server.base_url}/review/p/{first}")
+            posts.clear()
+
+            page.locator(".level-button").first.click()  # no reason chosen
+            page.wait_for_timeout(300)
+            assert posts == []
+            expect(page.locator("input[name=reason]").first).to_be_focused()
+
+            # Meanwhile another agent reviews the same ticket: this save is a 409 error page.
+            httpx.post(
+                f"{server.base_url}/v1/predictions/{first}/review",
+                json={"action": "accept"},
+                headers={"Authorization": f"Bearer {keys.review}"},
+            ).raise_for_status()
+            page.locator("input[name=reason]").nth(1).check()
+            page.locator(".level-button").first.click()
+            expect(page.locator("#error")).to_contain_text("already reviewed")
+            page.reload()  # a reload of the error page sends nothing again
+            expect(page.locator("#error")).to_have_count(0)
+            assert len(posts) == 1
+
+            page.locator("input[name=reason]").nth(1).check()
+            page.locator("input[name=force]").check()
+            page.locator(".level-button").first.click()
+            expect(page).to_have_url(re.compile(rf"/review/p/{second}\?saved=override"))
+            page.go_back()  # was "Confirm form resubmission" (net::ERR_CACHE_MISS)
+            expect(page.locator("h1")).to_have_text(TICKETS[0]["subject"])
+            expect(page.locator("text=Already reviewed by agent-1: override")).to_be_visible()
+            assert len(posts) == 2
+            browser.close()
+    assert _reviews(tmp_path / "reviews.db")[-1] == (first, "override", "impact_overestimated")

@@ -135,5 +135,10 @@
   var reviewForm = document.getElementById("review-form");
   if (reviewForm) { guardSubmits(reviewForm); }
   var error = document.getElementById("error");
-  if (error) { error.focus(); }
+  if (error) {
+    error.focus();
+    // A form answered with an error is a POST result: without this, Back to it from the next
+    // page (or Reload) is the browser's "Confirm form resubmission" page instead of the ticket.
+    if (window.history.replaceState) { window.history.replaceState(null, "", window.location.href); }
+  }
 })();
