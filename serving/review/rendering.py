@@ -13,6 +13,7 @@ from litestar.datastructures import Cookie
 from litestar.exceptions import HTTPException, NotFoundException
 from litestar.router import Router
 from litestar.static_files import create_static_files_router
+from markupsafe import Markup
 
 from serving.errors import exception_handlers
 from serving.storage.extract import parse_time
@@ -48,10 +49,21 @@ def when(value: datetime | str | None) -> str:
     return "–" if moment is None else moment.strftime("%Y-%m-%d %H:%M UTC")
 
 
+def local_time(value: datetime | str | None) -> Markup:
+    """A UTC time as `<time>`: review.js shows it in the browser's time zone (UTC kept in the
+    tooltip); without JavaScript it reads as `when(value)`."""
+    moment = parse_time(value)
+    if moment is None:
+        return Markup("–")
+    return Markup('<time datetime="{}" data-utc>{}</time>').format(
+        moment.strftime("%Y-%m-%dT%H:%M:%SZ"), when(moment)
+    )
+
+
 def render(template: str, status: int = 200, cookies: list[Cookie] | None = None,
            **context: Any) -> Response[str]:  # fmt: skip
     """Render a page template with the security headers."""
-    html = _env.get_template(template).render(pct=pct, when=when, **context)
+    html = _env.get_template(template).render(pct=pct, when=when, local_time=local_time, **context)
     return Response(
         content=html,
         status_code=status,

@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 import sqlite3
 from contextlib import closing
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -283,3 +285,43 @@ def test_an_override_needs_a_reason_before_sending_and_back_after_an_error_shows
             assert len(posts) == 2
             browser.close()
     assert _reviews(tmp_path / "reviews.db")[-1] == (first, "override", "impact_overestimated")
+
+
+def test_a_saved_review_is_announced_and_times_read_in_the_agents_time_zone(
+    tmp_path: Path,
+) -> None:
+    chromium = ensure_chromium()
+    from playwright.sync_api import expect, sync_playwright
+
+    keys = Keys.new()
+    with running(tmp_path, server_env(tmp_path, keys)) as server:
+        first, second = seed(server, keys, TICKETS[:2])
+        headers = {"Authorization": f"Bearer {keys.review}"}
+        queue = httpx.get(f"{server.base_url}/v1/reviews/queue", headers=headers).json()
+        due = {item["prediction_id"]: item["first_response_due"] for item in queue["items"]}
+        utc = datetime.fromisoformat(due[second].replace("Z", "+00:00"))
+        helsinki = utc.astimezone(ZoneInfo("Europe/Helsinki"))
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
+            context = browser.new_context(
+                viewport={"width": 1280, "height": 900}, timezone_id="Europe/Helsinki"
+            )
+            page = context.new_page()
+            page.set_default_timeout(15_000)
+            _sign_in(page, server.base_url, keys.review)
+            cell = page.locator(f'tr:has(a[href^="/review/p/{second}"]) time')
+            expect(cell).to_have_text(f"{helsinki:%Y-%m-%d %H:%M} {helsinki.tzname()}")
+            expect(cell).to_have_attribute("title", f"{utc:%Y-%m-%d %H:%M} UTC")
+
+            page.goto(f"{server.base_url}/review/p/{first}")
+            page.keyboard.press("a")
+            expect(page).to_have_url(re.compile(rf"/review/p/{second}\?saved=accept"))
+            # A live region announces what changes in it, not what it held when the page loaded.
+            served = context.request.get(page.url).text()
+            assert re.search(
+                r'<div id="status" role="status" aria-live="polite"[^>]*></div>', served
+            )
+            expect(page.locator("#status")).to_have_text(re.compile(r"^Saved\. Accepted \w+\.$"))
+            due_line = page.locator("p:has-text('First response due') time").first
+            expect(due_line).to_have_text(f"{helsinki:%Y-%m-%d %H:%M} {helsinki.tzname()}")
+            browser.close()

@@ -132,6 +132,32 @@
   Array.prototype.forEach.call(document.querySelectorAll("[data-help]"), function (button) {
     button.addEventListener("click", toggleHelp);
   });
+  // Due and received times arrive in UTC; agents read them in their own time zone.
+  function localTimes() {
+    var format;
+    try {
+      format = new Intl.DateTimeFormat("en-GB", {
+        year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit",
+        hourCycle: "h23", timeZoneName: "short"
+      });
+    } catch (e) { return; }
+    Array.prototype.forEach.call(document.querySelectorAll("time[data-utc]"), function (node) {
+      var moment = new Date(node.getAttribute("datetime"));
+      if (isNaN(moment.getTime())) { return; }
+      var part = {};
+      format.formatToParts(moment).forEach(function (p) { part[p.type] = p.value; });
+      node.title = node.textContent;
+      node.textContent = part.year + "-" + part.month + "-" + part.day + " " + part.hour + ":" +
+        part.minute + " " + part.timeZoneName;
+    });
+  }
+  localTimes();
+
+  // The server's message ("Saved. Accepted high.") is put into the live region after load, so
+  // screen readers announce it; text already there when the page loads is not announced.
+  if (status && status.getAttribute("data-message")) {
+    window.setTimeout(function () { announce(status.getAttribute("data-message")); }, 150);
+  }
   var reviewForm = document.getElementById("review-form");
   if (reviewForm) { guardSubmits(reviewForm); }
   var error = document.getElementById("error");
