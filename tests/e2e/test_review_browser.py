@@ -325,3 +325,30 @@ def test_a_saved_review_is_announced_and_times_read_in_the_agents_time_zone(
             due_line = page.locator("p:has-text('First response due') time").first
             expect(due_line).to_have_text(f"{helsinki:%Y-%m-%d %H:%M} {helsinki.tzname()}")
             browser.close()
+
+
+def test_the_queue_reads_as_cards_on_a_375_pixel_phone(tmp_path: Path) -> None:
+    chromium = ensure_chromium()
+    from playwright.sync_api import sync_playwright
+
+    keys = Keys.new()
+    with running(tmp_path, server_env(tmp_path, keys)) as server:
+        seed(server, keys, TICKETS)
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": 375, "height": 740}, is_mobile=True)
+            page.set_default_timeout(15_000)
+            _sign_in(page, server.base_url, keys.review)
+            widths = page.evaluate(WIDTHS)
+            assert widths["scroll"] <= widths["viewport"], widths
+            link = page.locator("a.queue-link").first.bounding_box()
+            assert link is not None
+            assert link["width"] >= 300, link  # was ~100 px, subjects cut after a word
+            language = page.locator('td[data-label="Language"]').first
+            assert language.evaluate("e => getComputedStyle(e, '::before').content") == (
+                '"Language: "'
+            )
+            line = page.locator('td[data-label="Language"]').first.bounding_box()
+            assert line is not None
+            assert line["height"] < 40, line  # one line, not a letter per line
+            browser.close()
