@@ -165,6 +165,36 @@ def _key_id(request: Request[Any, Any, Any]) -> str | None:
     return str(value) if value else None
 
 
+async def export_stream(
+    review: ReviewContext, since: datetime | None, format: Literal["csv", "jsonl"]
+) -> Stream:
+    """Reviewed tickets from `since` as a CSV or JSONL download (the API's and the page's)."""
+    await review.catch_up()
+    rows = export_rows(review.store, since)
+
+    async def body() -> AsyncIterator[str]:
+        if format == "jsonl":
+            async for row in rows:
+                yield jsonl_line(row)
+            return
+        header = True
+        async for row in rows:
+            for chunk in csv_chunks([row], header=header):
+                yield chunk
+            header = False
+        if header:
+            for chunk in csv_chunks([], header=True):
+                yield chunk
+
+    media = "text/csv" if format == "csv" else "application/x-ndjson"  # Litestar adds utf-8
+    filename = f"reviews.{format}"
+    return Stream(
+        body(),
+        media_type=media,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
 class ReviewApi(Controller):
     """Review endpoints under /v1."""
 
@@ -238,31 +268,7 @@ class ReviewApi(Controller):
         format: FromQuery[Literal["csv", "jsonl"]] = "csv",
     ) -> Stream:
         """Reviewed tickets as training rows (plain schema, `priority` = the final level)."""
-        start = _moment("since", since)
-        await review.catch_up()
-        rows = export_rows(review.store, start)
-
-        async def body() -> AsyncIterator[str]:
-            if format == "jsonl":
-                async for row in rows:
-                    yield jsonl_line(row)
-                return
-            header = True
-            async for row in rows:
-                for chunk in csv_chunks([row], header=header):
-                    yield chunk
-                header = False
-            if header:
-                for chunk in csv_chunks([], header=True):
-                    yield chunk
-
-        media = "text/csv" if format == "csv" else "application/x-ndjson"  # Litestar adds utf-8
-        filename = f"reviews.{format}"
-        return Stream(
-            body(),
-            media_type=media,
-            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-        )
+        return await export_stream(review, _moment("since", since), format)
 
     @get(
         "/stats/agreement",

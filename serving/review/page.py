@@ -7,7 +7,7 @@ carries a CSRF token bound to the signed session cookie. Not part of the OpenAPI
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
@@ -24,6 +24,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 
 from serving.auth import Keyring
 from serving.review import charts
+from serving.review.api import export_stream
 from serving.review.context import ReviewContext, provide_review
 from serving.review.forms import page_error, saved_message, verdict_from_form
 from serving.review.navigation import (
@@ -320,6 +321,31 @@ class ReviewPage(Controller):
         return Redirect(
             path=target, status_code=303, query_params={**filter_params(filters), **saved}
         )
+
+    @get("/export")
+    async def export(self, request: Request[Any, Any, Any], review: ReviewDep) -> Response[Any]:
+        """Reviewed tickets as a CSV or JSONL download (`since`: a UTC date, empty for all)."""
+        session = await current_session(request, review)
+        if session is None:
+            return _to_login(request)
+        since_text = (request.query_params.get("since") or "").strip()
+        fmt = request.query_params.get("format") or "csv"
+        try:
+            since = date.fromisoformat(since_text) if since_text else None
+        except ValueError:
+            since = None
+            problem = f"\u201c{since_text[:40]}\u201d is not a date; use one like 2026-11-01."
+        else:
+            problem = "" if fmt in ("csv", "jsonl") else "Choose CSV or JSON lines."
+        if problem:
+            return render(
+                "message.html", 422,
+                **self._page(review, session, page="message", heading="Cannot export",
+                             text=problem, link="/review/dashboard#export-h",
+                             link_text="Back to the export form"),
+            )  # fmt: skip
+        start = datetime(since.year, since.month, since.day, tzinfo=UTC) if since else None
+        return await export_stream(review, start, "jsonl" if fmt == "jsonl" else "csv")
 
     @get("/dashboard")
     async def dashboard(self, request: Request[Any, Any, Any], review: ReviewDep) -> Response[Any]:

@@ -10,7 +10,7 @@ import re
 from urllib.parse import urlencode, urlsplit
 
 QUEUE = "/review/queue"
-_PAGE = re.compile(r"^/review/(queue|dashboard|p/[0-9A-Za-z_-]{1,64})$")
+_PAGE = re.compile(r"^/review/(queue|dashboard|export|p/[0-9A-Za-z_-]{1,64})$")
 _MAX_CHARS = 2048
 
 
