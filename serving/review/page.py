@@ -225,10 +225,14 @@ class ReviewPage(Controller):
         items = await review.store.queue(filters, limit=asked.limit, offset=asked.offset)
         pending = await review.store.pending_count(filters)
         paging = QueuePage(asked.offset, asked.limit, pending)
+        filtered = bool(filter_params(filters))
+        # "Nothing to review" for an empty filtered queue sent agents home with tickets waiting.
+        unfiltered = await review.store.pending_count() if filtered and not pending else pending
         return render(
             "queue.html",
             **self._page(review, session, page="queue", items=items, pending=pending,
                          filters=filters, query=query_string(filters), paging=paging,
+                         filtered=filtered, unfiltered=unfiltered,
                          message=saved_message(request)),
         )  # fmt: skip
 

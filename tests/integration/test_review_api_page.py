@@ -400,3 +400,16 @@ def test_pages_forbid_framing_and_caching(client: TestClient[Any]) -> None:
     assert page.headers["x-frame-options"] == "DENY"
     assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
     assert page.headers.get_list("cache-control") == ["no-store"]
+
+
+def test_an_empty_filtered_queue_says_how_many_wait_outside_its_filters(
+    client: TestClient[Any],
+) -> None:
+    sign_in(client, KEYS["review"][0])
+    page = client.get("/review/queue?language=da").text
+    assert "Nothing to review" not in page
+    assert "No pending ticket matches these filters; 3 pending in all." in page
+    assert '<a href="/review/queue">Clear the filters</a>' in page
+    for item in client.get("/v1/reviews/queue", headers=REVIEW).json()["items"]:
+        client.post(f"/v1/predictions/{item['prediction_id']}/review", json={}, headers=REVIEW)
+    assert "Nothing to review" in client.get("/review/queue?language=da").text
