@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from litestar.router import Router
 from litestar.static_files import create_static_files_router
 from markupsafe import Markup
 
+from classifier.plain_text import plain_text
 from serving.errors import exception_handlers
 from serving.storage.extract import parse_time
 
@@ -49,6 +51,21 @@ def when(value: datetime | str | None) -> str:
     return "–" if moment is None else moment.strftime("%Y-%m-%d %H:%M UTC")
 
 
+# Tags that end a line or paragraph in an HTML mail body; the rest go through plain_text.
+_LINE_END = re.compile(r"<(?:br|/p|/div|/li|/tr|/h[1-6]|/blockquote)\b[^<>]*+>", re.IGNORECASE)
+_BLANK_LINES = re.compile(r"\n[ \t]*(?:\n[ \t]*)+")
+
+
+def readable(body: str) -> str:
+    """A ticket body as the customer's mail showed it: an HTML body (Freshdesk's
+    `description`, Zendesk's HTML comments) without its markup, one line per line or paragraph;
+    plain text as sent. The page escapes the result like any text."""
+    if not _LINE_END.search(body) and plain_text(body) == body:
+        return body
+    lines = plain_text(_LINE_END.sub("\n", body))
+    return _BLANK_LINES.sub("\n", "\n".join(line.strip() for line in lines.split("\n"))).strip()
+
+
 def local_time(value: datetime | str | None) -> Markup:
     """A UTC time as `<time>`: review.js shows it in the browser's time zone (UTC kept in the
     tooltip); without JavaScript it reads as `when(value)`."""
@@ -63,7 +80,9 @@ def local_time(value: datetime | str | None) -> Markup:
 def render(template: str, status: int = 200, cookies: list[Cookie] | None = None,
            **context: Any) -> Response[str]:  # fmt: skip
     """Render a page template with the security headers."""
-    html = _env.get_template(template).render(pct=pct, when=when, local_time=local_time, **context)
+    html = _env.get_template(template).render(
+        pct=pct, when=when, local_time=local_time, readable=readable, **context
+    )
     return Response(
         content=html,
         status_code=status,

@@ -413,3 +413,30 @@ def test_an_empty_filtered_queue_says_how_many_wait_outside_its_filters(
     for item in client.get("/v1/reviews/queue", headers=REVIEW).json()["items"]:
         client.post(f"/v1/predictions/{item['prediction_id']}/review", json={}, headers=REVIEW)
     assert "Nothing to review" in client.get("/review/queue?language=da").text
+
+
+def test_an_html_body_reads_as_text_with_its_lines_and_the_source_one_click_away(
+    client: TestClient[Any],
+) -> None:
+    body = (
+        "<p>Hej,</p><p><b>Webshoppen</b> er nede &amp; ingen kan betale.</p>"
+        "Mvh<br>Ole <script>x</script>"
+    )
+    ticket = {"subject": "Nedbrud", "body": body, "language": "da"}
+    prediction_id = client.post("/v1/predict", json=ticket, headers=PREDICT).json()["prediction_id"]
+    sign_in(client, KEYS["review"][0])
+    page = client.get(f"/review/p/{prediction_id}").text
+    shown = re.search(r"<div class=\"body\" lang=\"da\">(.*?)</div>", page, re.S)
+    assert shown is not None
+    assert shown.group(1) == (
+        "Hej,\nWebshoppen er nede &amp; ingen kan betale.\nMvh\nOle &lt;script&gt;x&lt;/script&gt;"
+    )
+    assert "<summary>Show the body as sent (HTML)</summary>" in page
+    assert "&lt;p&gt;Hej,&lt;/p&gt;" in page  # the source, escaped
+    assert "<script>x" not in page
+    plain = client.post(
+        "/v1/predict", json={"subject": "R&D", "body": "a < b\n\nc"}, headers=PREDICT
+    ).json()["prediction_id"]
+    plain_page = client.get(f"/review/p/{plain}").text
+    assert '<div class="body" lang="">a &lt; b\n\nc</div>' in plain_page
+    assert "Show the body as sent" not in plain_page
