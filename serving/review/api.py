@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
 from litestar import Controller, MediaType, Request, Response, get, post
@@ -78,6 +78,7 @@ _MOMENT = (
     "An ISO date or time, e.g. 2026-11-01 or 2026-11-01T08:00:00Z; without a zone, UTC. "
     "Between 0001-01-01 and 9999-12-31 in UTC."
 )
+_RECEIVED = "A UTC date like 2026-11-01 (included): tickets received from or until that day."
 MAX_OFFSET = 10**9  # as on the review page; larger values overflow SQLite's integers
 # A `+` written unencoded in a query string arrives as a space: "10:00:00 01:00" means +01:00.
 _SPACE_FOR_PLUS = re.compile(r"(\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?) (\d{2}(?::?\d{2})?)$")
@@ -222,11 +223,13 @@ class ReviewApi(Controller):
         language: FromQuery[str | None] = None,
         rule: FromQuery[str | None] = None,
         model_version: FromQuery[str | None] = None,
+        received_from: Annotated[date | None, QueryParameter(description=_RECEIVED)] = None,
+        received_until: Annotated[date | None, QueryParameter(description=_RECEIVED)] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=500)] = 50,
         offset: Annotated[int, QueryParameter(ge=0, le=MAX_OFFSET)] = 0,
     ) -> QueueOut:
         """Pending suggestions: earliest SLA first-response due first, then least confident."""
-        filters = QueueFilters(level, language, rule, model_version)
+        filters = QueueFilters(level, language, rule, model_version, received_from, received_until)
         await review.catch_up()
         items = await review.store.queue(filters, limit=limit, offset=offset)
         pending = await review.store.pending_count(filters)

@@ -8,25 +8,45 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from urllib.parse import urlencode
 
 from serving.storage.records import QueueFilters
 
 FILTER_NAMES = ("level", "language", "rule", "model_version")
+DATE_FILTER_NAMES = ("received_from", "received_until")  # UTC dates, both included
 PAGE_SIZE = 200
 MAX_PAGE_SIZE = 500
 
 
+def _date(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat((value or "").strip())
+    except ValueError:  # empty, or not a date (the page's date fields send 2026-11-01)
+        return None
+
+
 def filters_from_query(params: Mapping[str, str]) -> QueueFilters:
     """The queue filters named in a query string (empty values mean no filter)."""
-    values = [(params.get(name) or "").strip() or None for name in FILTER_NAMES]
-    return QueueFilters(*values)
+    level, language, rule, model_version = (
+        (params.get(name) or "").strip() or None for name in FILTER_NAMES
+    )
+    return QueueFilters(
+        level, language, rule, model_version,
+        received_from=_date(params.get("received_from")),
+        received_until=_date(params.get("received_until")),
+    )  # fmt: skip
 
 
 def filter_params(filters: QueueFilters) -> dict[str, str]:
     """The filters that are set, as query parameters."""
     values = (filters.level, filters.language, filters.rule, filters.model_version)
-    return {name: value for name, value in zip(FILTER_NAMES, values, strict=True) if value}
+    params = {name: value for name, value in zip(FILTER_NAMES, values, strict=True) if value}
+    days = (filters.received_from, filters.received_until)
+    params.update(
+        {name: day.isoformat() for name, day in zip(DATE_FILTER_NAMES, days, strict=True) if day}
+    )
+    return params
 
 
 def query_string(filters: QueueFilters, **extra: str | int) -> str:

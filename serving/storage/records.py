@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Literal
 
 Action = Literal["accept", "override"]
@@ -90,12 +90,17 @@ class ReviewResult:
 
 @dataclass(frozen=True)
 class QueueFilters:
-    """Narrow the review queue; None means no filter."""
+    """Narrow the review queue; None means no filter.
+
+    `received_from` and `received_until` are UTC dates, both included.
+    """
 
     level: str | None = None
     language: str | None = None
     rule: str | None = None
     model_version: str | None = None
+    received_from: date | None = None
+    received_until: date | None = None
 
 
 @dataclass(frozen=True)

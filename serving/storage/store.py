@@ -8,7 +8,7 @@ import secrets
 import sqlite3
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager, closing
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +51,11 @@ _REDACT_CHUNK = 500
 def utcnow() -> datetime:
     """The current time, timezone-aware UTC."""
     return datetime.now(UTC)
+
+
+def utc_midnight(day: date) -> datetime:
+    """The start of a UTC date."""
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
 def prediction_from_dicts(
@@ -331,6 +336,11 @@ class ReviewStore:
         if rule:
             fired = select(PredictionRule.prediction_id).where(PredictionRule.rule_id == rule)
             query = query.where(Prediction.id.in_(fired))
+        if filters.received_from:
+            query = query.where(Prediction.created_at >= utc_midnight(filters.received_from))
+        if filters.received_until:
+            end = utc_midnight(filters.received_until + timedelta(days=1))
+            query = query.where(Prediction.created_at < end)
         return query
 
     async def queue(

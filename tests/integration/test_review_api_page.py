@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+import sqlite3
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -440,3 +442,39 @@ def test_an_html_body_reads_as_text_with_its_lines_and_the_source_one_click_away
     plain_page = client.get(f"/review/p/{plain}").text
     assert '<div class="body" lang="">a &lt; b\n\nc</div>' in plain_page
     assert "Show the body as sent" not in plain_page
+
+
+def test_the_queue_filters_by_the_day_a_ticket_was_received(
+    client: TestClient[Any], sqlite_url: str
+) -> None:
+    ids = [
+        item["prediction_id"]
+        for item in client.get("/v1/reviews/queue", headers=REVIEW).json()["items"]
+    ]
+    received = [
+        "2026-11-01 23:59:59.000000",
+        "2026-11-02 00:00:00.000000",
+        "2026-11-03 12:00:00.000000",
+    ]
+    with closing(sqlite3.connect(sqlite_url.removeprefix("sqlite:///"))) as db, db:
+        for prediction_id, moment in zip(ids, received, strict=True):
+            db.execute(
+                "UPDATE predictions SET created_at = ? WHERE id = ?", (moment, prediction_id)
+            )
+    sign_in(client, KEYS["review"][0])
+
+    def shown(query: str) -> set[str]:
+        page = client.get(f"/review/queue?{query}").text
+        return set(re.findall(r'class="queue-link" href="/review/p/([0-9a-f]+)', page))
+
+    assert shown("received_from=2026-11-02") == set(ids[1:])
+    assert shown("received_until=2026-11-02") == set(ids[:2])
+    assert shown("received_from=2026-11-02&received_until=2026-11-02") == {ids[1]}
+    assert shown("received_from=not-a-date") == set(ids)
+    page = client.get("/review/queue?received_from=2026-11-02&language=").text
+    assert 'name="received_from" type="date" value="2026-11-02"' in page
+    assert f'href="/review/p/{ids[1]}?received_from=2026-11-02"' in page
+    api = client.get("/v1/reviews/queue?received_until=2026-11-01", headers=REVIEW).json()
+    assert [item["prediction_id"] for item in api["items"]] == [ids[0]]
+    bad = client.get("/v1/reviews/queue?received_until=1.11.2026", headers=REVIEW)
+    assert (bad.status_code, bad.json()["field"]) == (422, "received_until")

@@ -8,7 +8,7 @@ import io
 import json
 import sqlite3
 from contextlib import closing
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -147,6 +147,19 @@ async def test_queue_filters_by_level_language_rule_and_model_version(
     assert await ids(model_version="4") == {finnish.prediction_id}
     assert await ids(level="high", language="da") == set()
     assert await store.pending_count(QueueFilters(language="nl")) == 1
+
+
+async def test_queue_filters_by_the_utc_day_a_ticket_was_received(store: ReviewStore) -> None:
+    late = make_record(created_at=datetime(2026, 11, 1, 23, 59, 59, tzinfo=UTC))
+    midnight = make_record(created_at=datetime(2026, 11, 2, tzinfo=UTC))
+    await store.save_predictions([late, midnight])
+
+    async def ids(**days: date) -> set[str]:
+        return {item.prediction_id for item in await store.queue(QueueFilters(**days))}
+
+    assert await ids(received_from=date(2026, 11, 2)) == {midnight.prediction_id}
+    assert await ids(received_until=date(2026, 11, 1)) == {late.prediction_id}
+    assert await store.pending_count(QueueFilters(received_from=date(2026, 11, 3))) == 0
 
 
 async def test_accept_keeps_the_suggestion_and_leaves_the_queue(store: ReviewStore) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from urllib.parse import parse_qsl
 
 from serving.review.navigation import filter_params, filters_from_query, query_string
@@ -24,3 +25,10 @@ def test_empty_filters_give_no_query_string() -> None:
     assert query_string(QueueFilters()) == ""
     assert filters_from_query({"language": " ", "level": ""}) == QueueFilters()
     assert filter_params(QueueFilters(language="da")) == {"language": "da"}
+
+
+def test_received_dates_round_trip_and_a_malformed_one_is_no_filter() -> None:
+    filters = QueueFilters(language="da", received_from=date(2026, 11, 2))
+    assert filter_params(filters) == {"language": "da", "received_from": "2026-11-02"}
+    assert filters_from_query(filter_params(filters)) == filters
+    assert filters_from_query({"received_until": "2.11.2026"}) == QueueFilters()
