@@ -246,7 +246,7 @@ def test_an_override_needs_a_reason_before_sending_and_back_after_an_error_shows
 
     keys = Keys.new()
     with running(tmp_path, server_env(tmp_path, keys)) as server:
-        first, second, _ = seed(server, keys, TICKETS[:3])
+        first, _, _ = seed(server, keys, TICKETS[:3])
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": 1280, "height": 900})
@@ -278,7 +278,8 @@ def test_an_override_needs_a_reason_before_sending_and_back_after_an_error_shows
             page.locator("input[name=reason]").nth(1).check()
             page.locator("input[name=force]").check()
             page.locator(".level-button").first.click()
-            expect(page).to_have_url(re.compile(rf"/review/p/{second}\?saved=override"))
+            # the next ticket in queue order, which need not be the order they were seeded in
+            expect(page).to_have_url(re.compile(rf"/review/p/(?!{first})[0-9a-f]+\?saved=override"))
             page.go_back()  # was "Confirm form resubmission" (net::ERR_CACHE_MISS)
             expect(page.locator("h1")).to_have_text(TICKETS[0]["subject"])
             expect(page.locator("text=Already reviewed by agent-1: override")).to_be_visible()
@@ -352,3 +353,41 @@ def test_the_queue_reads_as_cards_on_a_375_pixel_phone(tmp_path: Path) -> None:
             assert line is not None
             assert line["height"] < 40, line  # one line, not a letter per line
             browser.close()
+
+
+def test_a_review_lost_to_an_ended_session_is_put_back_after_signing_in_again(
+    tmp_path: Path,
+) -> None:
+    chromium = ensure_chromium()
+    from playwright.sync_api import expect, sync_playwright
+
+    keys = Keys.new()
+    with running(tmp_path, server_env(tmp_path, keys)) as server:
+        [first] = seed(server, keys, TICKETS[:1])
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
+            context = browser.new_context(viewport={"width": 1280, "height": 900})
+            page = context.new_page()
+            page.set_default_timeout(15_000)
+            _sign_in(page, server.base_url, keys.review)
+            page.goto(f"{server.base_url}/review/p/{first}?language=da")
+            page.locator("input[name=reason][value=duplicate]").check()
+            page.fill("#note", "Same as ZD-99, merged there")
+            context.clear_cookies()  # the session ends while the agent types
+            page.locator('.level-button[value="low"]').click()
+
+            expect(page).to_have_url(re.compile(r"/review/login\?next="))
+            expect(page.locator("#error")).to_contain_text("before your review was saved")
+            page.fill("#key", keys.review)
+            page.keyboard.press("Enter")
+            expect(page).to_have_url(re.compile(rf"/review/p/{first}\?language=da$"))
+            expect(page.locator("#note")).to_have_value("Same as ZD-99, merged there")
+            expect(page.locator("input[name=reason][value=duplicate]")).to_be_checked()
+            expect(page.locator('.level-button[value="low"]')).to_have_attribute(
+                "aria-pressed", "true"
+            )
+            expect(page.locator("#status")).to_contain_text("Your unsaved review was put back")
+            page.locator('.level-button[value="low"]').click()
+            expect(page).to_have_url(re.compile(r"saved=override"))
+            browser.close()
+    assert _reviews(tmp_path / "reviews.db") == [(first, "override", "duplicate")]

@@ -153,13 +153,60 @@
   }
   localTimes();
 
+  // A review sent after the session ended is not saved; sign-in comes back to the ticket, and
+  // the level, reason and note sent are put back (kept in this tab only, used once).
+  function draftKey(form) { return "tp-review-draft:" + form.getAttribute("action").split("?")[0]; }
+
+  function keepDraft(form, submitter) {
+    var reason = form.querySelector("input[name=reason]:checked");
+    var draft = {
+      level: submitter && submitter.name === "level" ? submitter.value : "",
+      reason: reason ? reason.value : "",
+      note: form.elements.note ? form.elements.note.value : ""
+    };
+    try { window.sessionStorage.setItem(draftKey(form), JSON.stringify(draft)); } catch (e) { }
+  }
+
+  function restoreDraft(form) {
+    var draft;
+    try {
+      draft = JSON.parse(window.sessionStorage.getItem(draftKey(form)) || "null");
+      window.sessionStorage.removeItem(draftKey(form));
+    } catch (e) { return; }
+    // Reviewed meanwhile, or the server already answered the form with it (an error page).
+    if (!draft || form.querySelector("input[name=force]") || document.getElementById("error")) {
+      return;
+    }
+    if (draft.note && form.elements.note && !form.elements.note.value) {
+      form.elements.note.value = draft.note;
+    }
+    var reason = draft.reason && form.querySelector('input[name=reason][value="' + draft.reason + '"]');
+    if (reason) { reason.checked = true; }
+    var level = draft.level && form.querySelector('.level-button[value="' + draft.level + '"]');
+    if (level) {
+      Array.prototype.forEach.call(form.querySelectorAll(".level-button"), function (b) {
+        b.setAttribute("aria-pressed", "false");
+      });
+      level.setAttribute("aria-pressed", "true");
+      chosen = level;
+    }
+    if (status && (draft.note || reason || level)) {
+      status.setAttribute("data-message", "Your unsaved review was put back" +
+        (level ? " (override to " + level.value + ")" : "") + ": check it and save again.");
+    }
+  }
+
+  var reviewForm = document.getElementById("review-form");
+  if (reviewForm) {
+    restoreDraft(reviewForm);
+    reviewForm.addEventListener("submit", function (event) { keepDraft(reviewForm, event.submitter); });
+    guardSubmits(reviewForm);
+  }
   // The server's message ("Saved. Accepted high.") is put into the live region after load, so
   // screen readers announce it; text already there when the page loads is not announced.
   if (status && status.getAttribute("data-message")) {
     window.setTimeout(function () { announce(status.getAttribute("data-message")); }, 150);
   }
-  var reviewForm = document.getElementById("review-form");
-  if (reviewForm) { guardSubmits(reviewForm); }
   var error = document.getElementById("error");
   if (error) {
     error.focus();
