@@ -31,7 +31,7 @@ class Trained:
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory: pytest.TempPathFactory) -> Trained:
     workdir = tmp_path_factory.mktemp("costs")
-    data = write_tickets(generate_tickets(1500, 5), workdir / "tickets.csv")
+    data = write_tickets(generate_tickets(900, 5), workdir / "tickets.csv")
     settings = MlflowSettings.in_folder(workdir)
 
     def train(under: float, cv: int | None = None) -> TrainOutcome:
@@ -71,7 +71,7 @@ def test_cv_reports_the_fold_means_with_the_holdout_beside_them(trained: Trained
     report = trained.cross_validated.report
     folds = report["folds"]
     assert report["cv_folds"] == len(folds) == 3
-    assert report["n_test"] == sum(fold["n_test"] for fold in folds) == 1500
+    assert report["n_test"] == sum(fold["n_test"] for fold in folds) == 900
     mean = sum(fold["macro_f1"] for fold in folds) / 3
     assert report["macro_f1"] == pytest.approx(mean)
     assert report["macro_f1_std"] > 0
