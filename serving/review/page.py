@@ -27,6 +27,7 @@ from serving.review import charts
 from serving.review.api import export_stream
 from serving.review.context import ReviewContext, provide_review
 from serving.review.forms import page_error, saved_message, verdict_from_form
+from serving.review.languages import language_choices
 from serving.review.navigation import (
     QueuePage,
     filter_params,
@@ -228,11 +229,12 @@ class ReviewPage(Controller):
         filtered = bool(filter_params(filters))
         # "Nothing to review" for an empty filtered queue sent agents home with tickets waiting.
         unfiltered = await review.store.pending_count() if filtered and not pending else pending
+        languages = language_choices(await review.store.pending_languages(), filters.language)
         return render(
             "queue.html",
             **self._page(review, session, page="queue", items=items, pending=pending,
                          filters=filters, query=query_string(filters), paging=paging,
-                         filtered=filtered, unfiltered=unfiltered,
+                         filtered=filtered, unfiltered=unfiltered, languages=languages,
                          message=saved_message(request)),
         )  # fmt: skip
 

@@ -373,6 +373,20 @@ class ReviewStore:
         async with self.read() as session:
             return int(await session.scalar(select(func.count()).select_from(subquery)) or 0)
 
+    async def pending_languages(self) -> list[str]:
+        """The languages of the suggestions waiting for review, lower-cased as the queue's
+        language filter compares them, in alphabetical order (for the page's filter)."""
+        code = func.lower(Prediction.language)
+        query = (
+            select(code)
+            .where(Prediction.reviewed_at.is_(None), Prediction.language.is_not(None))
+            .where(Prediction.language != "")
+            .distinct()
+            .order_by(code)
+        )
+        async with self.read() as session:
+            return list((await session.scalars(query)).all())
+
     @staticmethod
     async def _rules_for(session: AsyncSession, ids: list[str]) -> dict[str, tuple[str, ...]]:
         if not ids:

@@ -478,3 +478,47 @@ def test_the_queue_filters_by_the_day_a_ticket_was_received(
     assert [item["prediction_id"] for item in api["items"]] == [ids[0]]
     bad = client.get("/v1/reviews/queue?received_until=1.11.2026", headers=REVIEW)
     assert (bad.status_code, bad.json()["field"]) == (422, "received_until")
+
+
+LANGUAGE_SELECT = re.compile(r'<select id="f-language" name="language">(.*?)</select>', re.S)
+OPTION = re.compile(r'<option value="([^"]*)" ?(selected)?>([^<]*)</option>')
+
+
+def _language_options(page: str) -> list[tuple[str, bool, str]]:
+    found = LANGUAGE_SELECT.search(page)
+    assert found is not None, "the queue has no language select"
+    assert '<label for="f-language">Language</label>' in page
+    return [(value, bool(on), label) for value, on, label in OPTION.findall(found.group(1))]
+
+
+def test_the_language_filter_offers_exactly_the_pending_languages_by_name(
+    client: TestClient[Any],
+) -> None:
+    for subject, language in (("Faktura", "da"), ("Lasku", "fi"), ("Lasku 2", "FI"),
+                              ("Vraag", "nl")):  # fmt: skip
+        _predict(client, subject, language)
+    cs = _predict(client, "Dotaz", "cs")
+    client.post(f"/v1/predictions/{cs}/review", json={}, headers=REVIEW)  # cs: none left
+    items = client.get("/v1/reviews/queue", headers=REVIEW).json()["items"]
+    # The fixture's three tickets have no language: no option stands for them.
+    languages = sorted(str(item["language"]) for item in items)
+    assert languages == ["FI", "None", "None", "None", "da", "fi", "nl"]
+    sign_in(client, KEYS["review"][0])
+    assert _language_options(client.get("/review/queue").text) == [
+        ("", False, "All languages"),
+        ("da", False, "da — Danish"),
+        ("fi", False, "fi — Finnish"),  # one option for fi and FI: the filter ignores case
+        ("nl", False, "nl — Dutch"),
+    ]
+    chosen = _language_options(client.get("/review/queue?language=FI").text)
+    assert [value for value, on, _ in chosen if on] == ["fi"]
+
+
+def test_a_language_in_the_url_that_none_pending_has_stays_selected(
+    client: TestClient[Any],
+) -> None:
+    sign_in(client, KEYS["review"][0])
+    for language, label in (("sl", "sl — Slovenian"), ("xx", "xx")):
+        page = client.get(f"/review/queue?language={language}").text
+        assert _language_options(page)[-1] == (language, True, f"{label} (none pending)")
+        assert 'id="no-match"' in page  # and the queue is filtered by it, as before

@@ -149,6 +149,15 @@ async def test_queue_filters_by_level_language_rule_and_model_version(
     assert await store.pending_count(QueueFilters(language="nl")) == 1
 
 
+async def test_pending_languages_are_the_distinct_filter_values_of_the_queue(
+    store: ReviewStore,
+) -> None:
+    records = [make_record(language=language) for language in ("fi", "FI", "da", None, "", "sl")]
+    await store.save_predictions(records)
+    await review(store, records[-1].prediction_id, action="accept")  # sl: none pending
+    assert await store.pending_languages() == ["da", "fi"]
+
+
 async def test_queue_filters_by_the_utc_day_a_ticket_was_received(store: ReviewStore) -> None:
     late = make_record(created_at=datetime(2026, 11, 1, 23, 59, 59, tzinfo=UTC))
     midnight = make_record(created_at=datetime(2026, 11, 2, tzinfo=UTC))
