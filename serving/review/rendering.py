@@ -124,7 +124,8 @@ def store_down(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]
 
 
 def static_router() -> Router:
-    """Serves review.js and review.css under /review/static (no CDN, no build step)."""
+    """Serves review.js, review.css and the page icon under /review/static (no CDN, no build
+    step)."""
     return create_static_files_router(
         path="/review/static", directories=[HERE / "static"], include_in_schema=False
     )

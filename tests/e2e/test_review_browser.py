@@ -391,3 +391,36 @@ def test_a_review_lost_to_an_ended_session_is_put_back_after_signing_in_again(
             expect(page).to_have_url(re.compile(r"saved=override"))
             browser.close()
     assert _reviews(tmp_path / "reviews.db") == [(first, "override", "duplicate")]
+
+
+def test_the_language_filter_is_chosen_by_keyboard_and_the_page_icon_loads(tmp_path: Path) -> None:
+    chromium = ensure_chromium()
+    from playwright.sync_api import expect, sync_playwright
+
+    keys = Keys.new()
+    with running(tmp_path, server_env(tmp_path, keys)) as server:
+        seed(server, keys, TICKETS)
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.set_default_timeout(15_000)
+            answers: dict[str, int] = {}
+            page.on("response", lambda r: answers.__setitem__(httpx.URL(r.url).path, r.status))
+            _sign_in(page, server.base_url, keys.review)
+            select = page.get_by_label("Language", exact=True)
+            expect(select).to_have_value("")
+            labels = select.locator("option").all_inner_texts()
+            assert labels == [
+                "All languages", "da — Danish", "fi — Finnish", "nl — Dutch", "sl — Slovenian"
+            ]  # fmt: skip
+            select.focus()
+            page.keyboard.press("ArrowDown")
+            page.keyboard.press("ArrowDown")
+            expect(select).to_have_value("fi")
+            page.get_by_role("button", name="Filter").press("Enter")
+            page.wait_for_url(re.compile(r"/review/queue\?level=&language=fi&"))
+            expect(page.locator("h1")).to_contain_text("1 pending")
+            expect(page.get_by_label("Language", exact=True)).to_have_value("fi")
+            page.wait_for_load_state("networkidle")
+            assert answers.get("/review/static/favicon.svg") == 200, answers
+            browser.close()

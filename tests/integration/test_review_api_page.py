@@ -522,3 +522,12 @@ def test_a_language_in_the_url_that_none_pending_has_stays_selected(
         page = client.get(f"/review/queue?language={language}").text
         assert _language_options(page)[-1] == (language, True, f"{label} (none pending)")
         assert 'id="no-match"' in page  # and the queue is filtered by it, as before
+
+
+def test_every_page_names_a_favicon_that_is_served(client: TestClient[Any]) -> None:
+    page = client.get("/review/login").text
+    assert '<link rel="icon" href="/review/static/favicon.svg" type="image/svg+xml">' in page
+    icon = client.get("/review/static/favicon.svg")
+    assert icon.status_code == 200
+    assert icon.headers["content-type"].startswith("image/svg+xml")
+    assert icon.text.startswith("<svg")
