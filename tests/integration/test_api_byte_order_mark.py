@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 from litestar.testing import TestClient
 
-import serving.routes.predict as predict_route
 from serving.app import create_app
 from serving.persistence import MemorySink
 from serving.service import Runtime
@@ -42,20 +41,6 @@ def runtime(tmp_path: Path) -> Runtime:
 def client(runtime: Runtime) -> Iterator[TestClient[Any]]:
     with TestClient(create_app(runtime=runtime, extensions=())) as client:
         yield client
-
-
-@pytest.fixture
-def route_calls(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Counts tickets that reached the route's handler (the fast path does not call it)."""
-    calls: list[int] = []
-    original = predict_route.to_ticket
-
-    def counting(*args: Any, **kwargs: Any) -> Any:
-        calls.append(1)
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(predict_route, "to_ticket", counting)
-    return calls
 
 
 def test_a_ticket_after_a_byte_order_mark_is_answered_by_the_fast_path(

@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 from litestar.testing import TestClient
 
-import serving.routes.predict as predict_route
 from classifier.errors import UnknownLevel
 from serving.app import create_app
 from serving.persistence import MemorySink
@@ -32,20 +31,6 @@ def runtime(tmp_path: Path) -> Runtime:
     )
     runtime.sink = MemorySink()
     return runtime
-
-
-@pytest.fixture
-def route_calls(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Counts tickets that reached the route's handler (the fast path does not call it)."""
-    calls: list[int] = []
-    original = predict_route.to_ticket
-
-    def counting(*args: Any, **kwargs: Any) -> Any:
-        calls.append(1)
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(predict_route, "to_ticket", counting)
-    return calls
 
 
 @pytest.fixture

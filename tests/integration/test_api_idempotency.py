@@ -12,7 +12,6 @@ import msgspec
 import pytest
 from litestar.testing import TestClient
 
-import serving.routes.predict as predict_route
 from serving.app import create_app
 from serving.idempotency import Remembered
 from serving.persistence import MemorySink
@@ -42,20 +41,6 @@ def runtime(tmp_path: Path) -> Runtime:
 def client(runtime: Runtime) -> Iterator[TestClient[Any]]:
     with make_client(runtime) as client:
         yield client
-
-
-@pytest.fixture
-def route_calls(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Counts tickets that reached the route's handler (the fast path does not call it)."""
-    calls: list[int] = []
-    original = predict_route.to_ticket
-
-    def counting(*args: Any, **kwargs: Any) -> Any:
-        calls.append(1)
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(predict_route, "to_ticket", counting)
-    return calls
 
 
 def stored(runtime: Runtime) -> list[str]:
