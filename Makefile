@@ -10,8 +10,10 @@ SOURCES := classifier training serving tests benchmarks
 demo: $(STAMP)
 	$(BIN)/ticket-priority demo
 
+# worksteal: an idle worker takes queued tests from the other, so the long e2e and training
+# tests do not pile up at the end of one worker's share (9 min 15 s -> 7 min 1 s here).
 test: lint typecheck
-	$(BIN)/python -m pytest -p no:cacheprovider -n 2 --timeout 600
+	$(BIN)/python -m pytest -p no:cacheprovider -n 2 --dist worksteal --timeout 600
 
 lint: $(STAMP)
 	$(BIN)/ruff check --no-cache $(SOURCES)
@@ -21,7 +23,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 unit: $(STAMP)
-	$(BIN)/python -m pytest -p no:cacheprovider -n 2 --timeout 600 tests/unit
+	$(BIN)/python -m pytest -p no:cacheprovider -n 2 --dist worksteal --timeout 600 tests/unit
 
 install: $(STAMP)
 
