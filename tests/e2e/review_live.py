@@ -153,3 +153,20 @@ def ensure_chromium() -> Path:
     if os.environ.get("CI", "").lower() == "true":
         pytest.fail(f"the browser test needs Debian's chromium under CI=true: {problem}")
     pytest.skip(problem)
+
+
+@contextmanager
+def browser_context(**options: Any) -> Iterator[Any]:
+    """A new context (viewport, time zone, cookies) in headless Debian chromium, with 15 s
+    timeouts; the browser is closed afterwards."""
+    chromium = ensure_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context(**options)
+            context.set_default_timeout(15_000)
+            yield context
+        finally:
+            browser.close()

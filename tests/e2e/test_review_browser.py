@@ -15,9 +15,8 @@ import pytest
 
 from tests.e2e.review_live import (
     ARTIFACTS,
-    CHROMIUM_ARGS,
     Keys,
-    ensure_chromium,
+    browser_context,
     running,
     seed,
     server_env,
@@ -38,8 +37,7 @@ TICKETS = [
 
 
 def test_reviewer_accepts_overrides_and_skips_with_the_keyboard(tmp_path: Path) -> None:
-    chromium = ensure_chromium()
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     keys = Keys.new()
@@ -54,10 +52,8 @@ def test_reviewer_accepts_overrides_and_skips_with_the_keyboard(tmp_path: Path) 
         override_to = "low" if second_level != "low" else "urgent"
         override_key = str(levels.index(override_to) + 1)
 
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            page.set_default_timeout(15_000)
+        with browser_context(viewport={"width": 1280, "height": 900}) as context:
+            page = context.new_page()
 
             page.goto(f"{server.base_url}/review/login")
             expect(page.locator("#key")).to_be_focused()
@@ -102,7 +98,6 @@ def test_reviewer_accepts_overrides_and_skips_with_the_keyboard(tmp_path: Path) 
             cell = page.locator(f'[data-cell="{second_level}-{override_to}"]')
             expect(cell).to_have_text("1")
             page.screenshot(path=str(ARTIFACTS / "5-dashboard.png"), full_page=True)
-            browser.close()
 
     with sqlite3.connect(tmp_path / "reviews.db") as db:
         rows = db.execute(
@@ -119,19 +114,14 @@ def test_reviewer_accepts_overrides_and_skips_with_the_keyboard(tmp_path: Path) 
 
 
 def test_long_unbroken_text_stays_within_the_viewport(tmp_path: Path) -> None:
-    chromium = ensure_chromium()
-    from playwright.sync_api import sync_playwright
-
     url = "https://example.com/track?token=x" + "Ab9" * 489  # 1,500 characters, no break
     assert len(url) == 1500
     keys = Keys.new()
     env = {**server_env(tmp_path, keys), "TP_MAX_SUBJECT_CHARS": "2000"}
     with running(tmp_path, env) as server:
         [prediction_id] = seed(server, keys, [{"subject": url, "body": url, "language": "en"}])
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            page.set_default_timeout(15_000)
+        with browser_context(viewport={"width": 1280, "height": 900}) as context:
+            page = context.new_page()
             page.goto(f"{server.base_url}/review/login")
             page.fill("#key", keys.review)
             page.keyboard.press("Enter")
@@ -146,7 +136,6 @@ def test_long_unbroken_text_stays_within_the_viewport(tmp_path: Path) -> None:
             widths = page.evaluate(WIDTHS)
             assert widths["scroll"] <= widths["viewport"], widths
             assert page.locator(".body").inner_text() == url
-            browser.close()
 
 
 WIDTHS = (
@@ -169,8 +158,7 @@ def _reviews(database: Path) -> list[tuple[str, str, str | None]]:
 
 
 def test_a_double_accept_sends_one_review_and_moves_on(tmp_path: Path) -> None:
-    chromium = ensure_chromium()
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     keys = Keys.new()
     with running(tmp_path, server_env(tmp_path, keys)) as server:
@@ -178,10 +166,8 @@ def test_a_double_accept_sends_one_review_and_moves_on(tmp_path: Path) -> None:
         headers = {"Authorization": f"Bearer {keys.review}"}
         queue = httpx.get(f"{server.base_url}/v1/reviews/queue", headers=headers).json()
         order = [item["prediction_id"] for item in queue["items"]]
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            page.set_default_timeout(15_000)
+        with browser_context(viewport={"width": 1280, "height": 900}) as context:
+            page = context.new_page()
             _sign_in(page, server.base_url, keys.review)
             held: list[Any] = []  # review POSTs, held until both key presses are in
             page.route(
@@ -202,23 +188,19 @@ def test_a_double_accept_sends_one_review_and_moves_on(tmp_path: Path) -> None:
                 page.wait_for_url(re.compile(rf"/review/p/{order[at + 1]}\?saved=accept"))
                 expect(page.locator("#status")).to_contain_text("Accepted")
                 expect(page.locator("#error")).to_have_count(0)
-            browser.close()
     assert _reviews(tmp_path / "reviews.db") == [
         (order[0], "accept", None), (order[1], "accept", None)
     ]  # fmt: skip
 
 
 def test_choosing_a_level_selects_the_focused_reason_and_enter_saves_it(tmp_path: Path) -> None:
-    chromium = ensure_chromium()
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     keys = Keys.new()
     with running(tmp_path, server_env(tmp_path, keys)) as server:
         [first, second] = seed(server, keys, TICKETS[:2])
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            page.set_default_timeout(15_000)
+        with browser_context(viewport={"width": 1280, "height": 900}) as context:
+            page = context.new_page()
             _sign_in(page, server.base_url, keys.review)
             page.locator("a.queue-link").first.click()
             page.wait_for_url(re.compile(r"/review/p/[0-9a-f]+$"))
@@ -231,7 +213,6 @@ def test_choosing_a_level_selects_the_focused_reason_and_enter_saves_it(tmp_path
             page.keyboard.press("Enter")
             page.wait_for_url(re.compile(r"saved=override"))
             expect(page.locator("#error")).to_have_count(0)
-            browser.close()
     reviewed = _reviews(tmp_path / "reviews.db")
     assert len(reviewed) == 1
     assert reviewed[0][0] in (first, second)
@@ -241,16 +222,13 @@ def test_choosing_a_level_selects_the_focused_reason_and_enter_saves_it(tmp_path
 def test_an_override_needs_a_reason_before_sending_and_back_after_an_error_shows_the_ticket(
     tmp_path: Path,
 ) -> None:
-    chromium = ensure_chromium()
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     keys = Keys.new()
     with running(tmp_path, server_env(tmp_path, keys)) as server:
         first, _, _ = seed(server, keys, TICKETS[:3])
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            page.set_default_timeout(15_000)
+        with browser_context(viewport={"width": 1280, "height": 900}) as context:
+            page = context.new_page()
             posts: list[str] = []
             page.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
             _sign_in(page, server.base_url, keys.review)
@@ -284,15 +262,13 @@ def test_an_override_needs_a_reason_before_sending_and_back_after_an_error_shows
             expect(page.locator("h1")).to_have_text(TICKETS[0]["subject"])
             expect(page.locator("text=Already reviewed by agent-1: override")).to_be_visible()
             assert len(posts) == 2
-            browser.close()
     assert _reviews(tmp_path / "reviews.db")[-1] == (first, "override", "impact_overestimated")
 
 
 def test_a_saved_review_is_announced_and_times_read_in_the_agents_time_zone(
     tmp_path: Path,
 ) -> None:
-    chromium = ensure_chromium()
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     keys = Keys.new()
     with running(tmp_path, server_env(tmp_path, keys)) as server:
@@ -302,13 +278,10 @@ def test_a_saved_review_is_announced_and_times_read_in_the_agents_time_zone(
         due = {item["prediction_id"]: item["first_response_due"] for item in queue["items"]}
         utc = datetime.fromisoformat(due[second].replace("Z", "+00:00"))
         helsinki = utc.astimezone(ZoneInfo("Europe/Helsinki"))
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
-            context = browser.new_context(
-                viewport={"width": 1280, "height": 900}, timezone_id="Europe/Helsinki"
-            )
+        with browser_context(
+            viewport={"width": 1280, "height": 900}, timezone_id="Europe/Helsinki"
+        ) as context:
             page = context.new_page()
-            page.set_default_timeout(15_000)
             _sign_in(page, server.base_url, keys.review)
             cell = page.locator(f'tr:has(a[href^="/review/p/{second}"]) time')
             expect(cell).to_have_text(f"{helsinki:%Y-%m-%d %H:%M} {helsinki.tzname()}")
@@ -325,20 +298,14 @@ def test_a_saved_review_is_announced_and_times_read_in_the_agents_time_zone(
             expect(page.locator("#status")).to_have_text(re.compile(r"^Saved\. Accepted \w+\.$"))
             due_line = page.locator("p:has-text('First response due') time").first
             expect(due_line).to_have_text(f"{helsinki:%Y-%m-%d %H:%M} {helsinki.tzname()}")
-            browser.close()
 
 
 def test_the_queue_reads_as_cards_on_a_375_pixel_phone(tmp_path: Path) -> None:
-    chromium = ensure_chromium()
-    from playwright.sync_api import sync_playwright
-
     keys = Keys.new()
     with running(tmp_path, server_env(tmp_path, keys)) as server:
         seed(server, keys, TICKETS)
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport={"width": 375, "height": 740}, is_mobile=True)
-            page.set_default_timeout(15_000)
+        with browser_context(viewport={"width": 375, "height": 740}, is_mobile=True) as context:
+            page = context.new_page()
             _sign_in(page, server.base_url, keys.review)
             widths = page.evaluate(WIDTHS)
             assert widths["scroll"] <= widths["viewport"], widths
@@ -352,23 +319,18 @@ def test_the_queue_reads_as_cards_on_a_375_pixel_phone(tmp_path: Path) -> None:
             line = page.locator('td[data-label="Language"]').first.bounding_box()
             assert line is not None
             assert line["height"] < 40, line  # one line, not a letter per line
-            browser.close()
 
 
 def test_a_review_lost_to_an_ended_session_is_put_back_after_signing_in_again(
     tmp_path: Path,
 ) -> None:
-    chromium = ensure_chromium()
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     keys = Keys.new()
     with running(tmp_path, server_env(tmp_path, keys)) as server:
         [first] = seed(server, keys, TICKETS[:1])
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
-            context = browser.new_context(viewport={"width": 1280, "height": 900})
+        with browser_context(viewport={"width": 1280, "height": 900}) as context:
             page = context.new_page()
-            page.set_default_timeout(15_000)
             _sign_in(page, server.base_url, keys.review)
             page.goto(f"{server.base_url}/review/p/{first}?language=da")
             page.locator("input[name=reason][value=duplicate]").check()
@@ -389,21 +351,17 @@ def test_a_review_lost_to_an_ended_session_is_put_back_after_signing_in_again(
             expect(page.locator("#status")).to_contain_text("Your unsaved review was put back")
             page.locator('.level-button[value="low"]').click()
             expect(page).to_have_url(re.compile(r"saved=override"))
-            browser.close()
     assert _reviews(tmp_path / "reviews.db") == [(first, "override", "duplicate")]
 
 
 def test_the_language_filter_is_chosen_by_keyboard_and_the_page_icon_loads(tmp_path: Path) -> None:
-    chromium = ensure_chromium()
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     keys = Keys.new()
     with running(tmp_path, server_env(tmp_path, keys)) as server:
         seed(server, keys, TICKETS)
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            page.set_default_timeout(15_000)
+        with browser_context(viewport={"width": 1280, "height": 900}) as context:
+            page = context.new_page()
             answers: dict[str, int] = {}
             page.on("response", lambda r: answers.__setitem__(httpx.URL(r.url).path, r.status))
             _sign_in(page, server.base_url, keys.review)
@@ -423,4 +381,3 @@ def test_the_language_filter_is_chosen_by_keyboard_and_the_page_icon_loads(tmp_p
             expect(page.get_by_label("Language", exact=True)).to_have_value("fi")
             page.wait_for_load_state("networkidle")
             assert answers.get("/review/static/favicon.svg") == 200, answers
-            browser.close()
