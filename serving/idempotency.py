@@ -26,7 +26,7 @@ from serving.errors import WireError, error_body
 from serving.schemas import DecisionOut, ErrorOut
 
 if TYPE_CHECKING:
-    from serving.storage.store import ReviewStore
+    from serving.storage.store import ReviewStore, StoredAnswer
 
 log = structlog.get_logger("serving.idempotency")
 MAX_KEY_CHARS = 255
@@ -211,11 +211,15 @@ def store_lookup(
         except Exception as exc:  # noqa: BLE001 - answering must not depend on the store
             log.warning("idempotency_lookup_failed", error=type(exc).__name__)
             return None
-        if stored is None:
-            return None
-        # Through DecisionOut, so the replay has the first answer's bytes (field order) even
-        # where PostgreSQL's JSONB reordered the stored keys.
-        body = _encode(_decision.decode(stored.decision_json))
-        return Remembered(stored.request_sha256 or "", body)
+        return None if stored is None else remembered(stored)
 
     return find
+
+
+def remembered(stored: StoredAnswer) -> Remembered:
+    """A stored answer as the worker replays it."""
+    if stored.exact:
+        return Remembered(stored.request_sha256 or "", stored.body.encode())
+    # Stored before migration 0006 kept the answer: rebuilt through DecisionOut, which gives
+    # the fields their order (PostgreSQL's JSONB may still reorder `probabilities`).
+    return Remembered(stored.request_sha256 or "", _encode(_decision.decode(stored.body)))

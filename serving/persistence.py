@@ -39,6 +39,8 @@ class EncodedPrediction(msgspec.Struct, frozen=True, kw_only=True, gc=False):
             (`serving.idempotency.scoped_key`), if it sent one: the store keeps one
             prediction per key.
         request_sha256: the fingerprint of the request that key came with.
+        answer_json: the response body sent to a request with a key, stored as it is so a
+            replay is byte for byte the first answer (None without a key).
     """
 
     prediction_id: str
@@ -60,6 +62,7 @@ class EncodedPrediction(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     decision_json: bytes
     idempotency_key: str | None = None
     request_sha256: str | None = None
+    answer_json: bytes | None = None
 
     @property
     def request(self) -> dict[str, Any]:

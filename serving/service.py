@@ -110,6 +110,9 @@ def encode_prediction(
         decision_json=_encode(out) if decision_json is None else decision_json,
         idempotency_key=idempotency[0] if idempotency else None,
         request_sha256=idempotency[1] if idempotency else None,
+        answer_json=(_encode(out) if decision_json is None else decision_json)
+        if idempotency
+        else None,
     )
 
 

@@ -25,6 +25,7 @@ PREDICTION_COLUMNS = (
     "id", "external_id", "created_at", "model_name", "model_version", "rules_sha256",
     "priority", "source", "model_priority", "confidence", "language", "first_response_due",
     "review_required", "shadow", "request", "decision", "idempotency_key", "request_sha256",
+    "answer",
 )  # fmt: skip
 # Built from the constant column names above; values are always bound parameters.
 INSERT_PREDICTIONS = (
@@ -39,9 +40,11 @@ INSERT_KEYED_RULES = (
     "WHERE EXISTS (SELECT 1 FROM predictions WHERE id = ?1)"
 )
 
-# The answer stored under an idempotency key (the key's partial unique index finds it).
+# The answer stored under an idempotency key (the key's partial unique index finds it): the
+# answer's bytes, or for a prediction stored before migration 0006 its Decision.
 STORED_ANSWER_SQLITE = (
-    "SELECT request_sha256, decision FROM predictions WHERE idempotency_key = ? AND created_at >= ?"
+    "SELECT request_sha256, answer IS NOT NULL, coalesce(answer, decision) FROM predictions "
+    "WHERE idempotency_key = ? AND created_at >= ?"
 )
 
 
@@ -78,7 +81,7 @@ def prediction_tuples(
             r.rules_sha256, r.priority, r.source, r.model_priority, r.confidence, r.language,
             due_text, int(r.review_required), int(r.shadow),
             r.request_json.decode(), r.decision_json.decode(), r.idempotency_key,
-            r.request_sha256,
+            r.request_sha256, None if r.answer_json is None else r.answer_json.decode(),
         ))  # fmt: skip
         if r.rule_ids:
             prediction_id = r.prediction_id

@@ -94,6 +94,9 @@ class Prediction(Base):
     # without a key (the usual case) cost it nothing.
     idempotency_key: Mapped[str | None] = mapped_column(String(IDEMPOTENCY_KEY_LEN))
     request_sha256: Mapped[str | None] = mapped_column(String(64))
+    # A keyed request's response body as sent: a replay sends these bytes again. Text, not
+    # JSON: PostgreSQL's JSONB would list the `probabilities` keys in its own order.
+    answer: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (
         Index(

@@ -123,15 +123,36 @@ def encoded_row(record: EncodedPrediction) -> dict[str, Any]:
         "decision": msgspec.Raw(record.decision_json),
         "idempotency_key": record.idempotency_key,
         "request_sha256": record.request_sha256,
+        "answer": None if record.answer_json is None else record.answer_json.decode(),
     }
 
 
 class StoredAnswer(msgspec.Struct, frozen=True):
-    """A prediction stored under an idempotency key: the request's fingerprint and the
-    Decision's JSON as the store holds it (PostgreSQL reorders a JSONB object's keys)."""
+    """A prediction stored under an idempotency key: the request's fingerprint and its answer.
+
+    Attributes:
+        request_sha256: the fingerprint of the request the key came with.
+        exact: `body` is the answer as sent; False for a prediction stored before migration
+            0006, whose `body` is the Decision as the store holds it (JSONB reorders keys).
+        body: the answer's JSON text.
+    """
 
     request_sha256: str | None
-    decision_json: str
+    exact: bool
+    body: str
+
+
+def _stored_answer_query(idempotency_key: str, since: datetime) -> Select[str | None, bool, str]:
+    decision = cast(Prediction.decision, Text)
+    return (
+        select(
+            Prediction.request_sha256,
+            Prediction.answer.is_not(None),
+            func.coalesce(Prediction.answer, decision),
+        )
+        .where(Prediction.idempotency_key == idempotency_key)
+        .where(Prediction.created_at >= since)
+    )
 
 
 def _forget_expired(keys: Sequence[str], before: datetime) -> Any:
@@ -292,14 +313,9 @@ class ReviewStore:
         since = utcnow() - self.idempotency_window
         if self.engine.dialect.name == "sqlite":
             return self._stored_answer_sqlite(idempotency_key, since)
-        query = (
-            select(Prediction.request_sha256, cast(Prediction.decision, Text))
-            .where(Prediction.idempotency_key == idempotency_key)
-            .where(Prediction.created_at >= since)
-        )
         async with self.engine.connect() as connection:
-            row = (await connection.execute(query)).first()
-        return None if row is None else StoredAnswer(row[0], row[1])
+            row = (await connection.execute(_stored_answer_query(idempotency_key, since))).first()
+        return None if row is None else StoredAnswer(row[0], bool(row[1]), row[2])
 
     def _stored_answer_sqlite(self, idempotency_key: str, since: datetime) -> StoredAnswer | None:
         # Asked before every request with a key, so not through the async engine (a thread
@@ -319,7 +335,7 @@ class ReviewStore:
         except sqlite3.Error:
             self._close_reader()  # opened afresh next time (the file may have been replaced)
             raise
-        return None if row is None else StoredAnswer(row[0], row[1])
+        return None if row is None else StoredAnswer(row[0], bool(row[1]), row[2])
 
     def _queue_query(self, filters: QueueFilters) -> Select[Prediction]:
         level, language, model_version, rule = (
@@ -451,6 +467,7 @@ class ReviewStore:
                             decision=extract.redacted_decision(decision),
                             redacted_at=now,
                             idempotency_key=None,
+                            answer=None,
                         )
                     )
             done += len(rows)

@@ -56,7 +56,7 @@ def test_upgrading_a_0001_store_keeps_its_predictions_and_drops_the_unused_index
     assert upgrade(url, "0001") == "0001"
     engine = make_sync_engine(url)
     rows, _, _ = prediction_tuples([make_record(external_id="ZD-1")])
-    columns = PREDICTION_COLUMNS[:16]  # 0001's; 0005 added the idempotency key and fingerprint
+    columns = PREDICTION_COLUMNS[:16]  # 0001's; 0005 and 0006 added the key, fingerprint, answer
     with engine.begin() as connection:
         connection.exec_driver_sql(
             f"INSERT INTO predictions ({', '.join(columns)}) "  # noqa: S608 - constant names
@@ -101,8 +101,8 @@ def test_an_existing_sqlite_file_keeps_its_page_size_and_folds_its_wal_at_the_sa
 
 
 def test_migrations_reach_head_and_match_the_models(db_url: str) -> None:
-    assert current_revision(db_url) == head_revision() == "0005"
-    assert upgrade(db_url) == "0005"  # a second run is a no-op
+    assert current_revision(db_url) == head_revision() == "0006"
+    assert upgrade(db_url) == "0006"  # a second run is a no-op
     engine = make_sync_engine(db_url)
     with engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})

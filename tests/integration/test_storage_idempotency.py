@@ -4,16 +4,19 @@ redacted may be used again; the stored answer reads back byte for byte."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import msgspec
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from serving.idempotency import fingerprint, store_lookup
 from serving.persistence import EncodedPrediction
 from serving.schemas import DecisionOut, FiredRuleOut, SlaOut, TicketIn
 from serving.service import encode_prediction
+from serving.storage.engine import make_sync_engine
+from serving.storage.migrate import alembic_config, head_revision, upgrade
 from serving.storage.models import Prediction, PredictionRule
 from serving.storage.sink import BufferedPredictionSink
 from serving.storage.store import ReviewStore, utcnow
@@ -107,12 +110,12 @@ async def test_the_stored_answer_is_the_first_answer_byte_for_byte(store: Review
     await store.save_predictions([record])
     found = await store_lookup(store)("p:k5")
     assert found is not None
-    assert msgspec.json.decode(found.body) == msgspec.json.decode(record.decision_json)
-    # Byte for byte where the store keeps the JSON text; PostgreSQL's JSONB lists an
-    # object's keys in its own order, which moves the `probabilities` keys (a JSON object's
-    # order carries no meaning, and every other field is a struct or a list).
-    if store.engine.dialect.name == "sqlite":
-        assert found.body == record.decision_json == msgspec.json.encode(out)
+    # Also on PostgreSQL, whose JSONB `decision` lists the `probabilities` keys in its own
+    # order (low, high, medium, urgent): the answer is kept as text next to it.
+    assert found.body == record.decision_json == msgspec.json.encode(out)
+    assert list(msgspec.json.decode(found.body)["probabilities"]) == [
+        "low", "medium", "high", "urgent"
+    ]  # fmt: skip
     assert found.fingerprint == request_print
     assert await store_lookup(store)("p:other") is None
 
@@ -124,6 +127,7 @@ async def test_a_key_stored_after_a_lookup_is_found_by_the_next(store: ReviewSto
     found = await store.stored_answer("p:k6")
     assert found is not None
     assert found.request_sha256 == "f" * 64
+    assert not found.exact  # saved without an answer, as before migration 0006: its Decision
 
 
 async def test_on_sqlite_the_lookup_does_not_go_through_the_async_engine(
@@ -136,3 +140,46 @@ async def test_on_sqlite_the_lookup_does_not_go_through_the_async_engine(
 
     monkeypatch.setattr(type(sqlite_store.engine), "connect", no_thread_hop)
     assert await sqlite_store.stored_answer("p:k7") is not None
+
+
+def keyed_answer(key: str, body: str) -> EncodedPrediction:
+    out, item = wire(uuid.uuid4().hex)
+    item = msgspec.structs.replace(item, body=body)
+    request_print = fingerprint(msgspec.json.encode(item))
+    return encode_prediction(out, item, utcnow(), None, idempotency=(key, request_print))
+
+
+async def test_redaction_clears_the_kept_answer(store: ReviewStore) -> None:
+    store.idempotency_window = timedelta(days=400)
+    old = msgspec.structs.replace(
+        keyed_answer("p:c6", "Alt er nede"), created_at=utcnow() - timedelta(days=100)
+    )
+    await store.save_predictions([old])
+    assert await store.redact_text(utcnow() - timedelta(days=90)) == 1
+    async with store.read() as session:
+        kept = await session.scalar(select(Prediction.answer))
+    assert kept is None
+
+
+def test_migration_0006_adds_the_answer_column_and_its_downgrade_drops_it(db_url: str) -> None:
+    from alembic import command
+
+    def columns() -> set[str]:
+        engine = make_sync_engine(db_url)
+        with engine.connect() as connection:
+            names = set(connection.execute(text("SELECT * FROM predictions")).keys())
+        engine.dispose()
+        return names
+
+    assert head_revision() == "0006"
+    assert "answer" in columns()
+    engine = make_sync_engine(db_url)
+    with engine.begin() as connection:
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0005")
+    engine.dispose()
+    assert "answer" not in columns()
+    assert {"idempotency_key", "request_sha256"} <= columns()
+    assert upgrade(db_url) == "0006"
+    assert "answer" in columns()
