@@ -6,7 +6,10 @@ request and the same key with its retries. The key is scoped to the API key that
 (two helpdesks may pick the same key) and fingerprinted with the request it came with: a
 retry with the same ticket gets the first answer again, a key reused for another ticket is a
 422. Each worker remembers recent keys and their answers here (`AnswerCache`); the review
-store holds one prediction per key across workers and restarts (`serving.storage`).
+store holds one prediction per key across workers and restarts (`serving.storage`). A key
+new to the worker is looked up in the store (`store_lookup`) and, once decided, claimed there
+before the answer goes out (`store_claim`): of two workers deciding the same key at once, the
+one that stores its prediction second answers with the first one's answer.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import msgspec
 import structlog
@@ -26,11 +29,14 @@ from serving.errors import WireError, error_body
 from serving.schemas import DecisionOut, ErrorOut
 
 if TYPE_CHECKING:
+    from serving.persistence import EncodedPrediction
     from serving.storage.store import ReviewStore, StoredAnswer
 
 log = structlog.get_logger("serving.idempotency")
 MAX_KEY_CHARS = 255
 REPLAYED_HEADER = "Idempotent-Replayed"
+# The review store could not take the key: the answer is not known to be the one kept for it.
+UNCONFIRMED_HEADER = "Idempotent-Unconfirmed"
 LOOKUP_SECONDS = 2.0  # a review store that hangs delays a keyed request at most this long
 _encode = msgspec.json.Encoder().encode
 _decision = msgspec.json.Decoder(DecisionOut)
@@ -128,10 +134,41 @@ def batch_key_refused(header: str) -> ErrorOut:
 
 @dataclass(frozen=True, slots=True)
 class Remembered:
-    """A key's first answer: what it was for (fingerprint) and the response body sent."""
+    """A key's first answer: what it was for (fingerprint) and the response body sent.
+
+    `confirmed` is False for an answer given while the review store could not take the key:
+    it is handed to requests waiting for it, never kept in the cache.
+    """
 
     fingerprint: str
     body: bytes
+    confirmed: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class KeyedAnswer:
+    """The answer to a request with a key: the body and what the headers say about it.
+
+    Attributes:
+        body: the response body.
+        replayed: an earlier request's answer (`REPLAYED_HEADER`).
+        confirmed: False when the review store could not take the key, so a retry may be
+            answered anew (`UNCONFIRMED_HEADER`).
+    """
+
+    body: bytes
+    replayed: bool = False
+    confirmed: bool = True
+
+    def headers(self) -> list[tuple[str, str]]:
+        """The headers to add to the 200."""
+        added = [(REPLAYED_HEADER, "true")] if self.replayed else []
+        return added if self.confirmed else [*added, (UNCONFIRMED_HEADER, "true")]
+
+
+# What claiming a key in the store came to: "stored" (this answer is the key's), the answer
+# another worker stored first, or "unavailable" (the store is down or did not answer).
+Claim = Literal["stored", "unavailable"] | Remembered
 
 
 @dataclass(slots=True)
@@ -183,8 +220,8 @@ class AnswerCache:
 
     def end(self, key: str, answer: Remembered | None) -> None:
         """The key's request is answered (`answer`), or failed (None: waiters decide
-        themselves); remembers the answer and wakes the waiters."""
-        if answer is not None:
+        themselves); remembers a confirmed answer and wakes the waiters."""
+        if answer is not None and answer.confirmed:
             self.put(key, answer)
         future = self._pending.pop(key, None)
         if future is not None and not future.done():
@@ -223,3 +260,27 @@ def remembered(stored: StoredAnswer) -> Remembered:
     # Stored before migration 0006 kept the answer: rebuilt through DecisionOut, which gives
     # the fields their order (PostgreSQL's JSONB may still reorder `probabilities`).
     return Remembered(stored.request_sha256 or "", _encode(_decision.decode(stored.body)))
+
+
+def store_claim(
+    store: ReviewStore, available: Callable[[], bool] = lambda: True
+) -> Callable[[EncodedPrediction], Awaitable[Claim]]:
+    """`Runtime.claim_answer` on the review store: stores a keyed prediction before its answer
+    goes out, unless another worker stored one for the key first (then that one's answer).
+
+    A store that is known to be down, fails or hangs (`LOOKUP_SECONDS`) gives "unavailable":
+    the caller answers anyway and says so (`UNCONFIRMED_HEADER`).
+    """
+
+    async def claim(record: EncodedPrediction) -> Claim:
+        if not available():
+            return "unavailable"
+        try:
+            async with asyncio.timeout(LOOKUP_SECONDS):
+                taken = await store.claim_key(record)
+        except Exception as exc:  # noqa: BLE001 - answering must not depend on the store
+            log.warning("idempotency_claim_failed", error=type(exc).__name__)
+            return "unavailable"
+        return "stored" if taken is None else remembered(taken)
+
+    return claim

@@ -92,7 +92,8 @@ class Metrics:
         self.idempotency = Counter(
             "tp_idempotent_requests",
             "Predict requests with an idempotency key: new (decided and stored), replayed "
-            "(the first answer again; stored nothing) or reused (422, another ticket).",
+            "(the first answer again; stored nothing), reused (422, another ticket) or "
+            "unconfirmed (decided while the review store could not take the key).",
             ["outcome"],
             registry=r,
         )

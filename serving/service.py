@@ -26,7 +26,14 @@ from classifier.levels import PriorityScale
 from classifier.schema import Ticket
 from serving.auth import Keyring
 from serving.errors import WireError
-from serving.idempotency import AnswerCache, Remembered, fingerprint, reuse_problem
+from serving.idempotency import (
+    AnswerCache,
+    Claim,
+    KeyedAnswer,
+    Remembered,
+    fingerprint,
+    reuse_problem,
+)
 from serving.metrics import Metrics
 from serving.model_store import LoadedModel, ModelStore
 from serving.persistence import EncodedPrediction, NullSink, PredictionSink
@@ -41,6 +48,8 @@ _encode = msgspec.json.Encoder().encode
 DecideFn = Callable[..., Decision]
 # A stored answer under an idempotency key (the review store's, across workers), or None.
 FindAnswer = Callable[[str], Awaitable[Remembered | None]]
+# Stores a keyed prediction unless its key is taken (`serving.idempotency.store_claim`).
+ClaimAnswer = Callable[[EncodedPrediction], Awaitable[Claim]]
 
 
 def default_decide() -> DecideFn:
@@ -179,6 +188,8 @@ class Runtime:
         decide: `classifier.decide.decide` (tests pass a fake).
         reload_signal: passes an admin reload on to the other workers (None: no others).
         find_answer: looks an idempotency key up in the review store (None: no store).
+        claim_answer: stores a keyed prediction before it is answered, or finds the answer
+            stored for its key first (None: no store; the sink stores keyed ones too).
         answers: this worker's recent idempotency keys and their answers.
     """
 
@@ -191,6 +202,7 @@ class Runtime:
     decide: DecideFn = field(default_factory=default_decide)
     reload_signal: ReloadSignal | None = None
     find_answer: FindAnswer | None = None
+    claim_answer: ClaimAnswer | None = None
     answers: AnswerCache = field(init=False, repr=False)
     _misfit_checked: tuple[LoadedModel, Any] | None = field(default=None, init=False, repr=False)
     _misfit: str | None = field(default=None, init=False, repr=False)
@@ -308,11 +320,15 @@ class Runtime:
 
     async def answer_once(
         self, ticket: Ticket, item: TicketIn, log_state: dict[str, Any], key: str
-    ) -> tuple[bytes, bool]:
+    ) -> KeyedAnswer:
         """Answer one ticket sent with an idempotency key (`serving.idempotency.scoped_key`):
         the first time as `answer` does, storing the key with the prediction; a repeat within
-        the window with the first answer, storing nothing. Returns the response body and
-        whether it is a replay.
+        the window with the first answer, storing nothing.
+
+        With a review store the prediction is stored (`claim_answer`) before it is answered:
+        a worker that finds the key taken by then answers with the stored answer instead, so
+        every answer carries a prediction the store holds. A store that cannot take it gives
+        an answer marked unconfirmed, queued for the store like any other.
 
         Raises:
             WireError: 422, the key came before with another ticket.
@@ -333,23 +349,65 @@ class Runtime:
             if known is None and owner and self.find_answer is not None:
                 known = await self.find_answer(key)  # another worker's, or before a restart
             if known is not None:
-                if known.fingerprint != request_print:
-                    self.metrics.idempotency.labels("reused").inc()
-                    raise WireError(reuse_problem(self.settings.idempotency.header))
-                self.metrics.idempotency.labels("replayed").inc()
-                log_state["log"] = {"idempotent_replay": True}
-                return known.body, True
-            self.metrics.idempotency.labels("new").inc()
-            decided = self.decide_all([ticket], [item])
-            decided.idempotency = (key, request_print)
-            result = (await self.finish(decided, log_state)).results[0]
-            if isinstance(result, ClassifierError):
-                raise result
-            known = Remembered(request_print, result.json)
-            return result.json, False
+                return self._replay(known, request_print, log_state)
+            known, taken = await self._decide_once(ticket, item, log_state, key, request_print)
+            if taken:  # another worker stored an answer for the key first
+                return self._replay(known, request_print, log_state)
+            return KeyedAnswer(known.body, confirmed=known.confirmed)
         finally:
             if owner:
                 cache.end(key, known)
+
+    async def _decide_once(
+        self,
+        ticket: Ticket,
+        item: TicketIn,
+        log_state: dict[str, Any],
+        key: str,
+        request_print: str,
+    ) -> tuple[Remembered, bool]:
+        """Decide a keyed ticket and store it; returns the answer and whether it is the one
+        another worker stored for the key first (this decision is then dropped)."""
+        decided = self.decide_all([ticket], [item])
+        decided.idempotency = (key, request_print)
+        result = decided.results[0]
+        if isinstance(result, ClassifierError):
+            raise result
+        claim: Claim = "stored"
+        if self.claim_answer is None:  # no review store: the sink keeps it, if anything
+            await self.finish(decided, log_state)
+        else:
+            records = self._records(decided.stored, decided.model, decided.idempotency)
+            claim = await self.claim_answer(records[0])
+            if isinstance(claim, Remembered):
+                return claim, True
+            if claim == "unavailable":
+                await self._save(records)  # queued: the writer stores it once the store is back
+            self._log(log_state, decided.decisions, decided.stored, [ticket], decided.model)
+        self.metrics.idempotency.labels("new" if claim == "stored" else "unconfirmed").inc()
+        return Remembered(request_print, result.json, confirmed=claim == "stored"), False
+
+    def _replay(
+        self, known: Remembered, request_print: str, log_state: dict[str, Any]
+    ) -> KeyedAnswer:
+        if known.fingerprint != request_print:
+            self.metrics.idempotency.labels("reused").inc()
+            raise WireError(reuse_problem(self.settings.idempotency.header))
+        self.metrics.idempotency.labels("replayed").inc()
+        log_state["log"] = {"idempotent_replay": True}
+        return KeyedAnswer(known.body, replayed=True, confirmed=known.confirmed)
+
+    def _records(
+        self,
+        stored: Sequence[tuple[DecisionOut, TicketIn, bytes]],
+        loaded: LoadedModel | None,
+        idempotency: tuple[str, str] | None = None,
+    ) -> list[EncodedPrediction]:
+        created = datetime.now(UTC)
+        return [
+            encode_prediction(o, w, created, loaded, body, idempotency=idempotency)
+            for o, w, body in stored
+        ]
 
     async def _store(
         self,
@@ -357,11 +415,9 @@ class Runtime:
         loaded: LoadedModel | None,
         idempotency: tuple[str, str] | None = None,
     ) -> None:
-        created = datetime.now(UTC)
-        records = [
-            encode_prediction(o, w, created, loaded, body, idempotency=idempotency)
-            for o, w, body in stored
-        ]
+        await self._save(self._records(stored, loaded, idempotency))
+
+    async def _save(self, records: Sequence[EncodedPrediction]) -> None:
         try:
             await self.sink.save(records)
         except Exception as exc:  # the helpdesk still gets its answer

@@ -19,7 +19,7 @@ from litestar import Litestar
 from sqlalchemy.exc import SQLAlchemyError
 
 from classifier.levels import PriorityScale
-from serving.idempotency import store_lookup
+from serving.idempotency import store_claim, store_lookup
 from serving.review.context import ReviewContext
 from serving.storage.migrate import NewerSchema, upgrade
 from serving.storage.settings import StorageSettings
@@ -161,10 +161,12 @@ def install(parts: AppParts) -> None:
     window = parts.settings.idempotency
     if window.enabled:
         store.idempotency_window = timedelta(hours=window.hours)
-        runtime.find_answer = store_lookup(
-            store,
-            lambda: context.problem is None and getattr(sink, "problem", None) is None,
-        )
+
+        def available() -> bool:
+            return context.problem is None and getattr(sink, "problem", None) is None
+
+        runtime.find_answer = store_lookup(store, available)
+        runtime.claim_answer = store_claim(store, available)
     runtime.sink = sink
     parts.route_handlers.extend([ReviewApi, ReviewPage, static_router()])
     parts.exception_handlers[NotFoundException] = not_found

@@ -14,6 +14,7 @@ handler for OpenAPI. A request with a valid idempotency key is answered here too
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import msgspec
@@ -23,7 +24,7 @@ from litestar.exceptions import NotAuthorizedException, PermissionDeniedExceptio
 from classifier.errors import ClassifierError
 from serving.auth import Keyring, authorization_header
 from serving.errors import WireError, classifier_error_body, internal_error_body
-from serving.idempotency import REPLAYED_HEADER, parse_key, scoped_key
+from serving.idempotency import parse_key, scoped_key
 from serving.schemas import LimitExceeded, TicketIn, to_ticket
 
 if TYPE_CHECKING:
@@ -35,7 +36,6 @@ if TYPE_CHECKING:
 _decode = msgspec.json.Decoder(TicketIn).decode
 _encode = msgspec.json.Encoder().encode
 _JSON = (b"content-type", b"application/json")
-_REPLAYED = (REPLAYED_HEADER.lower().encode(), b"true")
 
 
 def _plain_body_length(scope: Scope, key_header: bytes) -> tuple[int | None, bytes | None]:
@@ -88,9 +88,13 @@ def _replay(messages: list[ReceiveMessage], receive: Receive) -> Receive:
     return replayed
 
 
-async def _send_json(send: Send, status: int, body: bytes, replayed: bool = False) -> None:
+async def _send_json(
+    send: Send, status: int, body: bytes, added: Sequence[tuple[str, str]] = ()
+) -> None:
     length = (b"content-length", str(len(body)).encode())
-    headers = [_JSON, length, _REPLAYED] if replayed else [_JSON, length]
+    headers = [_JSON, length]
+    if added:
+        headers += [(name.lower().encode(), value.encode()) for name, value in added]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body, "more_body": False})
 
@@ -195,7 +199,7 @@ async def _answer_once(
 ) -> None:
     log_state: dict[str, Any] = scope["state"]  # type: ignore[typeddict-item]
     try:
-        body, replayed = await runtime.answer_once(ticket, data, log_state, key)
+        keyed = await runtime.answer_once(ticket, data, log_state, key)
     except WireError as exc:
         await _send_json(send, exc.body.status, _encode(exc.body))
     except ClassifierError as exc:
@@ -205,4 +209,4 @@ async def _answer_once(
         error = internal_error_body(scope.get("path", ""), exc, log_state.get("request_id"))
         await _send_json(send, error.status, _encode(error))
     else:
-        await _send_json(send, 200, body, replayed)
+        await _send_json(send, 200, keyed.body, keyed.headers())

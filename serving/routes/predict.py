@@ -30,7 +30,6 @@ from serving.errors import (
     too_deep_body,
 )
 from serving.idempotency import (
-    REPLAYED_HEADER,
     batch_key_refused,
     key_problem,
     parse_key,
@@ -124,13 +123,14 @@ async def predict(
     if idempotency_key is not None:
         state = request.scope["state"]
         scoped = scoped_key(state.get("api_key_id"), idempotency_key)
-        body, replayed = await runtime.answer_once(ticket, data, state, scoped)
-        if replayed:
+        keyed = await runtime.answer_once(ticket, data, state, scoped)
+        headers = keyed.headers()
+        if headers:
             return cast(
                 "DecisionOut",
-                Response(msgspec.Raw(body), status_code=200, headers={REPLAYED_HEADER: "true"}),
+                Response(msgspec.Raw(keyed.body), status_code=200, headers=dict(headers)),
             )
-        return cast("DecisionOut", msgspec.Raw(body))
+        return cast("DecisionOut", msgspec.Raw(keyed.body))
     answer = await runtime.answer([ticket], [data], request.scope["state"])
     result = answer.results[0]
     if isinstance(result, ClassifierError):

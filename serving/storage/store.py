@@ -4,6 +4,7 @@ their own modules and run on the sessions this class opens.
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 import sqlite3
 from collections.abc import AsyncIterator, Mapping, Sequence
@@ -29,6 +30,7 @@ from serving.storage.fast_insert import (
     prediction_tuples,
     sqlite_time,
 )
+from serving.storage.key_claims import SqliteKeyClaims
 from serving.storage.models import (
     KEYED,
     AppSecret,
@@ -226,6 +228,7 @@ class ReviewStore:
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
         self.idempotency_window = timedelta(hours=24)
         self._reader: sqlite3.Connection | None = None
+        self._claims: SqliteKeyClaims | None = None
 
     @classmethod
     def from_url(cls, url: str) -> ReviewStore:
@@ -235,7 +238,17 @@ class ReviewStore:
     async def dispose(self) -> None:
         """Close every pooled connection."""
         self._close_reader()
+        if self._claims is not None:
+            self._claims.close()
         await self.engine.dispose()
+
+    def _sqlite_path(self) -> Path:
+        return Path(str(self.engine.url.database)).resolve()
+
+    def _key_claims(self) -> SqliteKeyClaims:
+        if self._claims is None:
+            self._claims = SqliteKeyClaims(self._sqlite_path())
+        return self._claims
 
     def _close_reader(self) -> None:
         if self._reader is not None:
@@ -317,13 +330,55 @@ class ReviewStore:
             row = (await connection.execute(_stored_answer_query(idempotency_key, since))).first()
         return None if row is None else StoredAnswer(row[0], bool(row[1]), row[2])
 
+    async def claim_key(self, record: EncodedPrediction) -> StoredAnswer | None:
+        """Store a prediction made for an idempotency key unless another holds the key.
+
+        One transaction: the prediction and its rules are written (`ON CONFLICT DO NOTHING`
+        on the key's unique index) and, if the key was taken, the answer stored under it is
+        read. PostgreSQL makes a second writer of the same key wait for the first to commit;
+        SQLite's write lock (BEGIN IMMEDIATE) lets one writer in at a time (on SQLite through
+        `serving.storage.key_claims`, without an fsync per claim).
+
+        Returns:
+            None when `record` now holds the key; else the answer stored under it.
+
+        Raises:
+            ValueError: the record has no idempotency key.
+        """
+        key = record.idempotency_key
+        if key is None:
+            raise ValueError(f"claim_key: prediction {record.prediction_id} has no idempotency key")
+        record = storable(record)
+        since = utcnow() - self.idempotency_window
+        if self.engine.dialect.name == "sqlite":
+            holder = await asyncio.to_thread(self._key_claims().claim, record, since)
+            return None if holder is None else StoredAnswer(*holder)
+        async with self.write() as session:
+            await session.execute(_forget_expired([key], since))
+            skipping = pg_insert(Prediction.__table__).on_conflict_do_nothing(  # type: ignore[arg-type]
+                index_elements=["idempotency_key"], index_where=text(KEYED)
+            )
+            stored = await session.scalars(skipping.returning(Prediction.id), [encoded_row(record)])
+            if stored.all():
+                if record.rule_ids:
+                    fired = [
+                        {"prediction_id": record.prediction_id, "rule_id": rule_id}
+                        for rule_id in record.rule_ids
+                    ]
+                    await session.execute(insert(PredictionRule.__table__), fired)  # type: ignore[arg-type]
+                return None
+            row = (await session.execute(_stored_answer_query(key, since))).first()
+        if row is None:  # pragma: no cover - the key's holder vanished (redacted) meanwhile
+            raise RuntimeError(f"idempotency key {key!r} was taken but its prediction is gone")
+        return StoredAnswer(row[0], bool(row[1]), row[2])
+
     def _stored_answer_sqlite(self, idempotency_key: str, since: datetime) -> StoredAnswer | None:
         # Asked before every request with a key, so not through the async engine (a thread
         # hop per call, ~1 ms a request under load): one read-only connection on the loop. In
         # WAL mode a reader never waits for writers, and the lookup is one probe of the
         # key's unique index; a busy or missing file raises at once (no busy timeout).
         if self._reader is None:
-            path = Path(str(self.engine.url.database)).resolve()
+            path = self._sqlite_path()
             self._reader = sqlite3.connect(
                 f"{path.as_uri()}?mode=ro", uri=True, check_same_thread=False
             )

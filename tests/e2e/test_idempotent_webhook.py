@@ -1,10 +1,15 @@
 """A helpdesk webhook retried against the real `ticket-priority serve` (granian, two workers,
 SQLite review store): one review-queue item, and every retry gets the first answer with
-`Idempotent-Replayed: true`, whichever worker answers it and after a restart."""
+`Idempotent-Replayed: true`, whichever worker answers it and after a restart, also when the
+retries arrive at the same moment on both workers."""
 
 from __future__ import annotations
 
+import sqlite3
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing
 from pathlib import Path
 
 import httpx
@@ -86,3 +91,47 @@ def test_a_retried_webhook_is_one_review_item_and_one_answer(tmp_path: Path) -> 
     assert changed.status_code == 422
     assert changed.json()["error"] == "idempotency_key_reused"
     assert len(items_after) == 2
+
+
+ROUNDS = 25
+SENDERS = 8
+
+
+def test_the_same_key_sent_at_once_to_two_workers_gets_one_stored_answer(
+    tmp_path: Path,
+) -> None:
+    # Both workers miss their cache and the store (the first answer is not written yet): only
+    # one may decide; the other must answer with the stored answer, not one of its own.
+    settings, _, _ = sqlite_champion(tmp_path)
+    database = tmp_path / "reviews.db"
+    env, auth = service_env(
+        tmp_path, settings.tracking_uri, ("predict",),
+        TP_WORKERS="2", TP_DATABASE_URL=f"sqlite:///{database}",
+    )  # fmt: skip
+    answers: dict[str, list[httpx.Response]] = {}
+    with live_server(env, tmp_path) as server, ThreadPoolExecutor(SENDERS) as pool:
+        for round_ in range(ROUNDS):
+            key = f"race-{round_}"
+            start = threading.Barrier(SENDERS)
+
+            def send(_: int, key: str = key, start: threading.Barrier = start) -> httpx.Response:
+                with httpx.Client(base_url=server.base_url, timeout=10) as client:
+                    start.wait()
+                    return client.post(
+                        "/v1/predict", json=TICKET, headers={**auth, "Idempotency-Key": key}
+                    )
+
+            answers[key] = list(pool.map(send, range(SENDERS)))
+        time.sleep(1)  # the buffered writer's flushes: a late duplicate would show now
+        with closing(sqlite3.connect(database)) as db:
+            stored = db.execute(
+                "SELECT idempotency_key, id FROM predictions WHERE idempotency_key IS NOT NULL"
+            ).fetchall()
+    assert {r.status_code for rs in answers.values() for r in rs} == {200}
+    differing = [key for key, rs in answers.items() if len({r.content for r in rs}) > 1]
+    assert differing == []
+    answered = {f"e2e:{key}": rs[0].json()["prediction_id"] for key, rs in answers.items()}
+    assert len(stored) == ROUNDS
+    assert dict(stored) == answered
+    replays = [r.headers.get("idempotent-replayed") for rs in answers.values() for r in rs]
+    assert replays.count(None) == ROUNDS  # one first answer per key, the rest replays

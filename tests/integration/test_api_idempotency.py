@@ -13,8 +13,8 @@ import pytest
 from litestar.testing import TestClient
 
 from serving.app import create_app
-from serving.idempotency import Remembered
-from serving.persistence import MemorySink
+from serving.idempotency import Claim, Remembered
+from serving.persistence import EncodedPrediction, MemorySink
 from serving.service import Runtime
 from serving.settings import IdempotencySettings
 from tests.serving_fakes import FakeModel, keys, make_runtime
@@ -218,3 +218,73 @@ def test_the_openapi_schema_documents_the_header(client: TestClient[Any]) -> Non
     [key] = [p for p in operation["parameters"] if p["name"] == "Idempotency-Key"]
     assert (key["in"], key["required"], key["schema"]["maxLength"]) == ("header", False, 255)
     assert "Idempotent-Replayed" in operation["responses"]["200"]["headers"]
+
+
+@pytest.mark.parametrize("path", ["fast", "route"])
+def test_a_key_another_worker_stored_meanwhile_is_answered_with_the_stored_answer(
+    client: TestClient[Any], runtime: Runtime, path: str
+) -> None:
+    # Both workers missed the key in the store and decided; this one stored second.
+    headers = {**PREDICT, "Idempotency-Key": "race", "Content-Type": "application/json"}
+    first = client.post("/v1/predict", json=OUTAGE, headers=headers)
+    remembered = runtime.answers.get("p:race")
+    assert remembered is not None
+    runtime.answers = type(runtime.answers)(10, 60)
+    claimed: list[str | None] = []
+
+    async def taken(record: EncodedPrediction) -> Claim:
+        claimed.append(record.idempotency_key)
+        return remembered
+
+    runtime.claim_answer = taken
+    content = msgspec.json.encode(OUTAGE) if path == "fast" else chunked(OUTAGE)
+    retry = client.post("/v1/predict", content=content, headers=headers)
+    assert (retry.status_code, retry.content) == (200, first.content)
+    assert retry.headers["idempotent-replayed"] == "true"
+    assert "idempotent-unconfirmed" not in retry.headers
+    assert (claimed, stored(runtime)) == (["p:race"], [first.json()["prediction_id"]])
+
+
+@pytest.mark.parametrize("path", ["fast", "route"])
+def test_an_answer_the_store_could_not_take_says_so_and_is_queued(
+    client: TestClient[Any], runtime: Runtime, path: str
+) -> None:
+    async def unavailable(record: EncodedPrediction) -> Claim:
+        return "unavailable"
+
+    runtime.claim_answer = unavailable
+    headers = {**PREDICT, "Idempotency-Key": "down", "Content-Type": "application/json"}
+
+    def send() -> Any:
+        content = msgspec.json.encode(OUTAGE) if path == "fast" else chunked(OUTAGE)
+        return client.post("/v1/predict", content=content, headers=headers)
+
+    first, retry = send(), send()
+    assert (first.status_code, retry.status_code) == (200, 200)
+    assert first.headers["idempotent-unconfirmed"] == retry.headers["idempotent-unconfirmed"]
+    assert first.headers["idempotent-unconfirmed"] == "true"
+    assert "idempotent-replayed" not in retry.headers  # not remembered: decided anew
+    ids = [first.json()["prediction_id"], retry.json()["prediction_id"]]
+    assert stored(runtime) == ids  # both queued; the store keeps whichever comes first
+    metrics = client.get("/metrics").text
+    assert 'tp_idempotent_requests_total{outcome="unconfirmed"} 2.0' in metrics
+
+
+def test_a_claimed_answer_is_not_stored_again_through_the_sink(
+    client: TestClient[Any], runtime: Runtime
+) -> None:
+    claimed: list[EncodedPrediction] = []
+
+    async def stored_now(record: EncodedPrediction) -> Claim:
+        claimed.append(record)
+        return "stored"
+
+    runtime.claim_answer = stored_now
+    headers = {**PREDICT, "Idempotency-Key": "claimed"}
+    first = client.post("/v1/predict", json=OUTAGE, headers=headers)
+    retry = client.post("/v1/predict", json=OUTAGE, headers=headers)
+    assert [r.prediction_id for r in claimed] == [first.json()["prediction_id"]]
+    assert claimed[0].answer_json == first.content
+    assert (retry.content, retry.headers["idempotent-replayed"]) == (first.content, "true")
+    assert stored(runtime) == []
+    assert "idempotent-unconfirmed" not in first.headers

@@ -11,7 +11,7 @@ import msgspec
 import pytest
 from sqlalchemy import func, select, text
 
-from serving.idempotency import fingerprint, store_lookup
+from serving.idempotency import Remembered, fingerprint, store_claim, store_lookup
 from serving.persistence import EncodedPrediction
 from serving.schemas import DecisionOut, FiredRuleOut, SlaOut, TicketIn
 from serving.service import encode_prediction
@@ -147,6 +147,39 @@ def keyed_answer(key: str, body: str) -> EncodedPrediction:
     item = msgspec.structs.replace(item, body=body)
     request_print = fingerprint(msgspec.json.encode(item))
     return encode_prediction(out, item, utcnow(), None, idempotency=(key, request_print))
+
+
+async def test_a_claimed_key_hands_the_next_claim_the_first_answer(store: ReviewStore) -> None:
+    first, second = keyed_answer("p:c1", "Alt er nede"), keyed_answer("p:c1", "Alt er nede")
+    assert await store.claim_key(first) is None
+    taken = await store.claim_key(second)
+    assert taken is not None
+    assert (taken.exact, taken.body.encode()) == (True, first.decision_json)
+    assert await counts(store) == (1, 1)  # the first prediction and its rule, nothing of the second
+    assert await store.detail(first.prediction_id) is not None
+    claim = store_claim(store)
+    assert await claim(keyed_answer("p:c2", "x")) == "stored"
+    again = await claim(keyed_answer("p:c2", "x"))
+    assert isinstance(again, Remembered)
+    assert await claim(keyed_answer("p:c3", "y")) == "stored"
+    assert await store_claim(store, lambda: False)(keyed_answer("p:c4", "z")) == "unavailable"
+    assert await counts(store) == (3, 3)
+
+
+async def test_a_claim_takes_a_key_back_from_a_prediction_older_than_the_window(
+    store: ReviewStore,
+) -> None:
+    store.idempotency_window = timedelta(hours=24)
+    old = msgspec.structs.replace(
+        keyed_answer("p:c5", "old"), created_at=utcnow() - timedelta(hours=25)
+    )
+    assert await store.claim_key(old) is None
+    fresh = keyed_answer("p:c5", "new")
+    assert await store.claim_key(fresh) is None
+    taken = await store.claim_key(keyed_answer("p:c5", "new"))
+    assert taken is not None
+    assert taken.body.encode() == fresh.decision_json
+    assert await counts(store) == (2, 2)
 
 
 async def test_redaction_clears_the_kept_answer(store: ReviewStore) -> None:

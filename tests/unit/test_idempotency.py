@@ -8,7 +8,7 @@ import pytest
 
 from serving import idempotency
 from serving.errors import WireError
-from serving.idempotency import AnswerCache, Remembered, parse_key, scoped_key
+from serving.idempotency import AnswerCache, KeyedAnswer, Remembered, parse_key, scoped_key
 from serving.settings import Settings, SettingsError
 
 HEADER = "Idempotency-Key"
@@ -126,6 +126,9 @@ class _Store:
             await asyncio.sleep(60)
         raise OSError(f"connection refused for {key}")
 
+    async def claim_key(self, record: object) -> None:
+        await self.stored_answer("claim")
+
 
 @pytest.mark.parametrize("behaviour", ["fail", "hang"])
 def test_a_store_that_fails_or_hangs_does_not_know_the_key(
@@ -143,3 +146,40 @@ def test_a_store_known_to_be_down_is_not_asked() -> None:
     find = idempotency.store_lookup(store, lambda: False)  # type: ignore[arg-type]
     assert asyncio.run(find("p:1")) is None
     assert store.asked == 0
+
+
+@pytest.mark.parametrize("behaviour", ["fail", "hang"])
+def test_a_store_that_fails_or_hangs_cannot_take_a_key(
+    monkeypatch: pytest.MonkeyPatch, behaviour: str
+) -> None:
+    monkeypatch.setattr(idempotency, "LOOKUP_SECONDS", 0.05)
+    store = _Store(behaviour)
+    claim = idempotency.store_claim(store)  # type: ignore[arg-type]
+    assert asyncio.run(claim(object())) == "unavailable"  # type: ignore[arg-type]
+    assert store.asked == 1
+    down = _Store("hang")
+    assert asyncio.run(idempotency.store_claim(down, lambda: False)(object())) == "unavailable"  # type: ignore[arg-type]
+    assert down.asked == 0
+
+
+def test_an_unconfirmed_answer_reaches_the_waiters_but_is_not_remembered() -> None:
+    async def scenario() -> tuple[Remembered | None, Remembered | None]:
+        cache = AnswerCache(10, 60)
+        cache.begin("k")
+        waiter = cache.in_flight("k")
+        assert waiter is not None
+        cache.end("k", Remembered("f", b"{}", confirmed=False))
+        return await waiter, cache.get("k")
+
+    handed, kept = asyncio.run(scenario())
+    assert handed == Remembered("f", b"{}", confirmed=False)
+    assert kept is None
+
+
+def test_a_keyed_answer_names_what_it_is_in_its_headers() -> None:
+    assert KeyedAnswer(b"{}").headers() == []
+    assert KeyedAnswer(b"{}", replayed=True).headers() == [("Idempotent-Replayed", "true")]
+    assert KeyedAnswer(b"{}", replayed=True, confirmed=False).headers() == [
+        ("Idempotent-Replayed", "true"),
+        ("Idempotent-Unconfirmed", "true"),
+    ]
