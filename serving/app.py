@@ -276,7 +276,7 @@ def create_app(
             version="1",
             description="Priority, SLA due times and reasons for helpdesk tickets.",
             path="/schema",
-            components=components(),
+            components=components(settings.idempotency),
             # One renderer, its files served by us (see serving.openapi): Litestar's
             # defaults load scripts from a CDN, which an air-gapped helpdesk cannot reach.
             render_plugins=[swagger_plugin()],

@@ -31,22 +31,23 @@ from litestar.openapi.spec import (
 )
 from litestar.static_files import create_static_files_router
 
-from serving.idempotency import MAX_KEY_CHARS, REPLAYED_HEADER
+from serving.idempotency import MAX_KEY_CHARS, REPLAYED_HEADER, UNCONFIRMED_HEADER
 from serving.schemas import ErrorOut
+from serving.settings import IdempotencySettings
 
 BEARER = "bearer"
 SWAGGER_ASSETS = "/docs/static"
 SWAGGER_PACKAGE = "swagger-ui-py"
 _WHY: Mapping[int, str] = {
     400: "Malformed or too deeply nested JSON, an empty body, a body not in UTF-8, or a "
-    "malformed Idempotency-Key (POST /v1/predict/batch refuses the header).",
+    "malformed idempotency key (POST /v1/predict/batch refuses the header).",
     401: "Missing or unknown API key (send `Authorization: Bearer <key>`).",
     403: "The key lacks this route's scope.",
     404: "No such prediction.",
     409: "Already reviewed with another verdict (`force` replaces it), or rules rejected.",
     413: "Larger than a limit (TP_MAX_* settings); `field` names what.",
     415: "A compressed, form, multipart or other non-JSON body.",
-    422: "An invalid value; `field` names it (also an Idempotency-Key reused with another ticket).",
+    422: "An invalid value; `field` names it (also an idempotency key reused with another ticket).",
     500: "A bug; the X-Request-ID header finds it in the log.",
     503: "Not available now (no model loaded, or the review store unreachable).",
 }
@@ -67,9 +68,25 @@ def bearer(*scopes: str) -> list[SecurityRequirement]:
     return [{BEARER: list(scopes)}]
 
 
-def components() -> Components:
-    """The bearer scheme for `OpenAPIConfig(components=...)`."""
+def components(idempotency: IdempotencySettings | None = None) -> Components:
+    """The bearer scheme and the idempotency headers for `OpenAPIConfig(components=...)`:
+    the key's header under the name the service reads (`TP_IDEMPOTENCY_HEADER`)."""
     return Components(
+        parameters={IDEMPOTENCY_KEY: _key_parameter(idempotency or IdempotencySettings())},
+        headers={
+            REPLAYED_HEADER: OpenAPIHeader(
+                description="`true` when this is the stored first answer to an earlier "
+                "request with the same idempotency key.",
+                schema=Schema(type=OpenAPIType.STRING, enum=["true"]),
+            ),
+            UNCONFIRMED_HEADER: OpenAPIHeader(
+                description="`true` when the review store could not take the idempotency key "
+                "(it is down): the answer is queued for the store, but a retry may be "
+                "answered anew with another prediction_id, and this one's may never be "
+                "stored if another answer for the key reaches the store first.",
+                schema=Schema(type=OpenAPIType.STRING, enum=["true"]),
+            ),
+        },
         security_schemes={
             BEARER: SecurityScheme(
                 type="http",
@@ -79,7 +96,7 @@ def components() -> Components:
                     "each route lists the scope it needs (predict, review, admin)."
                 ),
             )
-        }
+        },
     )
 
 
@@ -159,34 +176,39 @@ def swagger_plugin() -> SwaggerRenderPlugin:
     )
 
 
+IDEMPOTENCY_KEY = "IdempotencyKey"  # the header parameter's name under components
+
+
+def _key_parameter(idempotency: IdempotencySettings) -> Parameter:
+    ignored = "" if idempotency.enabled else " Ignored: TP_IDEMPOTENCY_HOURS is 0."
+    return Parameter(
+        name=idempotency.header,
+        param_in=ParamType.HEADER,
+        required=False,
+        description=(
+            "A unique key per ticket event, the same on every retry "
+            "(draft-ietf-httpapi-idempotency-key-header; a quoted string or the bare "
+            f"value, 1 to {MAX_KEY_CHARS} printable ASCII characters). A repeat from the "
+            f"same API key within {idempotency.hours:g} hours (TP_IDEMPOTENCY_HOURS) gets "
+            "the first answer and stores nothing new; the same key with another ticket is a "
+            "422. The header's name is set by TP_IDEMPOTENCY_HEADER." + ignored
+        ),
+        schema=Schema(type=OpenAPIType.STRING, min_length=1, max_length=MAX_KEY_CHARS),
+    )
+
+
 @dataclass
 class IdempotentOperation(Operation):
-    """Documents POST /v1/predict's `Idempotency-Key` request header and the
-    `Idempotent-Replayed` header of a replayed answer."""
+    """Documents POST /v1/predict's idempotency key request header (named in the app's
+    components, which know the configured name) and the headers of its 200."""
 
     def __post_init__(self) -> None:
-        key = Parameter(
-            name="Idempotency-Key",
-            param_in=ParamType.HEADER,
-            required=False,
-            description=(
-                "A unique key per ticket event, the same on every retry "
-                "(draft-ietf-httpapi-idempotency-key-header; a quoted string or the bare "
-                f"value, 1 to {MAX_KEY_CHARS} printable ASCII characters). A repeat from the "
-                "same API key within TP_IDEMPOTENCY_HOURS (24) gets the first answer and "
-                "stores nothing new; the same key with another ticket is a 422. The header's "
-                "name is TP_IDEMPOTENCY_HEADER (e.g. X-Zendesk-Webhook-Invocation-Id)."
-            ),
-            schema=Schema(type=OpenAPIType.STRING, min_length=1, max_length=MAX_KEY_CHARS),
-        )
+        key = Reference(ref=f"#/components/parameters/{IDEMPOTENCY_KEY}")
         self.parameters = [*(self.parameters or []), key]
         ok = (self.responses or {}).get("200")
         if isinstance(ok, OpenAPIResponse):
             ok.headers = {
                 **(ok.headers or {}),
-                REPLAYED_HEADER: OpenAPIHeader(
-                    description="`true` when this is the stored first answer to an earlier "
-                    "request with the same Idempotency-Key.",
-                    schema=Schema(type=OpenAPIType.STRING, enum=["true"]),
-                ),
+                REPLAYED_HEADER: Reference(ref=f"#/components/headers/{REPLAYED_HEADER}"),
+                UNCONFIRMED_HEADER: Reference(ref=f"#/components/headers/{UNCONFIRMED_HEADER}"),
             }

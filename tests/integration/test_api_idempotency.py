@@ -213,11 +213,36 @@ def test_a_key_another_worker_stored_is_replayed_from_the_store(
     assert (asked, len(stored(runtime))) == (["p:w"], 1)
 
 
+def header_parameters(client: TestClient[Any]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """POST /v1/predict's header parameters ($refs resolved) and its 200's headers."""
+    schema = client.get("/schema/openapi.json").json()
+    operation = schema["paths"]["/v1/predict"]["post"]
+    parameters = [
+        schema["components"]["parameters"][p["$ref"].rsplit("/", 1)[1]] if "$ref" in p else p
+        for p in operation.get("parameters", [])
+    ]
+    headers = {
+        name: schema["components"]["headers"][h["$ref"].rsplit("/", 1)[1]] if "$ref" in h else h
+        for name, h in operation["responses"]["200"]["headers"].items()
+    }
+    return [p for p in parameters if p["in"] == "header"], headers
+
+
 def test_the_openapi_schema_documents_the_header(client: TestClient[Any]) -> None:
-    operation = client.get("/schema/openapi.json").json()["paths"]["/v1/predict"]["post"]
-    [key] = [p for p in operation["parameters"] if p["name"] == "Idempotency-Key"]
-    assert (key["in"], key["required"], key["schema"]["maxLength"]) == ("header", False, 255)
-    assert "Idempotent-Replayed" in operation["responses"]["200"]["headers"]
+    parameters, headers = header_parameters(client)
+    [key] = [p for p in parameters if p["name"] == "Idempotency-Key"]
+    assert (key["required"], key["schema"]["maxLength"]) == (False, 255)
+    assert set(headers) == {"Idempotent-Replayed", "Idempotent-Unconfirmed"}
+    assert headers["Idempotent-Replayed"]["schema"]["enum"] == ["true"]
+
+
+def test_the_openapi_schema_names_the_header_the_operator_configured(tmp_path: Path) -> None:
+    window = IdempotencySettings(header="X-Zendesk-Webhook-Invocation-Id", hours=48)
+    runtime = make_runtime(tmp_path, model=FakeModel(), keys=ENTRIES, idempotency=window)
+    with make_client(runtime) as client:
+        parameters, _ = header_parameters(client)
+    assert [p["name"] for p in parameters] == ["X-Zendesk-Webhook-Invocation-Id"]
+    assert "within 48 hours" in parameters[0]["description"]
 
 
 @pytest.mark.parametrize("path", ["fast", "route"])
