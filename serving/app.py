@@ -23,7 +23,6 @@ from typing import Any
 import structlog
 from anyio import CapacityLimiter, to_thread
 from litestar import Litestar, get
-from litestar.config.compression import CompressionConfig
 from litestar.di import Provide
 from litestar.openapi.config import OpenAPIConfig
 from litestar.response import Redirect
@@ -32,6 +31,7 @@ from litestar.types import ControllerRouterHandler
 from serving.auth import Keyring
 from serving.body_deadline import BodyDeadlineMiddleware
 from serving.byte_order_mark import ByteOrderMarkMiddleware
+from serving.compression import compression
 from serving.errors import exception_handlers, refuse_unreadable_body
 from serving.lean import defer_import, limit_malloc_arenas, release_free_memory
 from serving.logging import RequestLogMiddleware, configure_logging
@@ -53,10 +53,6 @@ log = structlog.get_logger("serving.app")
 EXTENSIONS: tuple[str, ...] = ("serving.review",)
 Lifespan = Callable[[Litestar], AbstractAsyncContextManager[None]]
 GC_YOUNG_THRESHOLD = 50_000
-# zlib level 1 (nginx's default): a 1,000-ticket batch answer (~1 MB) shrinks to ~12% in
-# ~10 ms, against ~20-30 ms at level 6 (~8%) and ~55 ms at Litestar's default 9 (~8%), next
-# to ~150-180 ms of deciding it.
-GZIP_LEVEL = 1
 SIGNAL_SECONDS = 1.0  # how often a worker looks for a reload another worker answered
 
 
@@ -88,18 +84,6 @@ class AppParts:
 def docs() -> Redirect:
     """The interactive API docs."""
     return Redirect(path="/schema/swagger")
-
-
-def compression(min_bytes: int) -> CompressionConfig | None:
-    """gzip for answers of at least `min_bytes` (and streamed ones) to clients that accept it;
-    None (off) for 0.
-
-    Litestar compresses inside each route's middleware, so the single-ticket fast path, which
-    answers in front of it, is never compressed (its ~1 KB would cost ~25 us to gzip).
-    """
-    if min_bytes <= 0:
-        return None
-    return CompressionConfig(backend="gzip", minimum_size=min_bytes, gzip_compress_level=GZIP_LEVEL)
 
 
 def build_runtime(settings: Settings) -> Runtime:

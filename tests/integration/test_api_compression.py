@@ -15,11 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from litestar.middleware.compression import CompressionMiddleware
 from litestar.testing import TestClient
 
 import serving.routes.predict as predict_route
 from serving.app import create_app
+from serving.compression import QValueCompressionMiddleware
 from serving.settings import ServerSettings, Settings, SettingsError
 from serving.storage.settings import StorageSettings
 from tests.serving_fakes import FakeModel, keys, make_runtime
@@ -75,13 +75,15 @@ def test_a_single_decision_is_not_gzipped_and_stays_on_the_fast_path(
         predict_route, "to_ticket", lambda *a, **k: calls.append(1) or original(*a, **k)
     )
     compressing: list[str] = []
-    middleware = CompressionMiddleware.__call__
+    middleware = QValueCompressionMiddleware.__call__
 
-    async def counting(self: CompressionMiddleware, scope: Any, receive: Any, send: Any) -> None:
+    async def counting(
+        self: QValueCompressionMiddleware, scope: Any, receive: Any, send: Any
+    ) -> None:
         compressing.append(scope["path"])
         await middleware(self, scope, receive, send)
 
-    monkeypatch.setattr(CompressionMiddleware, "__call__", counting)
+    monkeypatch.setattr(QValueCompressionMiddleware, "__call__", counting)
     fast = client.post("/v1/predict", json=OUTAGE, headers={**PREDICT, **GZIP})
     assert (fast.status_code, calls) == (200, [])
     assert compressing == []  # the fast path answers in front of the compression middleware
@@ -154,3 +156,29 @@ def test_gzip_min_bytes_is_read_from_the_environment_and_checked() -> None:
     assert Settings.from_env({}).server.gzip_min_bytes == 4096
     with pytest.raises(SettingsError, match="TP_GZIP_MIN_BYTES=-1 must be at least 0"):
         Settings.from_env({"TP_GZIP_MIN_BYTES": "-1"})
+
+
+@pytest.mark.parametrize(
+    "accept_encoding", ["gzip;q=0", "identity, gzip;q=0", "*;q=0", "br;q=1, gzip;q=0, *;q=0.5"]
+)
+def test_a_client_that_refuses_gzip_with_q_0_gets_no_gzip(
+    client: TestClient[Any], accept_encoding: str
+) -> None:
+    headers = {**PREDICT, "Accept-Encoding": accept_encoding}
+    r = client.post("/v1/predict/batch", json=BATCH, headers=headers)
+    assert r.status_code == 200
+    assert not _gzipped(r)
+    assert r.num_bytes_downloaded == len(r.content) > ServerSettings().gzip_min_bytes
+    assert len(r.json()["results"]) == len(BATCH["tickets"])
+
+
+@pytest.mark.parametrize("accept_encoding", ["*", "deflate, gzip;q=0.3", "x-gzip"])
+def test_gzip_accepted_by_weight_wildcard_or_alias_is_gzipped(
+    client: TestClient[Any], accept_encoding: str
+) -> None:
+    r = client.post(
+        "/v1/predict/batch", json=BATCH, headers={**PREDICT, "Accept-Encoding": accept_encoding}
+    )
+    assert r.status_code == 200
+    assert _gzipped(r)
+    assert len(r.json()["results"]) == len(BATCH["tickets"])
