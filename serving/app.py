@@ -41,6 +41,7 @@ from serving.openapi import components, swagger_assets, swagger_plugin
 from serving.reload_signal import FILE_NAME as RELOAD_FILE
 from serving.reload_signal import ReloadSignal
 from serving.routes import provide_runtime
+from serving.routes.favicon import favicon
 from serving.routes.health import live, metrics, probe, ready
 from serving.routes.meta import model_info, reload, rules
 from serving.routes.predict import predict, predict_batch
@@ -237,6 +238,7 @@ def create_app(
             probe,
             metrics,
             docs,
+            favicon,
             swagger_assets(),
         ],
     )
