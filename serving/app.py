@@ -268,6 +268,9 @@ def create_app(
             render_plugins=[swagger_plugin()],
         ),
         debug=settings.server.debug,
+        # configure_logging owns stdlib logging: Litestar's default would put a plain-text
+        # handler on the root logger (alembic's lines at serve start were not JSON).
+        logging_config=None,
         **parts.app_kwargs,
     )
     # Litestar runs the middleware above per route, after routing: wrapped around the whole

@@ -37,36 +37,78 @@ UNMATCHED = "unmatched"
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 PATH_LOG_MAX = 256
 _encoder = msgspec.json.Encoder()
+_encoder_any = msgspec.json.Encoder(enc_hook=repr)
+_STDLIB_HANDLER = "ticket-priority"
 
 
 def _serialize(event: Any, **_: Any) -> bytes:
     return _encoder.encode(event)
 
 
+def _serialize_text(event: Any, **_: Any) -> str:
+    # For stdlib's handlers, which write text; msgspec's encoding of anything it cannot
+    # encode (a library's exception args) falls back to repr.
+    return _encoder_any.encode(event).decode()
+
+
+_SHARED: tuple[Any, ...] = (
+    structlog.processors.add_log_level,
+    structlog.processors.TimeStamper(fmt="iso", utc=True),
+    structlog.processors.format_exc_info,
+)
+
+
 def configure_logging(settings: LogSettings) -> None:
-    """Route structlog (and stdlib logging) to stdout as JSON lines or readable text."""
-    level = logging.getLevelNamesMapping().get(settings.level, logging.INFO)
-    processors: list[Any] = [
-        structlog.contextvars.merge_contextvars,
-        structlog.processors.add_log_level,
-        structlog.processors.TimeStamper(fmt="iso", utc=True),
-        structlog.processors.format_exc_info,
-    ]
+    """Route structlog and stdlib logging to stdout as JSON lines or readable text.
+
+    Libraries' stdlib records (alembic's migration steps at INFO; anything else from WARNING)
+    go through the same processors (`stdlib_handler`), so with JSON logs every line on stdout
+    is a JSON object with `event`, `level` and `timestamp`.
+    """
+    level = log_level(settings)
     if settings.json:
-        processors.append(
-            structlog.processors.JSONRenderer(serializer=_serialize)  # type: ignore[arg-type]
-        )
+        renderer: Any = structlog.processors.JSONRenderer(serializer=_serialize)
         factory: Any = structlog.BytesLoggerFactory(sys.stdout.buffer)
     else:
-        processors.append(structlog.dev.ConsoleRenderer(colors=False))
+        renderer = structlog.dev.ConsoleRenderer(colors=False)
         factory = structlog.PrintLoggerFactory(sys.stdout)
     structlog.configure(
-        processors=processors,
+        processors=[structlog.contextvars.merge_contextvars, *_SHARED, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(level),
         logger_factory=factory,
         cache_logger_on_first_use=False,
     )
-    logging.basicConfig(level=max(level, logging.WARNING), stream=sys.stderr, force=False)
+    root = logging.getLogger()
+    # Replaces the handler an earlier call installed; others (pytest's capture) stay.
+    for old in [h for h in root.handlers if h.get_name() == _STDLIB_HANDLER]:
+        root.removeHandler(old)
+    root.addHandler(stdlib_handler(settings))
+    root.setLevel(max(level, logging.WARNING))
+    # Which migrations ran belongs in a deployment's log; alembic says it at INFO.
+    logging.getLogger("alembic").setLevel(level)
+
+
+def log_level(settings: LogSettings) -> int:
+    """`TP_LOG_LEVEL` as a `logging` level (INFO for a name it does not know)."""
+    return logging.getLevelNamesMapping().get(settings.level, logging.INFO)
+
+
+def stdlib_handler(settings: LogSettings) -> logging.Handler:
+    """A stdout handler rendering stdlib records as `configure_logging` renders structlog's:
+    a JSON object (`event`, `logger`, `level`, `timestamp`) per line, or readable text."""
+    renderer: Any
+    if settings.json:
+        renderer = structlog.processors.JSONRenderer(serializer=_serialize_text)
+    else:
+        renderer = structlog.dev.ConsoleRenderer(colors=False)
+    formatter = structlog.stdlib.ProcessorFormatter(
+        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+        foreign_pre_chain=[structlog.stdlib.add_logger_name, *_SHARED],
+    )
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(formatter)
+    handler.set_name(_STDLIB_HANDLER)
+    return handler
 
 
 def direct_json_writer(settings: LogSettings | None) -> Callable[[dict[str, Any]], None] | None:
@@ -79,7 +121,7 @@ def direct_json_writer(settings: LogSettings | None) -> Callable[[dict[str, Any]
     """
     if settings is None or not settings.json:
         return None
-    if logging.getLevelNamesMapping().get(settings.level, logging.INFO) > logging.INFO:
+    if log_level(settings) > logging.INFO:
         return None
     stream = sys.stdout.buffer
     encode = _encoder.encode

@@ -6,6 +6,10 @@ these commands are for operators who turn that off or want to migrate before a d
 
 from __future__ import annotations
 
+import logging
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 import typer
@@ -44,6 +48,25 @@ def _url(database_url: str | None) -> str:
         raise typer.Exit(2) from exc
 
 
+@contextmanager
+def _migration_log() -> Iterator[None]:
+    """alembic's lines (which migrations ran) logged as the service logs (`TP_LOG_JSON`,
+    `TP_LOG_LEVEL`) while a command runs: JSON lines on stdout by default."""
+    from serving.logging import log_level, stdlib_handler
+    from serving.settings import LogSettings
+
+    settings = LogSettings.from_env(os.environ)
+    logger = logging.getLogger("alembic")
+    handler, level = stdlib_handler(settings), logger.level
+    logger.addHandler(handler)
+    logger.setLevel(log_level(settings))
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+
+
 def _fail(url: str, exc: Exception) -> typer.Exit:
     detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
     err.print(
@@ -75,7 +98,8 @@ def upgrade(
 
     url = _url(database_url)
     try:
-        now = do_upgrade(url, revision)
+        with _migration_log():
+            now = do_upgrade(url, revision)
     except NewerSchema as exc:
         err.print(f"[bold red]error:[/] {exc}")
         raise typer.Exit(2) from exc
