@@ -38,13 +38,19 @@ $(STAMP): pyproject.toml
 	fi
 	@touch $(STAMP)
 
-# The Docker image installs exactly these versions, checked by hash (its Python is 3.11 on
-# Linux); run after changing dependencies in pyproject.toml. pip and setuptools are pinned too:
-# the image builds the project with the locked setuptools.
+# The Docker image installs exactly these versions, checked by hash; run after changing
+# dependencies in pyproject.toml. One universal resolution (markers instead of one platform), so
+# the image builds on x86_64 and aarch64 Linux (Graviton, Apple Silicon Docker); its Python is
+# 3.11. pip and setuptools are pinned too: the image builds the project with the locked
+# setuptools. pylock.toml (PEP 751) is the same resolution with each file's name beside its hash:
+# tests/unit/test_lock.py reads it to check every package has a wheel for both machines.
+LOCK_INPUT := printf 'pip\nsetuptools>=69\n'
+LOCK_FLAGS := --quiet --universal --python-version 3.11 --custom-compile-command 'make lock'
 lock: $(STAMP)
-	printf 'pip\nsetuptools>=69\n' | $(BIN)/uv pip compile pyproject.toml - --quiet \
-		--python-version 3.11 --python-platform linux --generate-hashes \
-		--custom-compile-command 'make lock' --output-file requirements.lock
+	$(LOCK_INPUT) | $(BIN)/uv pip compile pyproject.toml - $(LOCK_FLAGS) --generate-hashes \
+		--output-file requirements.lock
+	$(LOCK_INPUT) | $(BIN)/uv pip compile pyproject.toml - $(LOCK_FLAGS) --format pylock.toml \
+		--output-file pylock.toml
 
 clean:
 	rm -rf $(VENV) mlruns mlartifacts mlflow.db models/*.joblib models/*.json .demo

@@ -1,4 +1,6 @@
-"""requirements.lock, what the Docker image installs, agrees with pyproject and the Dockerfile."""
+"""requirements.lock, what the Docker image installs, agrees with pyproject and the Dockerfile,
+and installs on both x86_64 and aarch64 Linux (pylock.toml, the same resolution, names each
+hashed file)."""
 
 from __future__ import annotations
 
@@ -7,32 +9,88 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pytest
+from packaging.markers import Marker
 from packaging.requirements import Requirement
-from packaging.utils import canonicalize_name
+from packaging.tags import Tag, compatible_tags, cpython_tags
+from packaging.utils import canonicalize_name, parse_wheel_filename
 from packaging.version import Version
 
 ROOT = Path(__file__).resolve().parents[2]
-PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==(\S+)")
-HASH = re.compile(r"--hash=sha256:[0-9a-f]{64}")
+PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s;]+)\s*(?:;\s*([^\\]+?))?\s*\\?$")
+HASH = re.compile(r"--hash=sha256:([0-9a-f]{64})")
+MACHINES = ("x86_64", "aarch64")
+PYTHON = (3, 11)  # the image's (python:3.11-slim, Debian 12: glibc 2.36)
+GLIBC_MINOR = 36
 
 
 @dataclass
 class Pin:
     version: Version
+    marker: Marker | None = None
     hashes: list[str] = field(default_factory=list)
 
 
-def _lock() -> dict[str, Pin]:
-    pins: dict[str, Pin] = {}
+def _environment(machine: str) -> dict[str, str]:
+    """The image's marker environment on `machine`."""
+    return {
+        "implementation_name": "cpython",
+        "implementation_version": "3.11.14",
+        "os_name": "posix",
+        "platform_machine": machine,
+        "platform_python_implementation": "CPython",
+        "platform_release": "",
+        "platform_system": "Linux",
+        "platform_version": "",
+        "python_full_version": "3.11.14",
+        "python_version": "3.11",
+        "sys_platform": "linux",
+    }
+
+
+def _applies(marker: Marker | str | None, machine: str) -> bool:
+    if marker is None:
+        return True
+    return (Marker(marker) if isinstance(marker, str) else marker).evaluate(_environment(machine))
+
+
+def _pins() -> list[tuple[str, Pin]]:
+    pins: list[tuple[str, Pin]] = []
     current: Pin | None = None
     for line in (ROOT / "requirements.lock").read_text().splitlines():
         found = PIN.match(line)
         if found:
-            current = Pin(Version(found.group(2)))
-            pins[canonicalize_name(found.group(1))] = current
+            marker = Marker(found.group(3)) if found.group(3) else None
+            current = Pin(Version(found.group(2)), marker)
+            pins.append((canonicalize_name(found.group(1)), current))
         elif current is not None:
             current.hashes.extend(HASH.findall(line))
     return pins
+
+
+def _lock(machine: str = "x86_64") -> dict[str, Pin]:
+    """The pins pip installs in the image on `machine` (their markers evaluated)."""
+    chosen: dict[str, Pin] = {}
+    for name, pin in _pins():
+        if _applies(pin.marker, machine):
+            assert name not in chosen, f"requirements.lock pins {name} twice for {machine}"
+            chosen[name] = pin
+    return chosen
+
+
+def _pylock(machine: str) -> dict[str, dict[str, object]]:
+    packages = tomllib.loads((ROOT / "pylock.toml").read_text())["packages"]
+    return {canonicalize_name(p["name"]): p for p in packages if _applies(p.get("marker"), machine)}
+
+
+def _supported_tags(machine: str) -> set[Tag]:
+    """The wheel tags pip accepts on the image's CPython 3.11 and glibc on `machine`."""
+    platforms = [f"manylinux_2_{minor}_{machine}" for minor in range(GLIBC_MINOR, 16, -1)]
+    platforms.append(f"manylinux2014_{machine}")
+    return {
+        *cpython_tags(PYTHON, platforms=platforms),
+        *compatible_tags(PYTHON, "cp311", platforms=platforms),
+    }
 
 
 def _pyproject() -> dict[str, object]:
@@ -88,4 +146,40 @@ def test_the_lock_is_made_for_the_images_python() -> None:
     image = re.search(r"^FROM python:(\d+\.\d+)-slim", _dockerfile(), flags=re.MULTILINE)
     assert image is not None
     makefile = (ROOT / "Makefile").read_text()
-    assert f"--python-version {image.group(1)} --python-platform linux" in makefile
+    assert f"--universal --python-version {image.group(1)}" in makefile
+    assert "--python-platform" not in makefile  # one platform's resolution is not enough
+
+
+def test_the_lock_pins_the_same_versions_on_x86_64_and_aarch64() -> None:
+    versions = {m: {n: p.version for n, p in _lock(m).items()} for m in MACHINES}
+    assert versions["x86_64"] == versions["aarch64"]
+
+
+@pytest.mark.parametrize("machine", MACHINES)
+def test_pylock_is_the_same_resolution_as_requirements_lock(machine: str) -> None:
+    pylock = {name: Version(str(p["version"])) for name, p in _pylock(machine).items()}
+    assert pylock == {name: pin.version for name, pin in _lock(machine).items()}, (
+        "requirements.lock and pylock.toml disagree; run `make lock`"
+    )
+
+
+@pytest.mark.parametrize("machine", MACHINES)
+def test_every_locked_package_has_a_hashed_wheel_for_python_3_11_on(machine: str) -> None:
+    """pip in python:3.11-slim on `machine` finds a wheel whose hash the lock holds (no
+    source build, which --require-hashes and the slim image's missing compilers would fail)."""
+    supported = _supported_tags(machine)
+    pins = _lock(machine)
+    missing: list[str] = []
+    for name, package in _pylock(machine).items():
+        wheels = package.get("wheels", [])
+        assert isinstance(wheels, list)
+        usable = [
+            wheel["hashes"]["sha256"]
+            for wheel in wheels
+            if parse_wheel_filename(str(wheel["url"]).rsplit("/", 1)[-1])[3] & supported
+        ]
+        if not usable:
+            missing.append(f"{name}=={package['version']}: no wheel")
+        elif not set(usable) <= set(pins[name].hashes):
+            missing.append(f"{name}=={package['version']}: wheel hash not in requirements.lock")
+    assert missing == [], f"on {machine} Linux, Python 3.11: {missing}"
