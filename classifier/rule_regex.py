@@ -8,8 +8,13 @@ are refused here when the rules file is loaded, naming the construct and the fix
 The pattern keeps Python's meaning where RE2's differs: `\\w`, `\\d` and `\\s` are Unicode-aware
 (RE2's are ASCII-only, so `\\w+` would not match "æøå"), `\\Z` is RE2's `\\z`, `$` also matches
 before a final newline, and `\\uXXXX` / `\\N{NAME}` escapes are spelled the way RE2 reads them.
-RE2's `\\b` counts only ASCII letters and digits as word characters, so a pattern that puts it
-next to other letters is refused (`\\bhäiriö\\b` would miss "häiriö ").
+RE2's `\\b` counts only ASCII letters and digits as word characters, so a pattern that uses it
+together with anything that can match another letter is refused: letters outside ASCII, `\\w`,
+`\\p{...}`, but also `.`, a negated class `[^...]`, `\\S`, `\\D` and class ranges reaching
+beyond ASCII (`\\bhäiriö\\b` would miss "häiriö ", `x.\\b` "xæ ", and `\\b[^ ]+` would quote
+"ble" for "æble"). Kept ASCII boundaries (`\\bERR-\\d{3}\\b`) still differ where the word
+touches a non-ASCII letter outside the match ("Großnotfall" for `\\bnotfall\\b`), or where
+`\\d` meets a digit outside ASCII.
 """
 
 from __future__ import annotations
@@ -120,7 +125,9 @@ def _refusal(exc: Exception) -> RuleRegexError:
 def _translate(pattern: str) -> str:
     """The pattern in RE2's syntax with Python's meaning (see the module docstring)."""
     out: list[str] = []
-    in_class = boundary = other_letters = False
+    in_class = boundary = False
+    # The first construct seen that can match a letter or digit outside ASCII (None: none).
+    wide: str | None = None
     multiline = bool(_MULTILINE_FLAG.search(pattern))
     if "(?P=" in pattern:  # RE2's own message stops at "(?P"
         raise _refusal(re2.error(b"named backreference (?P=...)"))
@@ -128,20 +135,24 @@ def _translate(pattern: str) -> str:
     while i < n:
         c = pattern[i]
         if c == "\\" and i + 1 < n:
-            e = pattern[i + 1]
+            start = i
             text, i = _escape(pattern, i, in_class)
-            boundary |= e in "bB" and not in_class
-            other_letters |= e in "wWpP"
+            boundary |= pattern[start + 1] in "bB" and not in_class
+            wide = wide or _wide_escape(pattern, start, i)
             out.append(text)
             continue
         if not c.isascii() and (c.isalnum() or c == "_"):
-            other_letters = True
+            wide = wide or _LETTERS
         if in_class:
+            if c == "-" and _range_beyond_ascii(pattern, i):
+                wide = wide or "a class range reaching beyond ASCII"
             in_class = c != "]"
             out.append(c)
         elif c == "[":
+            negated = pattern[i + 1 : i + 2] == "^"
+            wide = wide or ("a negated class [^...]" if negated else None)
             # "]" right after "[" or "[^" is a literal, not the end of the class.
-            j = i + 1 + (pattern[i + 1 : i + 2] == "^")
+            j = i + 1 + negated
             j += pattern[j : j + 1] == "]"
             out.append(pattern[i:j])
             in_class, i = True, j
@@ -149,15 +160,64 @@ def _translate(pattern: str) -> str:
         elif c == "$" and not multiline:
             out.append(r"(?:\n?\z)")  # Python's $: the end, or before a final newline
         else:
+            wide = wide or (". (any character)" if c == "." else None)
             out.append(c)
         i += 1
-    if boundary and other_letters:
+    if boundary and wide:
         raise RuleRegexError(
-            r"uses \b or \B together with letters outside ASCII, \w or \p{...}; RE2's \b counts "
-            r"only ASCII letters and digits as word characters, so \bhäiriö\b would not match "
-            f"'häiriö '; {_WORD_BOUNDARY_FIX}"
+            f"uses \\b or \\B together with {wide}; RE2's \\b counts only ASCII letters and "
+            "digits as word characters (Python's counts all), so next to any other letter it "
+            r"answers differently: \bhäiriö\b would not match 'häiriö ', x.\b not 'xæ '; "
+            f"{_WORD_BOUNDARY_FIX}{'' if wide == _LETTERS else _NARROW}"
         )
     return "".join(out)
+
+
+_LETTERS = r"letters outside ASCII, \w or \p{...}"
+_NARROW = "; or name the characters it may match instead, e.g. [a-z0-9-]"
+
+
+def _wide_escape(pattern: str, start: int, end: int) -> str | None:
+    """What the escape pattern[start:end] can match beyond ASCII letters and digits, named; or
+    None."""
+    e = pattern[start + 1]
+    # _escape leaves \xhh's digits to the next characters (RE2 reads it as Python does).
+    escape = pattern[start : start + 4] if e == "x" else pattern[start:end]
+    if e in "wWpP":
+        return _LETTERS
+    if e in "SD":
+        return f"\\{e}"
+    if e in "xuUN" and len(escape) > 2:
+        char = _escaped_char(escape)
+        if char is not None and not char.isascii() and (char.isalnum() or char == "_"):
+            return _LETTERS
+    return None
+
+
+def _escaped_char(escape: str) -> str | None:
+    """The character a \\xhh, \\uXXXX, \\UXXXXXXXX or \\N{NAME} escape names (None if malformed)."""
+    if escape[1] == "N":
+        try:
+            return unicodedata.lookup(escape[3:-1])
+        except KeyError:
+            return None
+    digits = escape[2:]
+    if escape[1] == "x":
+        digits = digits[:2]
+    try:
+        return chr(int(digits, 16))
+    except ValueError:
+        return None
+
+
+def _range_beyond_ascii(pattern: str, i: int) -> bool:
+    """Whether the "-" at pattern[i], inside a class, makes a range with an end outside ASCII
+    (escaped ends count as outside: `[ -\\u2000]` spans letters though neither end is one)."""
+    before, after = pattern[i - 1 : i], pattern[i + 1 : i + 2]
+    if before in ("[", "^", "") or after in ("]", ""):
+        return False  # a literal "-" at either end of the class
+    escaped_end = after == "\\" and pattern[i + 2 : i + 3] in ("x", "u", "U", "N")
+    return escaped_end or not (before.isascii() and after.isascii())
 
 
 def _escape(pattern: str, i: int, in_class: bool) -> tuple[str, int]:

@@ -6,6 +6,7 @@ import re
 import time
 
 import pytest
+import re2
 
 from classifier.decide import decide
 from classifier.errors import RuleConfigError
@@ -118,6 +119,13 @@ def test_character_classes_mean_what_they_mean_in_python(cls: str) -> None:
             "use text_matches for whole words",
         ),
         (r"\b\w+@example\.com", r"\b or \B together with letters outside ASCII", r"[^\p{L}\p{N}_]"),
+        (r"x.\b", r"\b or \B together with . (any character)", "[a-z0-9-]"),
+        (r"\bfeil[^ ]*", r"\b or \B together with a negated class [^...]", r"[^\p{L}\p{N}_]"),
+        (r"\b\S+\b", r"\b or \B together with \S", "[a-z0-9-]"),
+        (r"\bERR\D\b", r"\b or \B together with \D", "[a-z0-9-]"),
+        (r"\b[ -\u2000]+", "together with a class range reaching beyond ASCII", "[a-z0-9-]"),
+        (r"\bh\xe4iri\u00f6\b", r"\b or \B together with letters outside ASCII", "text_matches"),
+        (r"\b\N{LATIN SMALL LETTER AE}", "together with letters outside ASCII", "text_matches"),
         (r"[\W_]+", r"\W inside [...]", r"[^\p{L}\p{N}_]"),
         ("([unclosed", "missing ]", ""),
     ],
@@ -138,6 +146,64 @@ def test_constructs_re2_cannot_run_are_refused_naming_rule_key_construct_and_fix
         fix,
     ):
         assert fragment in message, message
+
+
+# Patterns refused, each with a ticket on which Python's re and RE2's ASCII-only \b disagree:
+# no match, or a shorter one (the reason would quote "fejlk" for "fejlkø").
+BOUNDARY_NEXT_TO_OTHER_LETTERS = [
+    ("da", r"\bnede.\b", "Alt er nedeå", "nedeå"),
+    ("da", r"\bfejl\S*\b", "fejlkø", "fejlkø"),
+    ("fi", r"\bvirhe[^ ]*\b", "virhetilä", "virhetilä"),
+    ("fi", r"häiri.\b", "häiriö", "häiriö"),
+    ("de", r"\bgro.\b", "groß", "groß"),
+    ("de", r"\b\D+ung\b", "Überlastung", "Überlastung"),
+    ("sl", r"\bnapak.\b", "napakč", "napakč"),
+    ("sl", r"\b[ -\u2000]nik\b", "žnik", "žnik"),
+]
+
+
+def _re2_without_refusal(pattern: str) -> str:
+    """The pattern in RE2's syntax, classes spelled as rule_regex spells them."""
+    for python, spelled in ((r"\S", r"[^\s\x0b\x1c-\x1f\x85\p{Z}]"), (r"\D", r"\P{Nd}")):
+        pattern = pattern.replace(python, spelled)
+    return pattern.replace(r"\u2000", r"\x{2000}")
+
+
+@pytest.mark.parametrize(("lang", "pattern", "text", "python"), BOUNDARY_NEXT_TO_OTHER_LETTERS)
+def test_a_boundary_next_to_what_can_match_other_letters_is_refused(
+    lang: str, pattern: str, text: str, python: str
+) -> None:
+    found = re.search(pattern, text, re.IGNORECASE)
+    assert found is not None
+    assert found.group() == python, f"{lang}: the table disagrees with Python's re"
+    options = re2.Options()
+    options.case_sensitive = False
+    raw = re2.compile(_re2_without_refusal(pattern), options).search(text)
+    assert raw is None or raw.group() != python, f"{lang}: RE2 would agree; nothing to refuse"
+    with pytest.raises(RuleConfigError, match=r"\\b or \\B together with"):
+        one_rule({"body_regex": pattern})
+
+
+# Boundaries the loader keeps: ASCII words and digits in Danish, Finnish, German and Slovenian
+# tickets, where the words they bound touch spaces and punctuation.
+KEPT_BOUNDARIES = [r"\bERR-\d{3}\b", r"\bvpn\b", r"\bsap\b", r"\bit\b", r"\bnede\b", r"\b\d+\b"]
+TICKETS = [
+    "Alt er nede siden kl. 7 - VPN virker ikke, ERR-503 i IT-afdelingen.",
+    "Palvelin on alhaalla, VPN ei toimi (ERR-503); häiriö jatkuu.",
+    "Der SAP-Server ist seit 7 Uhr nicht erreichbar: Störung, ERR-5034.",
+    "Strežnik ne deluje, VPN je padel, napaka ERR-503 v SAP; čakamo.",
+    "Ikke noget nede her, vpnløsningen virker; sapere; edit-it",
+]
+
+
+@pytest.mark.parametrize("pattern", KEPT_BOUNDARIES)
+def test_kept_boundaries_match_as_python_re_on_nordic_german_and_slovenian_tickets(
+    pattern: str,
+) -> None:
+    rule = compile_rule_regex(pattern)
+    for text in TICKETS:
+        python = re.search(pattern, text, re.IGNORECASE)
+        assert rule.search(text) == (python.group() if python else None), text
 
 
 def test_an_ascii_word_boundary_differs_from_pythons_only_next_to_other_letters() -> None:
