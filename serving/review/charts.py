@@ -94,6 +94,11 @@ def line_chart(chart_id: str, title: str, points: Sequence[TimePoint]) -> Markup
     return _svg(chart_id, title, desc or "no data", (width, height), "".join(parts))
 
 
+def _label(key: str, limit: int = 16) -> str:
+    # The bars start 110 px in; a longer label (a reviewer's full name) would run into them.
+    return key if len(key) <= limit else key[: limit - 1] + "\u2026"
+
+
 def bar_chart(chart_id: str, title: str, slices: Sequence[Slice]) -> Markup:
     """Horizontal bars of acceptance rate, one per slice, labelled with rate and count."""
     row, left, width = 26, 110, 640
@@ -105,7 +110,7 @@ def bar_chart(chart_id: str, title: str, slices: Sequence[Slice]) -> Markup:
         bar = plot_w * (item.rate or 0.0)
         parts.append(
             f'<text x="{left - 8}" y="{y + 15}" text-anchor="end" fill="{INK}">'
-            f"{escape(item.key)}</text>"
+            f"{escape(_label(item.key))}</text>"
             f'<rect x="{left}" y="{y}" width="{plot_w}" height="{row - 8}" fill="#eeeeee"/>'
             f'<rect x="{left}" y="{y}" width="{bar:.1f}" height="{row - 8}" '
             f'fill="{PALETTE[0]}"/>'

@@ -10,6 +10,24 @@ from litestar import Request
 from serving.review.rendering import when
 from serving.review.session import PageSession
 from serving.storage.records import AlreadyReviewed, InvalidReview, ReviewError, ReviewInput
+from serving.storage.reviewing import MAX_AGENT_CHARS
+
+
+def agent_from_form(value: str | None, key_id: str) -> str:
+    """The agent's name typed at sign-in, trimmed; the key's id when left empty.
+
+    Raises:
+        InvalidReview: the name is longer than the store keeps or holds control characters
+            (field `agent`).
+    """
+    name = " ".join((value or "").split())
+    if any(not char.isprintable() for char in name):
+        raise InvalidReview("agent", "contains control characters; type the name as letters")
+    if len(name) > MAX_AGENT_CHARS:
+        raise InvalidReview(
+            "agent", f"{len(name)} characters is too long; keep it to {MAX_AGENT_CHARS}"
+        )
+    return name or key_id
 
 
 def verdict_from_form(form: dict[str, str], session: PageSession) -> ReviewInput:
@@ -23,7 +41,7 @@ def verdict_from_form(form: dict[str, str], session: PageSession) -> ReviewInput
     if not accept and level is None:
         raise InvalidReview("level", "choose Accept, or a level to override to")
     return ReviewInput(
-        agent=session.key_id,
+        agent=session.reviewer,
         action="accept" if accept else "override",
         level=None if accept else level,
         reason=form.get("reason") or None,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime
 from typing import Any
+from urllib.parse import quote, unquote
 
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import Cookie
@@ -26,7 +27,7 @@ from serving.auth import Keyring
 from serving.review import charts
 from serving.review.api import export_stream
 from serving.review.context import ReviewContext, provide_review
-from serving.review.forms import page_error, saved_message, verdict_from_form
+from serving.review.forms import agent_from_form, page_error, saved_message, verdict_from_form
 from serving.review.languages import language_choices
 from serving.review.navigation import (
     QueuePage,
@@ -37,6 +38,7 @@ from serving.review.navigation import (
 from serving.review.rendering import render, store_down
 from serving.review.return_to import login_url, safe_return
 from serving.review.session import (
+    AGENT_COOKIE,
     COOKIE,
     LOGIN_COOKIE,
     PageSession,
@@ -50,6 +52,7 @@ from serving.review.session import (
 )
 from serving.storage.records import (
     AlreadyReviewed,
+    InvalidReview,
     PredictionDetail,
     PredictionNotFound,
     QueueFilters,
@@ -63,6 +66,8 @@ QUEUE_WINDOW = 20_000  # prev/next reach this far into the queue (ids only)
 # The page's forms are a few hundred bytes. Litestar parses forms synchronously on the event
 # loop: at the API's 16 MiB limit one unauthenticated sign-in stalled the worker for seconds.
 PAGE_BODY_BYTES = 64 * 1024
+AGENT_COOKIE_SECONDS = 400 * 24 * 3600  # browsers cap a cookie's lifetime at 400 days
+MAX_AGENT_FIELD = 1024  # what the sign-in form echoes back of a refused name
 
 
 def _cookie(ctx: ReviewContext, key: str, value: str, max_age: int | None) -> Cookie:
@@ -132,7 +137,8 @@ class ReviewPage(Controller):
         labels = dict(ctx.settings.reasons)
         return {
             "signed_in": True,
-            "agent": session.key_id,
+            "agent": session.reviewer,
+            "key_id": session.key_id,
             "csrf": csrf_token(ctx.session_secret, session.nonce),
             "levels": scale.levels,
             "level_index": lambda level: scale.levels.index(level) if level in scale.levels else 0,
@@ -147,8 +153,9 @@ class ReviewPage(Controller):
         return Redirect(path="/review/queue", status_code=303)
 
     def _login_form(
-        self, ctx: ReviewContext, error: str | None, status: int, next_page: str | None
-    ) -> Response[str]:
+        self, ctx: ReviewContext, error: str | None, status: int, next_page: str | None,
+        agent: str, *, agent_error: bool = False,
+    ) -> Response[str]:  # fmt: skip
         nonce = new_session("login", 1).nonce
         return render(
             "login.html",
@@ -159,6 +166,8 @@ class ReviewPage(Controller):
             error=error,
             next_page=safe_return(next_page),
             login_csrf=csrf_token(ctx.session_secret, f"login:{nonce}"),
+            agent_name=agent[:MAX_AGENT_FIELD],
+            agent_error=agent_error,
         )
 
     @get("/login")
@@ -166,7 +175,8 @@ class ReviewPage(Controller):
         """The sign-in form (`next`: the review page to return to; `unsaved`: a review was lost
         to an ended session)."""
         error = UNSAVED if request.query_params.get("unsaved") == "1" else None
-        return self._login_form(review, error, 200, request.query_params.get("next"))
+        remembered = unquote(request.cookies.get(AGENT_COOKIE) or "")
+        return self._login_form(review, error, 200, request.query_params.get("next"), remembered)
 
     @post("/login", status_code=303)
     async def login(self, request: Request[Any, Any, Any], review: ReviewDep) -> Response[Any]:
@@ -174,28 +184,38 @@ class ReviewPage(Controller):
         form = await request.form()
         nonce = request.cookies.get(LOGIN_COOKIE)
         next_page = safe_return(form.get("next"))
+        typed = str(form.get("agent") or "")
         if not csrf_ok(review.session_secret, f"login:{nonce}", form.get("csrf")):
             expired = "The sign-in form expired; please try again."
-            return self._login_form(review, expired, 403, next_page)
+            return self._login_form(review, expired, 403, next_page, typed)
         keyring: Keyring = request.app.state.keyring
         try:
             key = keyring.authorize(f"Bearer {form.get('key') or ''}", "review")
         except (NotAuthorizedException, PermissionDeniedException) as exc:
             status = 403 if isinstance(exc, PermissionDeniedException) else 401
-            return self._login_form(review, str(exc.detail), status, next_page)
+            return self._login_form(review, str(exc.detail), status, next_page, typed)
+        key_id = key.key_id if key else "reviewer"
+        try:
+            agent = agent_from_form(typed, key_id)
+        except InvalidReview as exc:
+            problem = f"Your name (field \u201cagent\u201d): {exc.problem}."
+            return self._login_form(review, problem, 422, next_page, typed, agent_error=True)
         session = new_session(
-            key.key_id if key else "reviewer",
+            key_id,
             review.settings.session_hours,
             key_fingerprint(review.session_secret, key.sha256) if key else "",
+            agent,
         )
         cookie = _cookie(
             review, COOKIE, encode(review.session_secret, session),
             review.settings.session_hours * 3600,
         )  # fmt: skip
+        # The name outlives the session, so the next sign-in on this browser starts with it.
+        remembered = _cookie(review, AGENT_COOKIE, quote(agent), AGENT_COOKIE_SECONDS)
         return Redirect(
             path=next_page,
             status_code=303,
-            cookies=[cookie, _cookie(review, LOGIN_COOKIE, "", 0)],
+            cookies=[cookie, remembered, _cookie(review, LOGIN_COOKIE, "", 0)],
         )
 
     @post("/logout", status_code=303)
@@ -369,6 +389,9 @@ class ReviewPage(Controller):
             ),
             "language": charts.bar_chart(
                 "chart-language", "Acceptance rate per language", stats.per_language
+            ),
+            "agent": charts.bar_chart(
+                "chart-agent", "Acceptance rate per reviewer", stats.per_agent
             ),
         }
         return render(

@@ -114,6 +114,7 @@ class AgreementOut(msgspec.Struct, kw_only=True):
     per_level: list[SliceOut]
     per_language: list[SliceOut]
     per_model_version: list[SliceOut]
+    per_agent: list[SliceOut]  # by the reviewer's name (`agent`) recorded on each review
     over_time: list[TimePointOut]
     levels: list[str]
     override_matrix: dict[str, dict[str, int]]
@@ -181,6 +182,7 @@ def agreement_out(stats: Agreement) -> AgreementOut:
         per_level=[_slice(s) for s in stats.per_level],
         per_language=[_slice(s) for s in stats.per_language],
         per_model_version=[_slice(s) for s in stats.per_model_version],
+        per_agent=[_slice(s) for s in stats.per_agent],
         over_time=[_point(p) for p in stats.over_time],
         levels=list(stats.levels),
         override_matrix=stats.override_matrix,

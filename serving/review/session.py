@@ -1,6 +1,7 @@
 """Review page sign-in: an HMAC-signed session cookie and CSRF tokens bound to it.
 
-The cookie holds the key id, a fingerprint of the key's hash, an expiry and a random nonce; the
+The cookie holds the key id, the agent's name, a fingerprint of the key's hash, an expiry and a
+random nonce; the
 CSRF token is an HMAC of the nonce, so a forged form from another site cannot know it. The
 fingerprint ties the session to the key itself, not only its id: a key rotated under the same id
 (or removed) ends every session opened with the old one. The signing secret lives in the
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 
 COOKIE = "tp_review_session"
 LOGIN_COOKIE = "tp_review_login"
+AGENT_COOKIE = "tp_review_agent"  # the agent's name, remembered for the next sign-in
 
 
 @dataclass(frozen=True)
@@ -27,13 +29,21 @@ class PageSession:
     """A signed-in reviewer.
 
     `key_fingerprint` is `key_fingerprint(secret, key.sha256)` of the key that signed in ("" when
-    the service runs without keys).
+    the service runs without keys). `agent` is the name the agent gave at sign-in: several
+    agents may share one key (a "helpdesk team" key), and each review records who made it.
     """
 
     key_id: str
     expires: int
     nonce: str
     key_fingerprint: str = ""
+    agent: str = ""
+
+    @property
+    def reviewer(self) -> str:
+        """Who reviews in this session: the name given at sign-in, else the key's id
+        (sessions opened before names were asked for)."""
+        return self.agent or self.key_id
 
 
 def _mac(secret: bytes, message: str) -> str:
@@ -59,6 +69,7 @@ def encode(secret: bytes, session: PageSession) -> str:
             "f": session.key_fingerprint,
             "e": session.expires,
             "n": session.nonce,
+            "a": session.agent,
         }
     )
     body = base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
@@ -75,17 +86,19 @@ def decode(secret: bytes, value: str | None, now: float | None = None) -> PageSe
     try:
         data = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
         session = PageSession(
-            str(data["k"]), int(data["e"]), str(data["n"]), str(data.get("f", ""))
-        )
+            str(data["k"]), int(data["e"]), str(data["n"]), str(data.get("f", "")),
+            str(data.get("a", "")),
+        )  # fmt: skip
     except (ValueError, KeyError, TypeError):
         return None
     return session if session.expires > (time.time() if now is None else now) else None
 
 
-def new_session(key_id: str, hours: int, fingerprint: str = "") -> PageSession:
-    """A fresh session for a key (its `key_fingerprint`), valid for `hours`."""
+def new_session(key_id: str, hours: int, fingerprint: str = "", agent: str = "") -> PageSession:
+    """A fresh session for a key (its `key_fingerprint`) and the agent who signed in with it,
+    valid for `hours`."""
     return PageSession(
-        key_id, int(time.time()) + hours * 3600, secrets.token_urlsafe(16), fingerprint
+        key_id, int(time.time()) + hours * 3600, secrets.token_urlsafe(16), fingerprint, agent
     )
 
 

@@ -57,6 +57,7 @@ class Agreement:
     per_level: tuple[Slice, ...]
     per_language: tuple[Slice, ...]
     per_model_version: tuple[Slice, ...]
+    per_agent: tuple[Slice, ...]  # by the name recorded on each review
     over_time: tuple[TimePoint, ...]
     override_matrix: dict[str, dict[str, int]]
     levels: tuple[str, ...]
@@ -85,6 +86,7 @@ async def agreement(
         Review.model_priority,
         Review.reason_code,
         Review.created_at,
+        Review.agent,
         Prediction.language,
         Prediction.model_version,
         Prediction.shadow,
@@ -100,12 +102,13 @@ async def agreement(
     by_level: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     by_language: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     by_version: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    by_agent: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     by_day: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
     matrix: dict[str, Counter[str]] = defaultdict(Counter)
     reasons: Counter[str] = Counter()
     total = accepted = model_n = model_ok = 0
     shadow_n = shadow_served_ok = shadow_model_ok = 0
-    for suggested, final, model_priority, reason, at, language, version, shadow in rows:
+    for suggested, final, model_priority, reason, at, agent, language, version, shadow in rows:
         ok = int(suggested == final)
         total += 1
         accepted += ok
@@ -114,6 +117,7 @@ async def agreement(
             by_level[suggested],
             by_language[(language or UNKNOWN).lower()],
             by_version[version_key],
+            by_agent[agent],
             by_day[(at.date().isoformat(), version_key)],
         ):
             bucket[0] += 1
@@ -136,6 +140,7 @@ async def agreement(
         per_level=tuple(Slice(level, *by_level[level]) for level in ordered if level in by_level),
         per_language=_slices(by_language),
         per_model_version=_slices(by_version),
+        per_agent=_slices(by_agent),
         over_time=tuple(
             TimePoint(day, version, n, ok) for (day, version), (n, ok) in sorted(by_day.items())
         ),

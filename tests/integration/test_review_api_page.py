@@ -138,7 +138,7 @@ def test_a_reviewer_signs_in_reviews_and_sees_the_dashboard(client: TestClient[A
     assert re.search(r'id="kpi-rate">50%<', dashboard.text)
     assert re.search(r'id="kpi-pending">1<', dashboard.text)
     assert 'data-cell="low-urgent">1<' in dashboard.text
-    assert dashboard.text.count("<svg") == 3
+    assert dashboard.text.count("<svg") == 4  # time, matrix, language, reviewer
 
 
 def test_sign_out_ends_the_session(client: TestClient[Any]) -> None:
