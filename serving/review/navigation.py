@@ -11,10 +11,13 @@ from dataclasses import dataclass
 from datetime import date
 from urllib.parse import urlencode
 
+from serving.review.time_zones import FIELD as ZONE_FIELD
+from serving.review.time_zones import agent_zone
 from serving.storage.records import QueueFilters
 
 FILTER_NAMES = ("level", "language", "rule", "model_version")
-DATE_FILTER_NAMES = ("received_from", "received_until")  # UTC dates, both included
+# Days in the agent's time zone (the `tz` parameter; UTC without one), both included.
+DATE_FILTER_NAMES = ("received_from", "received_until")
 PAGE_SIZE = 200
 MAX_PAGE_SIZE = 500
 
@@ -27,7 +30,8 @@ def _date(value: str | None) -> date | None:
 
 
 def filters_from_query(params: Mapping[str, str]) -> QueueFilters:
-    """The queue filters named in a query string (empty values mean no filter)."""
+    """The queue filters named in a query string (empty values mean no filter); the dates are
+    days in the time zone `tz` names (UTC when it is missing or unknown)."""
     level, language, rule, model_version = (
         (params.get(name) or "").strip() or None for name in FILTER_NAMES
     )
@@ -35,6 +39,7 @@ def filters_from_query(params: Mapping[str, str]) -> QueueFilters:
         level, language, rule, model_version,
         received_from=_date(params.get("received_from")),
         received_until=_date(params.get("received_until")),
+        time_zone=agent_zone(params.get(ZONE_FIELD)).iana,
     )  # fmt: skip
 
 
@@ -46,6 +51,8 @@ def filter_params(filters: QueueFilters) -> dict[str, str]:
     params.update(
         {name: day.isoformat() for name, day in zip(DATE_FILTER_NAMES, days, strict=True) if day}
     )
+    if filters.time_zone and any(days):  # the zone only matters to the dates
+        params[ZONE_FIELD] = filters.time_zone
     return params
 
 

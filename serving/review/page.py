@@ -50,6 +50,8 @@ from serving.review.session import (
     new_session,
     signed_in_with,
 )
+from serving.review.time_zones import FIELD as ZONE_FIELD
+from serving.review.time_zones import agent_zone
 from serving.storage.records import (
     AlreadyReviewed,
     InvalidReview,
@@ -241,6 +243,7 @@ class ReviewPage(Controller):
         if session is None:
             return _to_login(request)
         filters = filters_from_query(request.query_params)
+        zone = agent_zone(request.query_params.get(ZONE_FIELD))
         await review.catch_up()
         asked = QueuePage.from_query(request.query_params)
         items = await review.store.queue(filters, limit=asked.limit, offset=asked.offset)
@@ -255,7 +258,8 @@ class ReviewPage(Controller):
             **self._page(review, session, page="queue", items=items, pending=pending,
                          filters=filters, query=query_string(filters), paging=paging,
                          filtered=filtered, unfiltered=unfiltered, languages=languages,
-                         message=saved_message(request)),
+                         message=saved_message(request), zone=zone,
+                         error=zone.problem and f"{zone.problem} Dates are read as UTC days."),
         )  # fmt: skip
 
     async def _neighbours(
@@ -350,12 +354,14 @@ class ReviewPage(Controller):
 
     @get("/export")
     async def export(self, request: Request[Any, Any, Any], review: ReviewDep) -> Response[Any]:
-        """Reviewed tickets as a CSV or JSONL download (`since`: a UTC date, empty for all)."""
+        """Reviewed tickets as a CSV or JSONL download (`since`: a date, empty for all; a day in
+        the agent's time zone `tz`, UTC without one)."""
         session = await current_session(request, review)
         if session is None:
             return _to_login(request)
         since_text = (request.query_params.get("since") or "").strip()
         fmt = request.query_params.get("format") or "csv"
+        zone = agent_zone(request.query_params.get(ZONE_FIELD))
         try:
             since = date.fromisoformat(since_text) if since_text else None
         except ValueError:
@@ -363,6 +369,7 @@ class ReviewPage(Controller):
             problem = f"\u201c{since_text[:40]}\u201d is not a date; use one like 2026-11-01."
         else:
             problem = "" if fmt in ("csv", "jsonl") else "Choose CSV or JSON lines."
+        problem = problem or zone.problem or ""
         if problem:
             return render(
                 "message.html", 422,
@@ -370,7 +377,7 @@ class ReviewPage(Controller):
                              text=problem, link="/review/dashboard#export-h",
                              link_text="Back to the export form"),
             )  # fmt: skip
-        start = datetime(since.year, since.month, since.day, tzinfo=UTC) if since else None
+        start = zone.day_start(since) if since else None
         return await export_stream(review, start, "jsonl" if fmt == "jsonl" else "csv")
 
     @get("/dashboard")

@@ -92,7 +92,8 @@ class ReviewResult:
 class QueueFilters:
     """Narrow the review queue; None means no filter.
 
-    `received_from` and `received_until` are UTC dates, both included.
+    `received_from` and `received_until` are days in `time_zone` (an IANA name the caller has
+    checked; None: UTC), both included.
     """
 
     level: str | None = None
@@ -101,6 +102,7 @@ class QueueFilters:
     model_version: str | None = None
     received_from: date | None = None
     received_until: date | None = None
+    time_zone: str | None = None
 
 
 @dataclass(frozen=True)

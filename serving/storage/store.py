@@ -12,6 +12,7 @@ from contextlib import asynccontextmanager, closing
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import msgspec
 from sqlalchemy import Select, Text, cast, delete, func, insert, select, text, update
@@ -55,9 +56,10 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def utc_midnight(day: date) -> datetime:
-    """The start of a UTC date."""
-    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+def day_start(day: date, time_zone: str | None = None) -> datetime:
+    """The moment `day` begins in `time_zone` (an IANA name; None: UTC), in UTC."""
+    zone = ZoneInfo(time_zone) if time_zone else UTC
+    return datetime(day.year, day.month, day.day, tzinfo=zone).astimezone(UTC)
 
 
 def prediction_from_dicts(
@@ -408,9 +410,10 @@ class ReviewStore:
             fired = select(PredictionRule.prediction_id).where(PredictionRule.rule_id == rule)
             query = query.where(Prediction.id.in_(fired))
         if filters.received_from:
-            query = query.where(Prediction.created_at >= utc_midnight(filters.received_from))
+            start = day_start(filters.received_from, filters.time_zone)
+            query = query.where(Prediction.created_at >= start)
         if filters.received_until:
-            end = utc_midnight(filters.received_until + timedelta(days=1))
+            end = day_start(filters.received_until + timedelta(days=1), filters.time_zone)
             query = query.where(Prediction.created_at < end)
         return query
 

@@ -531,3 +531,63 @@ def test_every_page_names_a_favicon_that_is_served(client: TestClient[Any]) -> N
     assert icon.status_code == 200
     assert icon.headers["content-type"].startswith("image/svg+xml")
     assert icon.text.startswith("<svg")
+
+
+def test_received_days_are_the_agents_days_in_the_time_zone_the_form_sends(
+    client: TestClient[Any], sqlite_url: str
+) -> None:
+    ids = [
+        item["prediction_id"]
+        for item in client.get("/v1/reviews/queue", headers=REVIEW).json()["items"]
+    ]
+    received = [  # UTC; Helsinki is UTC+2 in November
+        "2026-11-19 21:59:00.000000",  # 23:59 on the 19th in Helsinki
+        "2026-11-19 22:30:00.000000",  # 00:30 on the 20th in Helsinki, still the 19th in UTC
+        "2026-11-20 21:30:00.000000",  # 23:30 on the 20th in Helsinki
+    ]
+    with closing(sqlite3.connect(sqlite_url.removeprefix("sqlite:///"))) as db, db:
+        for prediction_id, moment in zip(ids, received, strict=True):
+            db.execute(
+                "UPDATE predictions SET created_at = ? WHERE id = ?", (moment, prediction_id)
+            )
+    sign_in(client, KEYS["review"][0])
+
+    def shown(query: str) -> set[str]:
+        page = client.get(f"/review/queue?{query}").text
+        return set(re.findall(r'class="queue-link" href="/review/p/([0-9a-f]+)', page))
+
+    day = "received_from=2026-11-20&received_until=2026-11-20"
+    assert shown(f"{day}&tz=Europe/Helsinki") == set(ids[1:])
+    assert shown(f"{day}&tz=UTC") == shown(day) == {ids[2]}
+    page = client.get(f"/review/queue?{day}&tz=Europe/Helsinki").text
+    assert 'name="tz" value="Europe/Helsinki"' in page
+    assert "(days in <span data-zone-name>Europe/Helsinki</span>)" in page
+    kept = f"?{day}&tz=Europe%2FHelsinki".replace("&", "&amp;")
+    assert f'href="/review/p/{ids[1]}{kept}"' in page  # the zone stays with the dates
+    assert 'role="alert"' not in page
+    unknown = client.get(f"/review/queue?{day}&tz=Mars/Olympus").text
+    assert _error(unknown) == (
+        "The time zone \u201cMars/Olympus\u201d (field \u201ctz\u201d) is unknown; use an IANA "
+        "name such as Europe/Copenhagen. Dates are read as UTC days."
+    )
+    assert set(re.findall(r'class="queue-link" href="/review/p/([0-9a-f]+)', unknown)) == {ids[2]}
+
+    for prediction_id in ids:
+        client.post(f"/v1/predictions/{prediction_id}/review", json={}, headers=REVIEW)
+    with closing(sqlite3.connect(sqlite_url.removeprefix("sqlite:///"))) as db, db:
+        for prediction_id, moment in zip(ids, received, strict=True):
+            db.execute(
+                "UPDATE reviews SET created_at = ? WHERE prediction_id = ?", (moment, prediction_id)
+            )
+
+    def exported(query: str) -> set[str]:
+        answer = client.get(f"/review/export?format=jsonl&{query}")
+        assert answer.status_code == 200, answer.text
+        return {line.split('"prediction_id": "')[1][:32] for line in answer.text.splitlines()}
+
+    assert exported("since=2026-11-20&tz=Europe/Helsinki") == set(ids[1:])
+    assert exported("since=2026-11-20") == {ids[2]}
+    refused = client.get("/review/export?since=2026-11-20&tz=..%2Fetc%2Fpasswd")
+    assert refused.status_code == 422
+    named = "The time zone \u201c../etc/passwd\u201d (field \u201ctz\u201d) is unknown"
+    assert named in refused.text

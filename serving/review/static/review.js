@@ -153,6 +153,21 @@
   }
   localTimes();
 
+  // Date fields mean days in the agent's time zone: each such form sends it (field `tz`) and
+  // says which zone it is. Without JavaScript both stay UTC.
+  function agentZone() {
+    var zone;
+    try { zone = new Intl.DateTimeFormat().resolvedOptions().timeZone; } catch (e) { return; }
+    if (!zone) { return; }
+    Array.prototype.forEach.call(document.querySelectorAll("input[data-agent-zone]"), function (node) {
+      node.value = zone;
+    });
+    Array.prototype.forEach.call(document.querySelectorAll("[data-zone-name]"), function (node) {
+      node.textContent = zone;
+    });
+  }
+  agentZone();
+
   // A review sent after the session ended is not saved; sign-in comes back to the ticket, and
   // the level, reason and note sent are put back (kept in this tab only, used once).
   function draftKey(form) { return "tp-review-draft:" + form.getAttribute("action").split("?")[0]; }
