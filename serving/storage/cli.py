@@ -22,7 +22,7 @@ err = Console(stderr=True)
 
 db_app = typer.Typer(
     name="db",
-    help="The review store (predictions and reviews): apply and inspect migrations.",
+    help="The review store (predictions and reviews): migrations, detected languages.",
     no_args_is_help=True,
 )
 
@@ -144,6 +144,42 @@ def current(database_url: UrlOpt = None) -> None:
         raise typer.Exit(1)
 
 
+@db_app.command("detect-languages")
+def detect_languages(database_url: UrlOpt = None) -> None:
+    """Detect the language of stored predictions whose request named none.
+
+    The service detects it when it stores a prediction; this fills the rows
+    stored before, so the review queue's language filter finds them. Safe to
+    repeat and to run while the service is up; text too short to tell stays
+    without a language.
+
+    Example:
+
+      ticket-priority db detect-languages --database-url sqlite:///reviews.db
+    """
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from serving.storage.engine import DatabaseUrlError, make_sync_engine, sqlite_file_missing
+    from serving.storage.languages import backfill
+
+    url = _url(database_url)
+    try:
+        if sqlite_file_missing(url):
+            err.print(f"[bold red]error:[/] {safe_url(url)}: no database file; check the path")
+            raise typer.Exit(2)
+        engine = make_sync_engine(url)
+        try:
+            done = backfill(engine)
+        finally:
+            engine.dispose()
+    except (DatabaseUrlError, SQLAlchemyError, OSError) as exc:
+        raise _fail(url, exc) from exc
+    console.print(
+        f"{safe_url(url)}: {done.examined} predictions without a language; detected "
+        f"{done.detected}, {done.examined - done.detected} too short or redacted to tell"
+    )
+
+
 def register(app: typer.Typer) -> None:
-    """Attach `db upgrade` and `db current` to the root CLI."""
+    """Attach `db upgrade`, `db current` and `db detect-languages` to the root CLI."""
     app.add_typer(db_app, name="db")

@@ -138,11 +138,3 @@ def _unquoted(reasons: list[Any]) -> list[Any]:
         r for r in reasons
         if not (isinstance(r, Mapping) and str(r.get("feature", "")).startswith("'"))
     ]  # fmt: skip
-
-
-def detected_language(request: Mapping[str, Any]) -> str | None:
-    """The language the rules detect from the request's text (its function words), or None."""
-    from classifier.text import Doc, guess_language
-
-    subject, body = request.get("subject"), request.get("body")
-    return guess_language(Doc(str(subject or ""), str(body or "")).words())

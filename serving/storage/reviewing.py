@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from classifier.errors import UnknownLevel
 from classifier.levels import PriorityScale
-from serving.storage import extract
+from serving.storage.languages import detected_language
 from serving.storage.models import Prediction, Review
 from serving.storage.nul import NUL
 from serving.storage.records import (
@@ -91,8 +91,9 @@ async def record_review(
 ) -> ReviewResult:
     """Store a review of one prediction and return it once it is committed.
 
-    An override to the suggested level itself is stored as an accept. A prediction whose
-    request named no language gets the one detected from its text. Sending the current
+    An override to the suggested level itself is stored as an accept. A prediction still
+    without a language (stored before the writer detected it, and not backfilled) gets the one
+    detected from its text, so agreement per language covers it. Sending the current
     review's verdict again (same agent, action, final level and reason) returns that review
     and stores nothing: a double-clicked form or a retried request is not a conflict.
 
@@ -112,7 +113,7 @@ async def record_review(
                 raise PredictionNotFound(prediction_id)
             suggested = prediction.priority
             if prediction.language is None:  # so agreement per language covers it too
-                prediction.language = extract.detected_language(prediction.request)
+                prediction.language = detected_language(prediction.request)
             if review.action == "accept" and level not in (None, suggested):
                 raise InvalidReview(
                     "level",

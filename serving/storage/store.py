@@ -15,6 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import msgspec
+from anyio import to_thread
 from sqlalchemy import Select, Text, cast, delete, func, insert, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
@@ -32,6 +33,7 @@ from serving.storage.fast_insert import (
     sqlite_time,
 )
 from serving.storage.key_claims import SqliteKeyClaims
+from serving.storage.languages import needs_language, with_languages
 from serving.storage.models import (
     KEYED,
     AppSecret,
@@ -278,12 +280,17 @@ class ReviewStore:
         """Store served predictions and the rules they fired, in one transaction.
 
         NUL characters in their text are stored as U+FFFD (`serving.storage.nul`). A
+        prediction whose request named no language gets the one detected from its text
+        (`serving.storage.languages`), so the queue's language filter finds it. A
         prediction whose idempotency key is stored already (within `idempotency_window`) is
         skipped: the store holds the first answer to a retried request.
         """
         if not records:
             return
         records = [storable(r) for r in records]
+        if needs_language(records):
+            # CPU-bound (~20-70 us a ticket): a thread, so the event loop keeps answering.
+            records = await to_thread.run_sync(with_languages, records)
         keys = [r.idempotency_key for r in records if r.idempotency_key is not None]
         expired = utcnow() - self.idempotency_window
         if self.engine.dialect.name == "sqlite":
