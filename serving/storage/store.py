@@ -358,6 +358,8 @@ class ReviewStore:
         if key is None:
             raise ValueError(f"claim_key: prediction {record.prediction_id} has no idempotency key")
         record = storable(record)
+        if record.language is None:  # as `save` does; a keyed request is answered after this
+            (record,) = await to_thread.run_sync(with_languages, [record])
         since = utcnow() - self.idempotency_window
         if self.engine.dialect.name == "sqlite":
             holder = await asyncio.to_thread(self._key_claims().claim, record, since)

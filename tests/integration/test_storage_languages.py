@@ -9,6 +9,7 @@ from contextlib import closing
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 from litestar.testing import TestClient
 from typer.testing import CliRunner
@@ -51,6 +52,16 @@ async def test_the_writer_detects_a_language_the_request_did_not_send(store: Rev
     found = await store.queue(QueueFilters(language="da"))
     assert [item.prediction_id for item in found] == [ids[0]]
     assert await store.pending_languages() == ["da", "fi", "nl"]
+
+
+async def test_a_keyed_prediction_stored_before_its_answer_gets_a_language_too(
+    store: ReviewStore,
+) -> None:
+    # Keyed predictions skip the writer (`claim_key` stores them before answering).
+    record = make_record(body=DANISH, subject="Nedbrud", language=None)
+    record = msgspec.structs.replace(record, idempotency_key="p:lang-1")
+    assert await store.claim_key(record) is None
+    assert await _languages(store, [record.prediction_id]) == ["da"]
 
 
 @pytest.fixture
