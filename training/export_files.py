@@ -259,8 +259,8 @@ def _read_json(export: ExportFile, encoding: str) -> pd.DataFrame:
 
 
 def flatten_objects(frame: pd.DataFrame) -> pd.DataFrame:
-    """Columns holding JSON objects spread into one column per key, named with dots:
-    {"customer": {"tier": "free"}} -> `customer.tier` (the API's own request shape)."""
+    """Columns holding JSON objects (or Parquet structs) spread into one column per key, named
+    with dots: {"customer": {"tier": "free"}} -> `customer.tier` (the API's own request shape)."""
     for column in list(frame.columns):
         values = frame[column]
         if values.dtype != object:
@@ -279,12 +279,13 @@ def flatten_objects(frame: pd.DataFrame) -> pd.DataFrame:
 
 def _read_parquet(export: ExportFile) -> pd.DataFrame:
     try:
-        return pd.read_parquet(export.path)
+        frame = pd.read_parquet(export.path)
     except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
         raise DataError(
             f"--data: {export.path.name} is not a readable Parquet file ({exc}); re-export it, "
             "or export CSV or JSONL instead"
         ) from exc
+    return flatten_objects(frame)  # struct columns (Zendesk's `via`) arrive as dicts
 
 
 def _first_bad_json_line(export: ExportFile, encoding: str) -> tuple[int, str] | None:
