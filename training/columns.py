@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from classifier.features import boolean_category
@@ -29,7 +30,21 @@ def as_text(series: pd.Series) -> pd.Series:
         # Already strings (Parquet, CSV): stay in pandas' compact string storage. Going
         # through Python objects made a 1M-ticket body column ~400 MB for a moment.
         return series.fillna("").astype(str).str.strip()
-    return series.astype(object).where(series.notna(), "").astype(str).str.strip()
+    values = series.astype(object)
+    is_list = values.map(_is_list)
+    if is_list.any():
+        # JSON arrays and Parquet lists (tags): joined as the service joins a ticket's tags,
+        # not as a Python repr ("['a', 'b']") that no request would ever match
+        values = values.where(~is_list, values[is_list].map(_joined))
+    return values.where(series.notna(), "").astype(str).str.strip()
+
+
+def _is_list(value: Any) -> bool:
+    return isinstance(value, (list, tuple, np.ndarray))
+
+
+def _joined(values: Any) -> str:
+    return ",".join(str(v) for v in values)
 
 
 def as_category(series: pd.Series) -> pd.Series:

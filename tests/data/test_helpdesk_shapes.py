@@ -3,11 +3,13 @@ list, a Freshdesk JSONL's `tags` array. They are read as the service will be sen
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from classifier.schema import Ticket
 from training.config import DataConfig
 from training.data import load_dataset
 
@@ -36,6 +38,9 @@ ZENDESK = DataConfig(
     time_column="created_at",
     id_column="id",
 )
+TAGS = DataConfig(
+    text_columns=("subject", "description"), category_columns=("tags",), numeric_columns=()
+)
 
 
 def test_a_parquet_struct_column_is_read_as_dotted_columns_like_jsonl(
@@ -48,3 +53,18 @@ def test_a_parquet_struct_column_is_read_as_dotted_columns_like_jsonl(
 
     assert dataset.n_valid == len(rows)
     assert dataset.frame["via.channel"].iloc[:4].tolist() == list(CHANNELS)
+
+
+def test_list_cells_are_joined_as_the_service_joins_a_tickets_tags(
+    rows: list[dict[str, Any]], tmp_path: Path
+) -> None:
+    parquet = tmp_path / "zendesk.parquet"
+    pd.DataFrame(_zendesk_rows(rows)).to_parquet(parquet)
+    jsonl = tmp_path / "freshdesk.jsonl"
+    jsonl.write_text("\n".join(json.dumps(r) for r in _zendesk_rows(rows)), encoding="utf-8")
+    served = Ticket(subject="x", tags=("billing", "vip")).to_record()["tags"]
+
+    for path in (parquet, jsonl):
+        tags = load_dataset(path, TAGS).frame["tags"]
+        assert tags.iloc[:2].tolist() == ["outage", served], path.name
+        assert served == "billing,vip"
