@@ -251,6 +251,13 @@ def gate_against_champion(  # noqa: PLR0917 - the run's pieces the gate compares
             f"{list(dataset.scale.levels)}: not comparable; promote by hand", new, None, version,
         )  # fmt: skip
     test, labels = with_model_columns(champion, split.test, dataset), split.test_labels
+    absent = [c for c in champion.spec.columns if c not in test.columns]
+    if absent:  # scored without them, the champion would lose for want of data, not skill
+        return registry.GateResult(
+            False, f"champion v{version} reads columns {absent} that this export does not "
+            "have, so it cannot be scored fairly on it: compare the two with `ticket-priority "
+            "evaluate` on an export that has them, or promote by hand", new, None, version,
+        )  # fmt: skip
     seen = registry.training_rows(settings, current)
     note = ""
     if seen is not None:
@@ -486,7 +493,8 @@ def run_evaluation(
     """Score a registered version (or a saved model directory) on an export.
 
     Columns the model reads but the export lacks are treated as missing values and listed in
-    the report's `warnings`. Without a mapping, the model's own feature columns are used; without
+    the report's `warnings`. Without a mapping, the model's own feature columns are used; with
+    one, the model's columns the export has are read too, whatever the mapping names; without
     configured levels, the model's levels and label aliases. A level with fewer rows than
     `min_rows_per_level` is a warning here, not an error: scoring needs no minimum.
 
@@ -511,16 +519,15 @@ def run_evaluation(
 
     raw, _ = plain_column_names(read_table(data, config.encoding), config)
     warnings: list[str] = []
-    if spec is not None and config.text_columns is None and config.category_columns is None:
-        present = set(raw.columns)
+    if spec is not None:
+        present = list(raw.columns)
         missing = [c for c in spec.columns if c not in present]
         if missing:
-            warnings.append(f"columns {missing} are missing: treated as missing values")
-        config = config.with_overrides(
-            text_columns=tuple(c for c in spec.text_columns if c in present) or None,
-            category_columns=tuple(c for c in spec.category_columns if c in present),
-            numeric_columns=tuple(c for c in spec.numeric_columns if c in present),
-        )
+            warnings.append(
+                f"columns {missing} the model reads are not in {data.name}: scored as missing "
+                "values, so these figures understate the model on exports that have them"
+            )
+        config = _with_model_columns(config, spec, present)
     config = _on_model_scale(config, model.scale)
     dataset = validate_frame(raw, config, source=data, training=False)
     if dataset.n_valid == 0:
@@ -553,6 +560,28 @@ def _sha(path: Path) -> str:
     from training.data import file_sha256
 
     return file_sha256(path)
+
+
+def _with_model_columns(config: DataConfig, spec: FeatureSpec, present: list[str]) -> DataConfig:
+    """The mapping plus every column the model reads that the export has, in the model's roles:
+    a mapping written for the export's other columns must not score the model without them."""
+    if config.text_columns is None and config.category_columns is None:
+        return config.with_overrides(
+            text_columns=tuple(c for c in spec.text_columns if c in present) or None,
+            category_columns=tuple(c for c in spec.category_columns if c in present),
+            numeric_columns=tuple(c for c in spec.numeric_columns if c in present),
+        )
+    resolved = config.resolve(present)
+    mapped = set(resolved.features)
+
+    def plus(given: tuple[str, ...], wanted: tuple[str, ...]) -> tuple[str, ...]:
+        return (*given, *(c for c in wanted if c in present and c not in mapped))
+
+    return config.with_overrides(
+        text_columns=plus(resolved.text, spec.text_columns) or None,
+        category_columns=plus(resolved.category, spec.category_columns),
+        numeric_columns=plus(resolved.numeric, spec.numeric_columns),
+    )
 
 
 def _on_model_scale(config: DataConfig, scale: PriorityScale) -> DataConfig:

@@ -1,0 +1,88 @@
+"""A model trained on one export's columns, scored on another export: `evaluate` reads every
+column the model reads that the file has, whatever the mapping names, and says which it lacks;
+the gate does not compare a champion scored without its columns."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from training.config import DataConfig, TrainConfig
+from training.settings import MlflowSettings
+from training.synthetic import generate_tickets, write_tickets
+from training.train import run_evaluation, run_training
+
+pytestmark = pytest.mark.slow
+FAST = TrainConfig(selection_cv=2)
+# A Freshdesk-like mapping: the body is `description`
+FRESHDESK = DataConfig(
+    text_columns=("subject", "description"),
+    category_columns=("tier", "channel"),
+    numeric_columns=("affected_users",),
+)
+
+
+@pytest.fixture(scope="module")
+def champion(tmp_path_factory: pytest.TempPathFactory) -> MlflowSettings:
+    workdir = tmp_path_factory.mktemp("columns")
+    tickets = generate_tickets(900, 21).rename(columns={"body": "description"})
+    data = write_tickets(tickets, workdir / "freshdesk.csv")
+    settings = MlflowSettings.in_folder(workdir)
+    outcome = run_training(
+        data, config=FRESHDESK, mlflow_settings=settings, progress=False, train_config=FAST,
+        models_dir=workdir / "models",
+    )  # fmt: skip
+    assert outcome.promoted
+    return settings
+
+
+def _plain_export_without_tier(tmp_path: Path) -> Path:
+    tickets = generate_tickets(400, 22).drop(columns=["tier"])
+    return write_tickets(tickets, tmp_path / "plain.csv")
+
+
+def test_evaluate_with_a_mapping_reads_the_models_columns_and_names_those_missing(
+    champion: MlflowSettings, tmp_path: Path
+) -> None:
+    path = _plain_export_without_tier(tmp_path)
+    ref = "models:/ticket-priority@champion"
+
+    text_only = DataConfig(
+        text_columns=("subject", "body"), category_columns=(), numeric_columns=()
+    )
+    mapped = run_evaluation(ref, path, config=text_only, mlflow_settings=champion)
+    unmapped = run_evaluation(ref, path, mlflow_settings=champion)
+
+    for report in (mapped, unmapped):
+        missing = [w for w in report["warnings"] if "the model reads" in w]
+        assert len(missing) == 1, report["warnings"]
+        assert "['description', 'tier']" in missing[0]
+        assert "channel" not in missing[0]
+    # channel and affected_users are in the file: read although the mapping leaves them out
+    named = DataConfig(
+        text_columns=("subject", "body"),
+        category_columns=("channel",),
+        numeric_columns=("affected_users",),
+    )
+    explicit = run_evaluation(ref, path, config=named, mlflow_settings=champion)
+    assert mapped["n_test"] == explicit["n_test"]
+    assert mapped["macro_f1"] == explicit["macro_f1"]
+    assert mapped["brier"] == explicit["brier"]
+
+
+def test_the_gate_does_not_promote_over_a_champion_scored_without_its_columns(
+    champion: MlflowSettings, tmp_path: Path
+) -> None:
+    path = write_tickets(generate_tickets(900, 23), tmp_path / "plain.csv")
+
+    outcome = run_training(
+        path, mlflow_settings=champion, progress=False, train_config=FAST,
+        models_dir=tmp_path / "models",
+    )  # fmt: skip
+
+    assert not outcome.promoted
+    assert "champion v1 reads columns ['description'] that this export does not have" in (
+        outcome.gate_reason
+    )
+    assert outcome.report["gate"]["champion"] is None
