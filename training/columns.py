@@ -7,13 +7,14 @@ by the column's separators; and the warnings that say what was read how.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from classifier.features import boolean_category
-from classifier.schema import PLAIN_COLUMNS
+from classifier.schema import PLAIN_COLUMNS, Ticket
 from training.config import DataConfig, ResolvedColumns
 from training.errors import DataError
 from training.numbers import read_numbers
@@ -180,3 +181,19 @@ def as_number(series: pd.Series, column: str, decimal: str | None, warnings: lis
             "config (or pass --decimal)"
         )
     return parsed.values.astype(float)
+
+
+def extra_only_columns(columns: Sequence[str]) -> list[str]:
+    """A warning naming the model's columns that no field of a predict request fills: the
+    service reads them only from the request's `extra`, so an integration that sends the
+    usual fields (body, channel, customer.tier) leaves them missing without any error."""
+    fields = set(Ticket().to_record())
+    others = [c for c in columns if c not in fields]
+    if not others:
+        return []
+    return [
+        f"columns {others} are not fields of a predict request: the service reads them only "
+        f'from the request\'s `extra` under these names ("extra": {{"{others[0]}": ...}}), '
+        "so the helpdesk integration must send them there; or rename them in the export to "
+        "the request's fields (subject, body, channel, tier, affected_users, ...)"
+    ]

@@ -28,6 +28,7 @@ from sklearn.model_selection import StratifiedKFold, train_test_split
 from classifier.costs import CostMatrix
 from classifier.levels import PriorityScale
 from training import evaluate, feedback, fingerprints, registry, tracking
+from training.columns import extra_only_columns
 from training.config import DataConfig, TrainConfig
 from training.data import Dataset, describe_exclusions, load_dataset, write_bad_rows
 from training.errors import DataError
@@ -396,7 +397,8 @@ def _run(  # noqa: PLR0917 - private continuation of run_training's arguments
         n_train=len(split.train), n_test_holdout=len(split.test), split=split.kind,
         candidates=list(result.candidates), params=dict(result.params),
         out_of_core=bool(result.out_of_core),
-        warnings=dataset.warnings + _missed_levels(report, holdout if train.cv else None, costs),
+        warnings=dataset.warnings + extra_only_columns(feature_spec(dataset).columns)
+        + _missed_levels(report, holdout if train.cv else None, costs),
         costs=costs.to_dict(),
         data=dataset.input_report(),
         bad_rows=dataset.bad_row_report("bad_rows.csv", in_mlflow_run=True),

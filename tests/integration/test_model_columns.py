@@ -5,6 +5,7 @@ the gate does not compare a champion scored without its columns."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -24,7 +25,7 @@ FRESHDESK = DataConfig(
 
 
 @pytest.fixture(scope="module")
-def champion(tmp_path_factory: pytest.TempPathFactory) -> MlflowSettings:
+def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[MlflowSettings, dict[str, Any]]:
     workdir = tmp_path_factory.mktemp("columns")
     tickets = generate_tickets(900, 21).rename(columns={"body": "description"})
     data = write_tickets(tickets, workdir / "freshdesk.csv")
@@ -34,7 +35,22 @@ def champion(tmp_path_factory: pytest.TempPathFactory) -> MlflowSettings:
         models_dir=workdir / "models",
     )  # fmt: skip
     assert outcome.promoted
-    return settings
+    return settings, outcome.report
+
+
+@pytest.fixture
+def champion(trained: tuple[MlflowSettings, dict[str, Any]]) -> MlflowSettings:
+    return trained[0]
+
+
+def test_training_names_the_columns_a_request_fills_only_through_extra(
+    trained: tuple[MlflowSettings, dict[str, Any]],
+) -> None:
+    _, report = trained
+    extra = [w for w in report["warnings"] if "not fields of a predict request" in w]
+    assert len(extra) == 1, report["warnings"]
+    assert extra[0].startswith("columns ['description'] are not fields")
+    assert '"extra": {"description": ...}' in extra[0]
 
 
 def _plain_export_without_tier(tmp_path: Path) -> Path:
