@@ -512,7 +512,7 @@ def run_evaluation(
         The same report `train` writes, with `model` naming the scored version.
     """
     settings = mlflow_settings or MlflowSettings.from_env()
-    model, name, version, run_id = _load_for_evaluation(model_ref, settings)
+    model, name, version, run_id, seen = _load_for_evaluation(model_ref, settings)
     config = config or DataConfig()
     spec = getattr(model, "spec", None)
     from training.columns import plain_column_names
@@ -541,6 +541,14 @@ def run_evaluation(
         raise DataError(f"--data: no valid rows to score in {data.name}: {why}")
     dataset.sha256 = _sha(data)
     report = evaluate_model(model, dataset.frame, dataset.labels, dataset)
+    if seen is not None and spec is not None:
+        learned = int((~fingerprints.unseen(dataset.frame, spec.text_columns, seen)).sum())
+        if learned:
+            warnings.append(
+                f"{learned} of {len(dataset.frame)} scored rows have the text of a row "
+                f"v{version} was trained on: its figures on them are optimistic; score tickets "
+                "newer than its training export (the gate of `train` leaves such rows out)"
+            )
     warnings += dataset.warnings + evaluate.missed_levels(report, model.costs.matrix)
     report.update(
         n_train=None, model={"name": name, "version": version, "run_id": run_id},
@@ -606,7 +614,9 @@ def _on_model_scale(config: DataConfig, scale: PriorityScale) -> DataConfig:
 
 def _load_for_evaluation(
     ref: str, settings: MlflowSettings
-) -> tuple[PriorityModel, str, str | None, str | None]:
+) -> tuple[PriorityModel, str, str | None, str | None, fingerprints.Fingerprints | None]:
+    """The model, its name, version and run, and the hashes of its training texts (None for a
+    model directory or a version logged without them)."""
     candidate = Path(ref)
     if not ref.startswith("models:/") and candidate.is_dir():
         from classifier.errors import ModelIntegrityError
@@ -619,6 +629,7 @@ def _load_for_evaluation(
                 f"--model {ref}: not a saved model ({exc}); pass a folder `train` wrote "
                 "(models/<run id>) or models:/NAME@ALIAS"
             ) from exc
-        return model, candidate.name, "local", None
+        return model, candidate.name, "local", None, None
     model, version = registry.load_version(settings, ref)
-    return model, str(version.name), str(version.version), version.run_id
+    seen = registry.training_rows(settings, version)
+    return model, str(version.name), str(version.version), version.run_id, seen

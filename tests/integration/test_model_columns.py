@@ -4,6 +4,7 @@ the gate does not compare a champion scored without its columns."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -102,3 +103,25 @@ def test_the_gate_does_not_promote_over_a_champion_scored_without_its_columns(
         outcome.gate_reason
     )
     assert outcome.report["gate"]["champion"] is None
+
+
+def test_evaluate_says_how_many_rows_the_model_was_trained_on(
+    trained: tuple[MlflowSettings, dict[str, Any]], tmp_path: Path
+) -> None:
+    settings, training = trained
+    again = generate_tickets(900, 21).rename(columns={"body": "description"})
+    path = write_tickets(again, tmp_path / "same.csv")  # the champion's own export
+    fresh = _plain_export_without_tier(tmp_path)
+
+    report = run_evaluation("models:/ticket-priority@champion", path, mlflow_settings=settings)
+    other = run_evaluation("models:/ticket-priority@champion", fresh, mlflow_settings=settings)
+
+    seen = [w for w in report["warnings"] if "was trained on" in w]
+    assert len(seen) == 1, report["warnings"]
+    found = re.match(
+        r"(\d+) of (\d+) scored rows have the text of a row v1 was trained on", seen[0]
+    )
+    assert found is not None, seen[0]
+    assert int(found.group(2)) == report["n_test"]
+    assert training["n_train"] <= int(found.group(1)) < report["n_test"]
+    assert not [w for w in other["warnings"] if "was trained on" in w]
