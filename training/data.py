@@ -191,6 +191,12 @@ def validate_frame(  # noqa: PLR0912, PLR0915 - one pass over the checks reads b
         "differing only in case, spaces or a customer. prefix"
     ] if renamed else []  # fmt: skip
     warnings += notes
+    if config.slice_columns and not cols.slices:
+        warnings.append(
+            f"no per-slice metrics: none of the slice columns {list(config.slice_columns)} is "
+            "in the export; name the columns to cut the report by with `slice_columns: [...]` "
+            "in the data config"
+        )
     order = config.level_order_warning()
     if order is not None:
         warnings.append(order)

@@ -4,6 +4,7 @@ list, a Freshdesk JSONL's `tags` array. They are read as the service will be sen
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -68,3 +69,24 @@ def test_list_cells_are_joined_as_the_service_joins_a_tickets_tags(
         tags = load_dataset(path, TAGS).frame["tags"]
         assert tags.iloc[:2].tolist() == ["outage", served], path.name
         assert served == "billing,vip"
+
+
+def test_an_export_without_slice_columns_says_how_to_name_them(
+    rows: list[dict[str, Any]], tmp_path: Path
+) -> None:
+    path = tmp_path / "zendesk.parquet"
+    pd.DataFrame(_zendesk_rows(rows)).to_parquet(path)
+
+    default = load_dataset(path, ZENDESK).warnings
+    named = load_dataset(path, replace(ZENDESK, slice_columns=("via.channel",)))
+    none = load_dataset(path, replace(ZENDESK, slice_columns=())).warnings
+
+    slices = [w for w in default if "slice_columns" in w]
+    assert slices == [
+        "no per-slice metrics: none of the slice columns ['language', 'channel', 'tier'] is in "
+        "the export; name the columns to cut the report by with `slice_columns: [...]` in the "
+        "data config"
+    ]
+    assert named.columns.slices == ("via.channel",)
+    assert not [w for w in named.warnings if "slice_columns" in w]
+    assert not [w for w in none if "slice_columns" in w]
