@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import tempfile
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -83,7 +84,8 @@ def _ignore(_done: float, _detail: str | None = None) -> None:
 
 @dataclass
 class _Steps:
-    """Rich progress for named steps; silent when disabled."""
+    """Rich progress for named steps (off a terminal also a line as each starts and ends);
+    silent when disabled."""
 
     enabled: bool
     console: Console = field(default_factory=lambda: Console(stderr=True))
@@ -97,6 +99,11 @@ class _Steps:
             yield _ignore
             return
         task = bar.add_task(name, total=total)
+        # Off a terminal (a log file, CI) rich draws the bars only when training ends
+        logged = not self.console.is_terminal
+        if logged:
+            self.console.print(f"{name} ...", markup=False, highlight=False, soft_wrap=True)
+        started = time.monotonic()
 
         def update(done: float, detail: str | None = None) -> None:
             text = f"{name}: {detail}" if detail else name
@@ -104,6 +111,11 @@ class _Steps:
 
         yield update
         bar.update(task, completed=total, description=name)
+        if logged:
+            took = time.monotonic() - started
+            self.console.print(
+                f"{name}: done in {took:.1f} s", markup=False, highlight=False, soft_wrap=True
+            )
 
 
 def default_models_dir(settings: MlflowSettings) -> Path:
