@@ -6,7 +6,7 @@ reads them with no mapping flags, and serving fills them from a predict request.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -101,3 +101,13 @@ class Ticket:
         }
         record.update(self.extra)
         return record
+
+
+REQUEST_COLUMNS: frozenset[str] = frozenset(Ticket().to_record())
+"""The columns a predict request's own fields fill; any other column comes from its `extra`."""
+
+
+def extra_only(columns: Iterable[str]) -> list[str]:
+    """The columns no field of a predict request fills: the service reads them only from the
+    request's `extra`, under the same names."""
+    return [c for c in columns if c not in REQUEST_COLUMNS]

@@ -35,6 +35,7 @@ import structlog
 
 from classifier.decision import ModelOutput
 from classifier.errors import AliasNotSet, ModelIntegrityError, ModelNotReady
+from classifier.schema import extra_only
 from serving.registry_rest import ALIAS_NOT_SET, is_rest_uri, resolve_alias
 from serving.settings import ModelSettings
 from training.settings import redact_url, safe_url
@@ -124,7 +125,21 @@ class LoadedModel:
             "metrics": dict(getattr(m, "metrics", None) or {}),
             "loaded_at": self.loaded_at.isoformat(),
             "decision": _decision_of(m),
+            "columns": _columns_of(m),
         }
+
+
+def _columns_of(model: Any) -> dict[str, list[str]] | None:
+    """The columns a model reads by role, and those a request sends only in `extra`."""
+    spec = getattr(model, "spec", None)
+    if spec is None:
+        return None
+    return {
+        "text": list(spec.text_columns),
+        "category": list(spec.category_columns),
+        "numeric": list(spec.numeric_columns),
+        "from_extra": extra_only(spec.columns),
+    }
 
 
 def _decision_of(model: Any) -> dict[str, Any] | None:

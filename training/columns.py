@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from classifier.features import boolean_category
-from classifier.schema import PLAIN_COLUMNS, Ticket
+from classifier.schema import PLAIN_COLUMNS, extra_only
 from training.config import DataConfig, ResolvedColumns
 from training.errors import DataError
 from training.numbers import read_numbers
@@ -187,8 +187,7 @@ def extra_only_columns(columns: Sequence[str]) -> list[str]:
     """A warning naming the model's columns that no field of a predict request fills: the
     service reads them only from the request's `extra`, so an integration that sends the
     usual fields (body, channel, customer.tier) leaves them missing without any error."""
-    fields = set(Ticket().to_record())
-    others = [c for c in columns if c not in fields]
+    others = extra_only(columns)
     if not others:
         return []
     return [

@@ -31,6 +31,9 @@ class ModelInfoOut(msgspec.Struct, kw_only=True):
     """How a suggestion follows from `probabilities`: the least expected cost under `costs`
     (row = true level, column = suggested) after each level's probability is divided by its
     `level_prior` share and renormalised (none: plain least expected cost)."""
+    columns: dict[str, list[str]] | None = None
+    """The export columns the model reads (`text`, `category`, `numeric`) and, in `from_extra`,
+    those no request field fills: send them in the request's `extra` under these names."""
 
 
 class RulesInfoOut(msgspec.Struct, kw_only=True):
