@@ -6,8 +6,10 @@ the ticket id when the export has an id column, and a reason code, and excluded 
 summary goes to the screen, the full list to a CSV that is logged to MLflow. Ticket text is
 personal data, so it never appears in that list.
 
-Reason codes: `missing_text`, `missing_label`, `unknown_label`, `bad_timestamp`,
-`duplicate_id`, `conflicting_label` (same text and attributes as another row, other label).
+Reason codes: `blank_row` (every cell empty, as Excel leaves `,,,,` rows after deleted ones;
+reported once, not as missing text, label and time), `missing_text`, `missing_label`,
+`unknown_label`, `bad_timestamp`, `duplicate_id`, `conflicting_label` (same text and attributes
+as another row, other label).
 """
 
 from __future__ import annotations
@@ -216,7 +218,13 @@ def validate_frame(  # noqa: PLR0912, PLR0915 - one pass over the checks reads b
         if column not in frame.columns:
             frame[column] = as_category(values[column])
 
-    empty_text = np.logical_and.reduce([~has_visible_text(frame[c]) for c in cols.text])
+    blank = np.logical_and.reduce([as_text(values[c]).eq("").to_numpy() for c in values.columns])
+    blank_rows = set(frame.index[blank].tolist())
+    bad += [
+        BadRow(r, "blank_row", "", "", "every cell is empty (a spreadsheet's empty row)")
+        for r in sorted(blank_rows)
+    ]
+    empty_text = np.logical_and.reduce([~has_visible_text(frame[c]) for c in cols.text]) & ~blank
     bad += [
         BadRow(
             r, "missing_text", "+".join(cols.text), "",
@@ -231,6 +239,8 @@ def validate_frame(  # noqa: PLR0912, PLR0915 - one pass over the checks reads b
         mapping[label] = _parse_label(scale, label)
     labels = labels_raw.map(mapping).astype(object)
     for row, label in zip(frame.index.tolist(), labels_raw.tolist(), strict=True):
+        if row in blank_rows:
+            continue
         if label == "":
             bad.append(BadRow(row, "missing_label", cols.label, "", "label is empty"))
         elif mapping[label] is None:
@@ -245,7 +255,10 @@ def validate_frame(  # noqa: PLR0912, PLR0915 - one pass over the checks reads b
         originals = as_text(values[cols.time])
         parsed = parse_times(originals, cols.time, config.day_first)
         warnings.extend(parsed.warnings)
-        time_bad = _bad_times(parsed, originals, cols.time, frame.index)
+        time_bad = [
+            b for b in _bad_times(parsed, originals, cols.time, frame.index)
+            if b.row not in blank_rows
+        ]  # fmt: skip
         if training:
             bad += time_bad
         elif time_bad:  # scoring does not use the time: keep the rows, say so

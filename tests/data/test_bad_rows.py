@@ -10,7 +10,7 @@ import pytest
 
 from tests.data.conftest import frame_of
 from training.config import DataConfig
-from training.data import validate_frame, write_bad_rows
+from training.data import load_dataset, validate_frame, write_bad_rows
 from training.errors import DataError
 
 
@@ -123,6 +123,31 @@ def test_the_same_text_with_the_same_label_is_not_a_conflict(rows: list[dict[str
 def test_a_row_with_several_problems_lists_each_reason(rows: list[dict[str, Any]]) -> None:
     rows[0].update(subject="", body="", priority="??", created_at="never")
     assert reasons_by_row(rows) == {1: {"missing_text", "unknown_label", "bad_timestamp"}}
+
+
+def test_a_blank_spreadsheet_row_is_one_reason_and_keeps_the_other_rows_numbers(
+    rows: list[dict[str, Any]], tmp_path: Path
+) -> None:
+    # Excel's CSV keeps rows emptied after deleting tickets as ",,,,": one in the middle, two
+    # trailing; a real problem after the blank row must keep its record number.
+    rows[5]["priority"] = "whenever"
+    lines = [",".join(rows[0])]
+    lines += [",".join(str(v) for v in row.values()) for row in rows[:3]]
+    lines.append("," * (len(rows[0]) - 1))  # record 4
+    lines += [",".join(str(v) for v in row.values()) for row in rows[3:]]
+    lines += [" ," * (len(rows[0]) - 1), "," * (len(rows[0]) - 1)]
+    export = tmp_path / "excel.csv"
+    export.write_bytes(("\r\n".join(lines) + "\r\n").encode("utf-8-sig"))
+    dataset = load_dataset(export)
+    last = len(rows) + 1
+    assert dataset.bad_row_summary() == {"blank_row": 3, "unknown_label": 1}
+    assert [(b.row, b.reason) for b in dataset.bad_rows] == [
+        (4, "blank_row"), (7, "unknown_label"), (last + 1, "blank_row"), (last + 2, "blank_row"),
+    ]  # fmt: skip
+    assert dataset.bad_rows[0].detail == "every cell is empty (a spreadsheet's empty row)"
+    assert dataset.n_valid == len(rows) - 1
+    assert dataset.frame.loc[5, "subject"] == rows[3]["subject"]  # record 5 = the 4th ticket
+    assert dataset.frame.loc[last, "subject"] == rows[-1]["subject"]
 
 
 def test_missing_columns_are_an_error_naming_them(rows: list[dict[str, Any]]) -> None:
