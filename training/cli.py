@@ -274,10 +274,9 @@ def evaluate(  # noqa: PLR0917 - typer maps each CLI option to a parameter
       ticket-priority evaluate --model models:/ticket-priority/3 --data new.csv
         --report-json v3.json --out-dir eval-v3
     """
+    from training.data import read_export
     from training.errors import DataError
     from training.registry import RegistryError
-    from training.report_view import print_report
-    from training.train import run_evaluation
 
     try:
         data_config = build_data_config(
@@ -285,10 +284,19 @@ def evaluate(  # noqa: PLR0917 - typer maps each CLI option to a parameter
             category_columns=category_columns, numeric_columns=numeric_columns, levels=levels,
             encoding=encoding, decimal=decimal,
         )  # fmt: skip
+        # A wrong mapping is answered from the header before scikit-learn is imported (~4 s
+        # on a loaded machine) and the model is loaded (~25 s from a registry).
+        table = read_export(data, data_config)
+    except (ConfigError, DataError) as exc:
+        raise _fail(str(exc)) from exc
+    from training.report_view import print_report
+    from training.train import run_evaluation
+
+    try:
         with console.status("scoring"):
             report = run_evaluation(
                 model, data, config=data_config, mlflow_settings=MlflowSettings.from_env(),
-                report_json=report_json, artifacts_dir=out_dir,
+                report_json=report_json, artifacts_dir=out_dir, table=table,
             )  # fmt: skip
     except (ConfigError, DataError, RegistryError) as exc:
         raise _fail(str(exc)) from exc

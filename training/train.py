@@ -503,6 +503,7 @@ def run_evaluation(
     mlflow_settings: MlflowSettings | None = None,
     report_json: Path | None = None,
     artifacts_dir: Path | None = None,
+    table: pd.DataFrame | None = None,
 ) -> dict[str, Any]:
     """Score a registered version (or a saved model directory) on an export.
 
@@ -519,22 +520,26 @@ def run_evaluation(
         mlflow_settings: where MLflow lives; default from `TP_` environment variables.
         report_json: also write the report here.
         artifacts_dir: write the confusion matrix PNG/JSON here.
+        table: `data` as `training.data.read_export` returned it (read once by the CLI,
+            which checks the mapping before importing this module); default: read it here.
 
     Returns:
         The same report `train` writes, with `model` naming the scored version.
+
+    Raises:
+        DataError: the export cannot be read or scored; a mapping naming columns the export
+            lacks is found from its header, before the model is loaded.
     """
+    from training.data import read_export, validate_frame
+
+    config = config or DataConfig()
+    raw = read_export(data, config) if table is None else table  # before the model's long load
+    present = list(raw.columns)
     settings = mlflow_settings or MlflowSettings.from_env()
     model, name, version, run_id, seen = _load_for_evaluation(model_ref, settings)
-    config = config or DataConfig()
     spec = getattr(model, "spec", None)
-    from training.columns import plain_column_names
-    from training.data import validate_frame
-    from training.export_files import read_table
-
-    raw, _ = plain_column_names(read_table(data, config.encoding), config)
     warnings: list[str] = []
     if spec is not None:
-        present = list(raw.columns)
         missing = [c for c in spec.columns if c not in present]
         if missing:
             warnings.append(
