@@ -37,9 +37,11 @@ def _version_label(version: str) -> str:
     return "rules only" if version == "rules-only" else f"model {version}"
 
 
-def line_chart(chart_id: str, title: str, points: Sequence[TimePoint]) -> Markup:
-    """Acceptance rate per day, one line per model version."""
-    width, height, left, right, top, bottom = 640, 260, 44, 150, 16, 36
+def line_chart(
+    chart_id: str, title: str, points: Sequence[TimePoint], *, zone: str = "UTC"
+) -> Markup:
+    """Acceptance rate per day, one line per model version; the x axis names the days' `zone`."""
+    width, height, left, right, top, bottom = 640, 276, 44, 150, 16, 52
     days = sorted({p.day for p in points})
     versions = sorted({p.model_version for p in points})
     plot_w, plot_h = width - left - right, height - top - bottom
@@ -61,9 +63,13 @@ def line_chart(chart_id: str, title: str, points: Sequence[TimePoint]) -> Markup
     step = max(1, len(days) // 6)
     for day in days[::step]:
         parts.append(
-            f'<text x="{x_of(day):.1f}" y="{height - 12}" text-anchor="middle" '
+            f'<text x="{x_of(day):.1f}" y="{top + plot_h + 24}" text-anchor="middle" '
             f'fill="{INK}">{escape(day[5:])}</text>'
         )
+    parts.append(
+        f'<text id="{escape(chart_id)}-zone" x="{left + plot_w / 2:.1f}" y="{height - 8}" '
+        f'text-anchor="middle" fill="{INK}">day in {escape(zone)}</text>'
+    )
     for index, version in enumerate(versions):
         color = PALETTE[index % len(PALETTE)]
         series = [p for p in points if p.model_version == version and p.rate is not None]

@@ -72,9 +72,9 @@ class ReviewContext:
             await self.flush_predictions()
             return await record_review(*args)
 
-    async def agreement(self) -> Agreement:
-        """Agreement statistics over every current review."""
-        return await agreement(self.store, self.scale().levels)
+    async def agreement(self, time_zone: str | None = None) -> Agreement:
+        """Agreement statistics over every current review, days in `time_zone` (None: UTC)."""
+        return await agreement(self.store, self.scale().levels, time_zone=time_zone)
 
 
 def provide_review(state: State) -> ReviewContext:

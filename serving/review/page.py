@@ -382,14 +382,19 @@ class ReviewPage(Controller):
 
     @get("/dashboard")
     async def dashboard(self, request: Request[Any, Any, Any], review: ReviewDep) -> Response[Any]:
-        """Agreement charts: over time per model version, override matrix, per language."""
+        """Agreement charts: over time per model version (days in the agent's time zone `tz`,
+        UTC without one), override matrix, per language."""
         session = await current_session(request, review)
         if session is None:
             return _to_login(request)
-        stats = await review.agreement()
+        zone = agent_zone(request.query_params.get(ZONE_FIELD))
+        stats = await review.agreement(zone.iana)
         figures = {
             "time": charts.line_chart(
-                "chart-time", "Acceptance rate per day and model version", stats.over_time
+                "chart-time",
+                f"Acceptance rate per day ({zone.name}) and model version",
+                stats.over_time,
+                zone=zone.name,
             ),
             "matrix": charts.matrix_chart(
                 "chart-matrix", "Suggested vs final level", stats.override_matrix, stats.levels
@@ -404,5 +409,6 @@ class ReviewPage(Controller):
         return render(
             "dashboard.html",
             **self._page(review, session, page="dashboard", s=stats, charts=figures,
-                         pending=await review.store.pending_count()),
+                         pending=await review.store.pending_count(), zone=zone,
+                         error=zone.problem and f"{zone.problem} Days are UTC days."),
         )  # fmt: skip

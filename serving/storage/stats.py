@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -36,7 +37,7 @@ class Slice:
 
 @dataclass(frozen=True)
 class TimePoint:
-    """Acceptance on one day for one model version."""
+    """Acceptance on one day (in the zone `agreement` was asked for) for one model version."""
 
     day: str
     model_version: str
@@ -78,8 +79,13 @@ async def agreement(
     levels: tuple[str, ...],
     since: datetime | None = None,
     until: datetime | None = None,
+    time_zone: str | None = None,
 ) -> Agreement:
-    """Agreement statistics over the current reviews created in [since, until)."""
+    """Agreement statistics over the current reviews created in [since, until).
+
+    `over_time` counts reviews per calendar day in `time_zone` (an IANA name; None: UTC).
+    """
+    zone = ZoneInfo(time_zone) if time_zone else UTC
     query = select(
         Review.suggested_level,
         Review.final_level,
@@ -118,7 +124,7 @@ async def agreement(
             by_language[(language or UNKNOWN).lower()],
             by_version[version_key],
             by_agent[agent],
-            by_day[(at.date().isoformat(), version_key)],
+            by_day[(at.astimezone(zone).date().isoformat(), version_key)],
         ):
             bucket[0] += 1
             bucket[1] += ok

@@ -1,14 +1,17 @@
 """An agent's dates are days in the agent's own time zone: headless chromium in Helsinki and in
-Los Angeles filters the queue by received day and exports reviews since a day."""
+Los Angeles filters the queue by received day, sees the dashboard's acceptance per day and
+exports reviews since a day."""
 
 from __future__ import annotations
 
 import json
 import re
 import sqlite3
+from collections import Counter
 from contextlib import closing
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -54,6 +57,22 @@ def _on_day(zone: str, ids: list[str]) -> set[str]:
 def _since_day(zone: str, ids: list[str]) -> set[str]:
     return {i for i, moment in zip(ids, RECEIVED, strict=True)
             if moment.astimezone(ZoneInfo(zone)).date() >= DAY}  # fmt: skip
+
+
+def _days_in(zone: str) -> dict[str, int]:
+    return dict(
+        Counter(moment.astimezone(ZoneInfo(zone)).date().isoformat() for moment in RECEIVED)
+    )
+
+
+def _chart_days(page: Any) -> dict[str, int]:
+    """Reviews per day on the dashboard's acceptance chart, over every model version."""
+    counts: Counter[str] = Counter()
+    for title in page.locator("#chart-time circle title").all_text_contents():
+        found = re.search(r" (\d{4}-\d\d-\d\d): \d+% of (\d+)$", title)
+        assert found is not None, title
+        counts[found.group(1)] += int(found.group(2))
+    return dict(counts)
 
 
 def test_the_received_day_and_the_export_date_are_days_in_the_agents_time_zone(
@@ -105,7 +124,15 @@ def test_the_received_day_and_the_export_date_are_days_in_the_agents_time_zone(
                 page.fill("#key", keys.review)
                 page.keyboard.press("Enter")
                 page.wait_for_url(re.compile(r"/review/queue$"))
-                page.goto(f"{server.base_url}/review/dashboard")
+                page.get_by_role("link", name="Dashboard").click()  # the link carries ?tz=
+                page.wait_for_url(re.compile(r"/review/dashboard\?tz="))
+                assert _chart_days(page) == _days_in(zone), zone
+                page.goto(f"{server.base_url}/review/dashboard")  # reloads once with ?tz=
+                page.wait_for_url(re.compile(r"/review/dashboard\?tz="))
+                assert page.url.endswith(f"?tz={zone.replace('/', '%2F')}")
+                expect(page.locator("#time-zone")).to_have_text(f"Days in {zone}.")
+                expect(page.locator("#chart-time-zone")).to_have_text(f"day in {zone}")
+                assert _chart_days(page) == _days_in(zone), zone
                 expect(page.locator("label[for=x-since]")).to_contain_text(f"a day in {zone}")
                 page.fill("#x-since", DAY.isoformat())
                 page.select_option("#x-format", "jsonl")

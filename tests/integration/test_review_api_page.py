@@ -591,3 +591,55 @@ def test_received_days_are_the_agents_days_in_the_time_zone_the_form_sends(
     assert refused.status_code == 422
     named = "The time zone \u201c../etc/passwd\u201d (field \u201ctz\u201d) is unknown"
     assert named in refused.text
+
+
+def test_the_dashboards_days_are_the_agents_days_and_the_chart_names_the_zone(
+    client: TestClient[Any], sqlite_url: str
+) -> None:
+    ids = [
+        item["prediction_id"]
+        for item in client.get("/v1/reviews/queue", headers=REVIEW).json()["items"]
+    ]
+    for prediction_id in ids:
+        client.post(f"/v1/predictions/{prediction_id}/review", json={}, headers=REVIEW)
+    reviewed = [  # UTC; Helsinki is UTC+2 in November
+        "2026-11-19 21:59:00.000000",  # 23:59 on the 19th in Helsinki
+        "2026-11-19 22:30:00.000000",  # 00:30 on the 20th in Helsinki, still the 19th in UTC
+        "2026-11-20 21:30:00.000000",  # 23:30 on the 20th in Helsinki
+    ]
+    with closing(sqlite3.connect(sqlite_url.removeprefix("sqlite:///"))) as db, db:
+        for prediction_id, moment in zip(ids, reviewed, strict=True):
+            db.execute(
+                "UPDATE reviews SET created_at = ? WHERE prediction_id = ?", (moment, prediction_id)
+            )
+    sign_in(client, KEYS["review"][0])
+
+    def per_day(query: str) -> tuple[dict[str, int], str]:
+        page = client.get(f"/review/dashboard{query}").text
+        chart = page[page.index('<svg id="chart-time"') :]
+        chart = chart[: chart.index("</svg>")]
+        points = re.findall(r" (\d{4}-\d\d-\d\d): \d+% of (\d+)</title></circle>", chart)
+        return {day: int(n) for day, n in points}, page
+
+    helsinki, page = per_day("?tz=Europe/Helsinki")
+    assert helsinki == {"2026-11-19": 1, "2026-11-20": 2}
+    assert '<p class="hint" id="time-zone">Days in Europe/Helsinki.</p>' in page
+    assert '<text id="chart-time-zone"' in page
+    assert ">day in Europe/Helsinki</text>" in page
+    assert "Acceptance rate per day (Europe/Helsinki) and model version</title>" in page
+    assert 'data-chart-zone="Europe/Helsinki"' in page
+    assert 'name="tz" value="Europe/Helsinki" data-agent-zone' in page  # the export form's too
+    assert 'role="alert"' not in page
+
+    utc, page = per_day("")  # without JavaScript: UTC days, and the chart says so
+    assert utc == {"2026-11-19": 2, "2026-11-20": 1}
+    assert ">day in UTC</text>" in page
+    assert 'data-chart-zone="UTC"' in page
+    assert '<a href="/review/dashboard" data-zone-link' in page  # review.js adds ?tz=
+
+    unknown, page = per_day("?tz=Mars/Olympus")
+    assert unknown == utc
+    assert _error(page) == (
+        "The time zone \u201cMars/Olympus\u201d (field \u201ctz\u201d) is unknown; use an IANA "
+        "name such as Europe/Copenhagen. Days are UTC days."
+    )

@@ -154,11 +154,26 @@
   localTimes();
 
   // Date fields mean days in the agent's time zone: each such form sends it (field `tz`) and
-  // says which zone it is. Without JavaScript both stay UTC.
+  // says which zone it is; links to the dashboard send it too, for its days per chart point.
+  // Without JavaScript all stay UTC.
   function agentZone() {
     var zone;
     try { zone = new Intl.DateTimeFormat().resolvedOptions().timeZone; } catch (e) { return; }
     if (!zone) { return; }
+    var param = "tz=" + encodeURIComponent(zone);
+    var chart = document.querySelector("[data-chart-zone]");
+    // Opened without ?tz= (a bookmark, back from sign-in): counted in UTC, so ask once more.
+    if (chart && chart.getAttribute("data-chart-zone") !== zone &&
+        !/[?&]tz=/.test(window.location.search)) {
+      window.location.replace(window.location.pathname +
+        (window.location.search ? window.location.search + "&" : "?") + param +
+        window.location.hash);
+      return;
+    }
+    Array.prototype.forEach.call(document.querySelectorAll("a[data-zone-link]"), function (node) {
+      var href = node.getAttribute("href");
+      node.setAttribute("href", href + (href.indexOf("?") < 0 ? "?" : "&") + param);
+    });
     Array.prototype.forEach.call(document.querySelectorAll("input[data-agent-zone]"), function (node) {
       node.value = zone;
     });
