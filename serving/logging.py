@@ -84,8 +84,12 @@ def configure_logging(settings: LogSettings) -> None:
         root.removeHandler(old)
     root.addHandler(stdlib_handler(settings))
     root.setLevel(max(level, logging.WARNING))
-    # Which migrations ran belongs in a deployment's log; alembic says it at INFO.
-    logging.getLogger("alembic").setLevel(level)
+    # Which migrations ran belongs in a deployment's log; alembic says it at INFO. Importing
+    # mlflow gives alembic's logger a plain-text handler and stops it propagating: undone here.
+    alembic = logging.getLogger("alembic")
+    alembic.setLevel(level)
+    alembic.handlers.clear()
+    alembic.propagate = True
 
 
 def log_level(settings: LogSettings) -> int:
