@@ -118,6 +118,14 @@ class _Steps:
             )
 
 
+def step_bars(console: Console, *, enabled: bool) -> Progress:
+    """Rich bars for training's steps in a terminal; off one, none: `_Steps` prints a line as
+    each step starts and ends, and rich would draw every bar again once training ends."""
+    columns = [SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+               TaskProgressColumn(), TimeElapsedColumn()]  # fmt: skip
+    return Progress(*columns, console=console, disable=not (enabled and console.is_terminal))
+
+
 def default_models_dir(settings: MlflowSettings) -> Path:
     """`models/` beside a local artifact root (keeps tests in their tmp dir), else ./models."""
     root = settings.artifact_root
@@ -364,9 +372,7 @@ def run_training(
     costs = config.costs.for_scale(config.scale())  # a matrix that misfits fails before reading
     source = feedback.FeedbackSource(feedback_db, feedback_weight) if feedback_db else None
     steps = _Steps(progress)
-    columns = [SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
-               TaskProgressColumn(), TimeElapsedColumn()]  # fmt: skip
-    with Progress(*columns, console=steps.console, disable=not progress) as bar:
+    with step_bars(steps.console, enabled=progress) as bar:
         steps.progress = bar
         return _run(
             data, config, costs, settings, register, train, report_json, models_dir, steps, source

@@ -6,15 +6,14 @@ from __future__ import annotations
 import io
 
 from rich.console import Console
-from rich.progress import Progress
 
-from training.train import _Steps
+from training.train import _Steps, step_bars
 
 
 def _steps(*, terminal: bool) -> tuple[_Steps, io.StringIO]:
     out = io.StringIO()
     console = Console(file=out, force_terminal=terminal, width=100)
-    return _Steps(True, console, Progress(console=console)), out
+    return _Steps(True, console, step_bars(console, enabled=True)), out
 
 
 def test_off_a_terminal_each_step_is_announced_when_it_starts_and_timed_when_it_ends() -> None:
@@ -25,6 +24,7 @@ def test_off_a_terminal_each_step_is_announced_when_it_starts_and_timed_when_it_
     lines = out.getvalue().splitlines()
     assert lines[1].startswith("train on 40,000 rows: done in ")
     assert lines[1].endswith(" s")
+    assert len(lines) == 2  # and no bars drawn again when the step ends
 
 
 def test_in_a_terminal_the_bar_alone_shows_the_step() -> None:
