@@ -19,14 +19,10 @@ from serving.persistence import EncodedPrediction, MemorySink
 from serving.routes import predict as predict_routes
 from serving.service import Runtime
 from serving.settings import LimitSettings
-from tests.serving_fakes import FakeModel, keys, make_runtime, write_rules
+from tests.api_keys import ADMIN, ENTRIES, PREDICT, REVIEW
+from tests.serving_fakes import FakeModel, make_runtime, write_rules
 from training.settings import MlflowSettings
 
-KEYS = keys()
-ENTRIES = [entry for _, entry in KEYS.values()]
-PREDICT = {"Authorization": f"Bearer {KEYS['predict'][0]}"}
-REVIEW = {"Authorization": f"Bearer {KEYS['review'][0]}"}
-ADMIN = {"Authorization": f"Bearer {KEYS['admin'][0]}"}
 OUTAGE = {"subject": "Server down", "body": "Alt er nede", "customer": {"tier": "enterprise"}}
 
 

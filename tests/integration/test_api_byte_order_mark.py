@@ -15,10 +15,9 @@ from serving.app import create_app
 from serving.persistence import MemorySink
 from serving.service import Runtime
 from serving.storage.settings import StorageSettings
-from tests.serving_fakes import FakeModel, keys, make_runtime
+from tests.api_keys import ENTRIES, KEYS
+from tests.serving_fakes import FakeModel, make_runtime
 
-KEYS = keys()
-ENTRIES = [entry for _, entry in KEYS.values()]
 JSON = {"content-type": "application/json"}
 PREDICT = {"Authorization": f"Bearer {KEYS['predict'][0]}", **JSON}
 REVIEW = {"Authorization": f"Bearer {KEYS['review'][0]}", **JSON}

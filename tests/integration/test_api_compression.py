@@ -22,12 +22,9 @@ from serving.app import create_app
 from serving.compression import QValueCompressionMiddleware
 from serving.settings import ServerSettings, Settings, SettingsError
 from serving.storage.settings import StorageSettings
-from tests.serving_fakes import FakeModel, keys, make_runtime
+from tests.api_keys import ENTRIES, KEYS, PREDICT, REVIEW
+from tests.serving_fakes import FakeModel, make_runtime
 
-KEYS = keys()
-ENTRIES = [entry for _, entry in KEYS.values()]
-PREDICT = {"Authorization": f"Bearer {KEYS['predict'][0]}"}
-REVIEW = {"Authorization": f"Bearer {KEYS['review'][0]}"}
 GZIP = {"Accept-Encoding": "gzip"}
 IDENTITY = {"Accept-Encoding": "identity"}
 OUTAGE = {"subject": "Server down", "body": "Alt er nede", "customer": {"tier": "enterprise"}}

@@ -15,12 +15,9 @@ from serving.app import create_app
 from serving.persistence import MemorySink
 from serving.service import Runtime
 from serving.settings import LimitSettings
-from tests.serving_fakes import FakeModel, keys, make_runtime
+from tests.api_keys import ENTRIES, PREDICT, REVIEW
+from tests.serving_fakes import FakeModel, make_runtime
 
-KEYS = keys()
-ENTRIES = [entry for _, entry in KEYS.values()]
-PREDICT = {"Authorization": f"Bearer {KEYS['predict'][0]}"}
-REVIEW = {"Authorization": f"Bearer {KEYS['review'][0]}"}
 OUTAGE = {"subject": "Server down", "body": "Alt er nede", "customer": {"tier": "enterprise"}}
 
 

@@ -17,11 +17,9 @@ from serving.idempotency import Claim, Remembered
 from serving.persistence import EncodedPrediction, MemorySink
 from serving.service import Runtime
 from serving.settings import IdempotencySettings
-from tests.serving_fakes import FakeModel, keys, make_runtime
+from tests.api_keys import ENTRIES, KEYS, PREDICT
+from tests.serving_fakes import FakeModel, make_runtime
 
-KEYS = keys()
-ENTRIES = [entry for _, entry in KEYS.values()]
-PREDICT = {"Authorization": f"Bearer {KEYS['predict'][0]}"}
 OTHER_TENANT = {"Authorization": f"Bearer {KEYS['admin'][0]}"}  # predict+admin, another key id
 OUTAGE = {"external_id": "ZD-4711", "subject": "Server down", "body": "Alt er nede"}
 

@@ -14,12 +14,8 @@ from litestar.testing import TestClient
 
 from serving.app import create_app
 from serving.storage.settings import StorageSettings
-from tests.serving_fakes import FakeModel, keys, make_runtime
-
-KEYS = keys()
-ENTRIES = [entry for _, entry in KEYS.values()]
-PREDICT = {"Authorization": f"Bearer {KEYS['predict'][0]}"}
-ADMIN = {"Authorization": f"Bearer {KEYS['admin'][0]}"}
+from tests.api_keys import ADMIN, ENTRIES, PREDICT
+from tests.serving_fakes import FakeModel, make_runtime
 
 
 @pytest.fixture

@@ -16,12 +16,9 @@ from sqlalchemy import create_engine, text
 
 from serving.app import create_app
 from serving.storage.settings import StorageSettings
-from tests.serving_fakes import FakeModel, keys, make_runtime
+from tests.api_keys import ENTRIES, PREDICT, REVIEW
+from tests.serving_fakes import FakeModel, make_runtime
 
-KEYS = keys()
-ENTRIES = [entry for _, entry in KEYS.values()]
-PREDICT = {"Authorization": f"Bearer {KEYS['predict'][0]}"}
-REVIEW = {"Authorization": f"Bearer {KEYS['review'][0]}"}
 TICKETS = [
     {"subject": "Alt er nede", "body": "Produktionen står stille", "language": "da",
      "external_id": "ZD-1"},

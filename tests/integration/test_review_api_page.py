@@ -18,13 +18,8 @@ from serving.app import create_app
 from serving.auth import new_api_key
 from serving.review.session import COOKIE
 from serving.storage.settings import StorageSettings
-from tests.serving_fakes import FakeModel, keys, make_runtime
-
-KEYS = keys()
-ENTRIES = [entry for _, entry in KEYS.values()]
-PREDICT = {"Authorization": f"Bearer {KEYS['predict'][0]}"}
-REVIEW = {"Authorization": f"Bearer {KEYS['review'][0]}"}
-CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+from tests.api_keys import CSRF, ENTRIES, KEYS, PREDICT, REVIEW
+from tests.serving_fakes import FakeModel, make_runtime
 
 
 @pytest.fixture

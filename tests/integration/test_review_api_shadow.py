@@ -4,7 +4,6 @@ dashboard compare both with the reviewers."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,13 +17,9 @@ from classifier.rules import default_rules_path
 from serving.app import create_app
 from serving.rules_store import RulesStore
 from serving.storage.settings import StorageSettings
-from tests.serving_fakes import FakeModel, keys, make_runtime
+from tests.api_keys import CSRF, ENTRIES, KEYS, PREDICT, REVIEW
+from tests.serving_fakes import FakeModel, make_runtime
 
-KEYS = keys()
-ENTRIES = [entry for _, entry in KEYS.values()]
-PREDICT = {"Authorization": f"Bearer {KEYS['predict'][0]}"}
-REVIEW = {"Authorization": f"Bearer {KEYS['review'][0]}"}
-CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 # FakeModel says urgent for "nede"/"down", else low; no rule of the sample file matches these.
 TICKETS = {
     "SH-1": {"subject": "Alt er nede", "body": "Vi kan ikke logge ind", "language": "da"},

@@ -17,13 +17,9 @@ from litestar.testing import TestClient
 from serving.app import create_app
 from serving.review.session import AGENT_COOKIE, COOKIE
 from serving.storage.settings import StorageSettings
-from tests.serving_fakes import FakeModel, keys, make_runtime
+from tests.api_keys import CSRF, ENTRIES, KEYS, PREDICT, REVIEW
+from tests.serving_fakes import FakeModel, make_runtime
 
-KEYS = keys()  # the review key's id is "r": the whole helpdesk team signs in with it
-ENTRIES = [entry for _, entry in KEYS.values()]
-PREDICT = {"Authorization": f"Bearer {KEYS['predict'][0]}"}
-REVIEW = {"Authorization": f"Bearer {KEYS['review'][0]}"}
-CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 AGENT_FIELD = re.compile(r'<input id="agent" name="agent" value="([^"]*)"')
 
 

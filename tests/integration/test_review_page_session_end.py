@@ -15,13 +15,9 @@ from litestar.testing import TestClient
 from serving.app import create_app
 from serving.review.return_to import safe_return
 from serving.storage.settings import StorageSettings
-from tests.serving_fakes import FakeModel, keys, make_runtime
+from tests.api_keys import CSRF, ENTRIES, KEYS, PREDICT, REVIEW
+from tests.serving_fakes import FakeModel, make_runtime
 
-KEYS = keys()
-ENTRIES = [entry for _, entry in KEYS.values()]
-PREDICT = {"Authorization": f"Bearer {KEYS['predict'][0]}"}
-REVIEW = {"Authorization": f"Bearer {KEYS['review'][0]}"}
-CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 NEXT = re.compile(r'name="next" value="([^"]*)"')
 
 

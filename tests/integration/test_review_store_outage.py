@@ -16,12 +16,8 @@ from litestar.testing import TestClient
 import serving.review as review_extension
 from serving.app import create_app
 from serving.storage.settings import StorageSettings
-from tests.serving_fakes import FakeModel, keys, make_runtime
-
-KEYS = keys()
-ENTRIES = [entry for _, entry in KEYS.values()]
-PREDICT = {"Authorization": f"Bearer {KEYS['predict'][0]}"}
-REVIEW = {"Authorization": f"Bearer {KEYS['review'][0]}"}
+from tests.api_keys import ENTRIES, KEYS, PREDICT, REVIEW
+from tests.serving_fakes import FakeModel, make_runtime
 
 
 def test_an_unreachable_store_at_start_does_not_stop_predictions(
