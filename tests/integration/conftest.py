@@ -2,14 +2,21 @@
 
 Review store: a migrated database per backend (SQLite file, real PostgreSQL), see
 `tests/review_fixtures.py`. `route_calls`: the predict route's handler calls (the fast path
-answers without it).
+answers without it). `review_client`: the whole app (review page included) on a SQLite review
+store, with the keys of `tests/api_keys.py`.
 """
 
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
+from litestar.testing import TestClient
 
 import serving.routes.predict as predict_route
+from serving.app import create_app
+from serving.storage.settings import StorageSettings
+from tests.api_keys import ENTRIES
 from tests.review_fixtures import (  # noqa: F401 - re-exported fixtures
     anyio_backend,
     db_url,
@@ -20,6 +27,7 @@ from tests.review_fixtures import (  # noqa: F401 - re-exported fixtures
     sqlite_url,
     store,
 )
+from tests.serving_fakes import FakeModel, make_runtime
 
 
 @pytest.fixture
@@ -34,3 +42,12 @@ def route_calls(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
     monkeypatch.setattr(predict_route, "to_ticket", counting)
     return calls
+
+
+@pytest.fixture
+def review_client(tmp_path: Path, sqlite_url: str) -> Iterator[TestClient[Any]]:  # noqa: F811
+    """The app with its review page, a fake model and a SQLite review store."""
+    storage = StorageSettings(database_url=sqlite_url)
+    runtime = make_runtime(tmp_path, model=FakeModel(), keys=ENTRIES, storage=storage)
+    with TestClient(create_app(runtime=runtime)) as client:
+        yield client
