@@ -249,6 +249,9 @@ def test_an_override_needs_a_reason_before_sending_and_back_after_an_error_shows
             page.locator("input[name=reason]").nth(1).check()
             page.locator(".level-button").first.click()
             expect(page.locator("#error")).to_contain_text("already reviewed")
+            # The page's script focuses the error, then replaces the POST history entry in the
+            # same task; reloading before it has run would resubmit the form.
+            expect(page.locator("#error")).to_be_focused()
             page.reload()  # a reload of the error page sends nothing again
             expect(page.locator("#error")).to_have_count(0)
             assert len(posts) == 1
