@@ -27,8 +27,16 @@ def text_fingerprints(frame: pd.DataFrame, text_columns: Sequence[str]) -> Finge
     """One hash per row of its text columns (missing text hashes like empty text); block by
     block like the validator's duplicate check, so a million-row export stays in bounds."""
     columns = list(text_columns)
-    text = frame.reindex(columns=columns).fillna("")
+    text = frame.reindex(columns=columns, fill_value="").apply(_blank_for_missing)
     return np.asarray(row_keys(text, columns).to_numpy(), dtype=np.uint64)
+
+
+def _blank_for_missing(column: pd.Series) -> pd.Series:
+    # A column that is all missing is read as float64, and filling it with "" in place is
+    # deprecated in pandas (an error in a later version): make it object first.
+    if column.dtype == object or isinstance(column.dtype, pd.StringDtype):
+        return column.fillna("")
+    return column.astype(object).fillna("")
 
 
 def save(fingerprints: Fingerprints, directory: Path) -> Path:
