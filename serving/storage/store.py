@@ -4,7 +4,6 @@ their own modules and run on the sessions this class opens.
 
 from __future__ import annotations
 
-import asyncio
 import secrets
 import sqlite3
 from collections.abc import AsyncIterator, Mapping, Sequence
@@ -346,7 +345,8 @@ class ReviewStore:
         on the key's unique index) and, if the key was taken, the answer stored under it is
         read. PostgreSQL makes a second writer of the same key wait for the first to commit;
         SQLite's write lock (BEGIN IMMEDIATE) lets one writer in at a time (on SQLite through
-        `serving.storage.key_claims`, without an fsync per claim).
+        `serving.storage.key_claims`: without an fsync per claim, and claims arriving while
+        the worker writes others go together in its next transaction).
 
         Returns:
             None when `record` now holds the key; else the answer stored under it.
@@ -362,7 +362,7 @@ class ReviewStore:
             (record,) = await to_thread.run_sync(with_languages, [record])
         since = utcnow() - self.idempotency_window
         if self.engine.dialect.name == "sqlite":
-            holder = await asyncio.to_thread(self._key_claims().claim, record, since)
+            holder = await self._key_claims().claim(record, since)
             return None if holder is None else StoredAnswer(*holder)
         async with self.write() as session:
             await session.execute(_forget_expired([key], since))
