@@ -3,7 +3,9 @@
 Review store: a migrated database per backend (SQLite file, real PostgreSQL), see
 `tests/review_fixtures.py`. `route_calls`: the predict route's handler calls (the fast path
 answers without it). `review_client`: the whole app (review page included) on a SQLite review
-store, with the keys of `tests/api_keys.py`.
+store, with the keys of `tests/api_keys.py`. `runtime` and `client`: the API alone (no review
+page or store) with a fake model, those keys and a `MemorySink` holding what it stores; a module
+that needs another runtime defines its own `runtime` fixture, which `client` then serves.
 """
 
 from collections.abc import Iterator
@@ -15,6 +17,8 @@ from litestar.testing import TestClient
 
 import serving.routes.predict as predict_route
 from serving.app import create_app
+from serving.persistence import MemorySink
+from serving.service import Runtime
 from serving.storage.settings import StorageSettings
 from tests.api_keys import ENTRIES
 from tests.review_fixtures import (  # noqa: F401 - re-exported fixtures
@@ -50,4 +54,19 @@ def review_client(tmp_path: Path, sqlite_url: str) -> Iterator[TestClient[Any]]:
     storage = StorageSettings(database_url=sqlite_url)
     runtime = make_runtime(tmp_path, model=FakeModel(), keys=ENTRIES, storage=storage)
     with TestClient(create_app(runtime=runtime)) as client:
+        yield client
+
+
+@pytest.fixture
+def runtime(tmp_path: Path) -> Runtime:
+    """A fake model, the test keys and no review store: stored predictions stay in a list."""
+    runtime = make_runtime(tmp_path, model=FakeModel(), keys=ENTRIES)
+    runtime.sink = MemorySink()
+    return runtime
+
+
+@pytest.fixture
+def client(runtime: Runtime) -> Iterator[TestClient[Any]]:
+    """The API over `runtime`, without the review page."""
+    with TestClient(create_app(runtime=runtime, extensions=())) as client:
         yield client

@@ -4,7 +4,6 @@ JSON endpoint, as RFC 8259 section 8.1 allows; a UTF-16 body is a 400 that names
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -12,8 +11,6 @@ import pytest
 from litestar.testing import TestClient
 
 from serving.app import create_app
-from serving.persistence import MemorySink
-from serving.service import Runtime
 from serving.storage.settings import StorageSettings
 from tests.api_keys import ENTRIES, KEYS
 from tests.serving_fakes import FakeModel, make_runtime
@@ -27,19 +24,6 @@ BOM = b"\xef\xbb\xbf"
 
 def _json(value: Any) -> bytes:
     return json.dumps(value).encode()
-
-
-@pytest.fixture
-def runtime(tmp_path: Path) -> Runtime:
-    runtime = make_runtime(tmp_path, model=FakeModel(), keys=ENTRIES)
-    runtime.sink = MemorySink()
-    return runtime
-
-
-@pytest.fixture
-def client(runtime: Runtime) -> Iterator[TestClient[Any]]:
-    with TestClient(create_app(runtime=runtime, extensions=())) as client:
-        yield client
 
 
 def test_a_ticket_after_a_byte_order_mark_is_answered_by_the_fast_path(

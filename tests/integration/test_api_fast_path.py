@@ -11,7 +11,6 @@ import pytest
 from litestar.testing import TestClient
 
 from classifier.errors import UnknownLevel
-from serving.app import create_app
 from serving.persistence import MemorySink
 from serving.service import Runtime
 from serving.settings import LimitSettings
@@ -28,12 +27,6 @@ def runtime(tmp_path: Path) -> Runtime:
     )
     runtime.sink = MemorySink()
     return runtime
-
-
-@pytest.fixture
-def client(runtime: Runtime) -> Iterator[TestClient[Any]]:
-    with TestClient(create_app(runtime=runtime, extensions=())) as client:
-        yield client
 
 
 def test_a_valid_request_is_answered_without_the_route_and_stored_once(

@@ -28,19 +28,6 @@ def make_client(runtime: Runtime) -> TestClient[Any]:
     return TestClient(create_app(runtime=runtime, extensions=()))
 
 
-@pytest.fixture
-def runtime(tmp_path: Path) -> Runtime:
-    runtime = make_runtime(tmp_path, model=FakeModel(), keys=ENTRIES)
-    runtime.sink = MemorySink()
-    return runtime
-
-
-@pytest.fixture
-def client(runtime: Runtime) -> Iterator[TestClient[Any]]:
-    with make_client(runtime) as client:
-        yield client
-
-
 def stored(runtime: Runtime) -> list[str]:
     assert isinstance(runtime.sink, MemorySink)
     return [record.prediction_id for record in runtime.sink.records]
