@@ -266,9 +266,15 @@ class Runtime:
             return [None] * len(tickets), "model returned a wrong number of outputs"
         return outputs, None
 
-    def decide_all(self, tickets: Sequence[Ticket], wire: Sequence[TicketIn]) -> Decided:
+    def decide_all(
+        self, tickets: Sequence[Ticket], wire: Sequence[TicketIn], *, count: bool = True
+    ) -> Decided:
         """Ask the model and the rules about the tickets of one request (CPU only: a batch
-        route runs this in a worker thread). `finish` stores and logs the result."""
+        route runs this in a worker thread). `finish` stores and logs the result.
+
+        `count=False` leaves the decisions out of the metrics, for a caller that counts them
+        only once it knows they are answered.
+        """
         loaded = self.models.current
         rules = self.rules.current
         model_outputs, degraded = self._model_outputs(loaded, tickets)
@@ -298,7 +304,8 @@ class Runtime:
             decided.decisions.append(decision)
             decided.results.append(Answered(out, body))
             decided.stored.append((out, item, body))
-        self.metrics.observe_decisions(decided.decisions)
+        if count:
+            self.metrics.observe_decisions(decided.decisions)
         return decided
 
     async def finish(self, decided: Decided, log_state: dict[str, Any]) -> Answer:
@@ -368,7 +375,9 @@ class Runtime:
     ) -> tuple[Remembered, bool]:
         """Decide a keyed ticket and store it; returns the answer and whether it is the one
         another worker stored for the key first (this decision is then dropped)."""
-        decided = self.decide_all([ticket], [item])
+        # Counted once answered: a decision that lost the key to another worker is dropped,
+        # and its answer is counted as a replay.
+        decided = self.decide_all([ticket], [item], count=False)
         decided.idempotency = (key, request_print)
         result = decided.results[0]
         if isinstance(result, ClassifierError):
@@ -384,6 +393,7 @@ class Runtime:
             if claim == "unavailable":
                 await self._save(records)  # queued: the writer stores it once the store is back
             self._log(log_state, decided.decisions, decided.stored, [ticket], decided.model)
+        self.metrics.observe_decisions(decided.decisions)
         self.metrics.idempotency.labels("new" if claim == "stored" else "unconfirmed").inc()
         return Remembered(request_print, result.json, confirmed=claim == "stored"), False
 

@@ -11,6 +11,7 @@ from typing import Any
 import msgspec
 import pytest
 from litestar.testing import TestClient
+from prometheus_client.parser import text_string_to_metric_families
 
 from serving.app import create_app
 from serving.idempotency import Claim, Remembered
@@ -253,6 +254,54 @@ def test_a_key_another_worker_stored_meanwhile_is_answered_with_the_stored_answe
     assert retry.headers["idempotent-replayed"] == "true"
     assert "idempotent-unconfirmed" not in retry.headers
     assert (claimed, stored(runtime)) == (["p:race"], [first.json()["prediction_id"]])
+
+
+_COUNTED = ("tp_decisions_total", "tp_rules_fired_total", "tp_model_confidence_count")
+
+
+def counted(client: TestClient[Any]) -> dict[str, float]:
+    """/metrics' decision, rule-fire, confidence and keyed-request counts, summed by family."""
+    totals: dict[str, float] = {}
+    for family in text_string_to_metric_families(client.get("/metrics").text):
+        for sample in family.samples:
+            name = sample.name
+            if name == "tp_idempotent_requests_total":
+                name = f"{name}:{sample.labels['outcome']}"
+            elif name not in _COUNTED:
+                continue
+            totals[name] = totals.get(name, 0.0) + sample.value
+    return totals
+
+
+@pytest.mark.parametrize("path", ["fast", "route"])
+def test_a_request_that_lost_the_race_is_counted_as_a_replay_not_as_a_prediction(
+    client: TestClient[Any], runtime: Runtime, path: str
+) -> None:
+    vip = {**OUTAGE, "customer": {"vip": True}}  # fires the sample rules' `vip` rule
+    headers = {**PREDICT, "Idempotency-Key": "race", "Content-Type": "application/json"}
+    client.post("/v1/predict", json=vip, headers=headers)
+    once = counted(client)
+    assert once == {
+        "tp_decisions_total": 1.0,
+        "tp_rules_fired_total": 1.0,
+        "tp_model_confidence_count": 1.0,
+        "tp_idempotent_requests_total:new": 1.0,
+    }
+    remembered = runtime.answers.get("p:race")
+    assert remembered is not None
+    runtime.answers = type(runtime.answers)(10, 60)  # as if another worker had answered it
+
+    async def taken(record: EncodedPrediction) -> Claim:
+        return remembered
+
+    runtime.claim_answer = taken
+    content = msgspec.json.encode(vip) if path == "fast" else chunked(vip)
+    retry = client.post("/v1/predict", content=content, headers=headers)
+    assert retry.headers["idempotent-replayed"] == "true"
+    assert counted(client) == {
+        **once,
+        "tp_idempotent_requests_total:replayed": 1.0,  # one ticket, one prediction counted
+    }
 
 
 @pytest.mark.parametrize("path", ["fast", "route"])
