@@ -39,8 +39,9 @@ BEARER = "bearer"
 SWAGGER_ASSETS = "/docs/static"
 SWAGGER_PACKAGE = "swagger-ui-py"
 _WHY: Mapping[int, str] = {
-    400: "Malformed or too deeply nested JSON, an empty body, a body not in UTF-8, or a "
-    "malformed idempotency key (POST /v1/predict/batch refuses the header).",
+    400: "Malformed or too deeply nested JSON, an empty body, a body not in UTF-8, a "
+    "malformed idempotency key (POST /v1/predict/batch refuses the header), or an unknown "
+    "time zone (`tz`).",
     401: "Missing or unknown API key (send `Authorization: Bearer <key>`).",
     403: "The key lacks this route's scope.",
     404: "No such prediction.",
@@ -104,7 +105,8 @@ def _is_error_out(response: OpenAPIResponse | Reference) -> bool:
     content = response.content if isinstance(response, OpenAPIResponse) else None
     media = (content or {}).get("application/json")
     schema = media.schema if media is not None else None
-    return isinstance(schema, Reference) and schema.ref.endswith("/ErrorOut")
+    # Named "serving_schemas_ErrorOut" while the schema is built, "ErrorOut" once it is done.
+    return isinstance(schema, Reference) and schema.ref.endswith("ErrorOut")
 
 
 @dataclass

@@ -3,15 +3,17 @@
 Every route needs a key with the `review` scope. Errors use the service's `ErrorOut` body:
 404 unknown prediction, 409 already reviewed with another verdict (send `force`; the same
 verdict again returns the stored review), 422 unknown level or reason and
-any query parameter or body field that does not validate (named in `field`), 400 malformed JSON.
+any query parameter or body field that does not validate (named in `field`), 400 malformed JSON
+or an unknown time zone (`tz` of the agreement stats).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo
 
 from litestar import Controller, MediaType, Request, Response, get, post
 from litestar.di import NamedDependency, Provide
@@ -30,6 +32,7 @@ from serving.auth import require
 from serving.errors import (
     EMPTY_BODY,
     JSON_BODY,
+    WireError,
     classify_decode_error,
     error_body,
     is_missing_body,
@@ -46,6 +49,7 @@ from serving.review.schemas import (
     queue_item_out,
     review_out,
 )
+from serving.review.time_zones import MAX_NAME, agent_zone
 from serving.schemas import ErrorOut
 from serving.storage.export import csv_chunks, export_rows, jsonl_line
 from serving.storage.records import (
@@ -78,6 +82,15 @@ _MOMENT = (
     "An ISO date or time, e.g. 2026-11-01 or 2026-11-01T08:00:00Z; without a zone, UTC. "
     "Between 0001-01-01 and 9999-12-31 in UTC."
 )
+_MOMENT_IN_ZONE = (
+    "An ISO date or time, e.g. 2026-11-01 or 2026-11-01T08:00:00Z; without a zone, in `tz` "
+    "(a date: its midnight there). Between 0001-01-01 and 9999-12-31 in UTC."
+)
+_ZONE = (
+    "The IANA time zone whose calendar days `over_time` counts, and in which `since` and "
+    "`until` without a zone are read, e.g. Europe/Helsinki or America/Los_Angeles; default "
+    "UTC. An unknown name is a 400."
+)
 _RECEIVED = "A UTC date like 2026-11-01 (included): tickets received from or until that day."
 MAX_OFFSET = 10**9  # as on the review page; larger values overflow SQLite's integers
 # A `+` written unencoded in a query string arrives as a space: "10:00:00 01:00" means +01:00.
@@ -88,8 +101,8 @@ def _invalid(name: str, problem: str) -> ValidationException:
     return ValidationException(extra=[{"key": name, "source": "query", "message": problem}])
 
 
-def _moment(name: str, value: str | None) -> datetime | None:
-    """A query parameter's time in UTC: a date means its midnight; naive means UTC.
+def _moment(name: str, value: str | None, zone: tzinfo = UTC) -> datetime | None:
+    """A query parameter's time in UTC: a date means its midnight; naive means in `zone`.
 
     Raises:
         ValidationException: not an ISO date or time, or outside what a datetime holds once
@@ -106,7 +119,7 @@ def _moment(name: str, value: str | None) -> datetime | None:
             f"{value!r} is not an ISO date or time; use e.g. 2026-11-01 or 2026-11-01T08:00:00Z",
         ) from None
     if moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
+        moment = moment.replace(tzinfo=zone)
     try:
         return moment.astimezone(UTC)
     except OverflowError:
@@ -115,6 +128,27 @@ def _moment(name: str, value: str | None) -> datetime | None:
             f"{value!r} is outside the supported range: from 0001-01-01T00:00:00Z to "
             "9999-12-31T23:59:59Z once converted to UTC",
         ) from None
+
+
+def _zone(value: str | None) -> str | None:
+    """The IANA name the `tz` query parameter gives (None: UTC).
+
+    Raises:
+        WireError: not a zone the system knows; answered 400 naming the parameter.
+    """
+    zone = agent_zone(value)
+    if zone.problem is not None:
+        shown = (value or "").strip()[:MAX_NAME]
+        raise WireError(
+            error_body(
+                HTTP_400_BAD_REQUEST,
+                f"query parameter 'tz': {shown!r} is not a known IANA time zone; use a name "
+                "like Europe/Helsinki or America/Los_Angeles, or leave it out for UTC",
+                "tz",
+                "invalid_time_zone",
+            )
+        )
+    return zone.iana
 
 
 def review_validation_response(
@@ -276,16 +310,25 @@ class ReviewApi(Controller):
     @get(
         "/stats/agreement",
         operation_id="reviewAgreement",
-        responses=errors(401, 403, 422, 503),
+        responses=errors(400, 401, 403, 422, 503),
         operation_class=QueryOperation,
     )
     async def agreement_stats(
         self,
         review: ReviewDep,
-        since: Annotated[str | None, QueryParameter(description=_MOMENT)] = None,
-        until: Annotated[str | None, QueryParameter(description=_MOMENT)] = None,
+        since: Annotated[str | None, QueryParameter(description=_MOMENT_IN_ZONE)] = None,
+        until: Annotated[str | None, QueryParameter(description=_MOMENT_IN_ZONE)] = None,
+        tz: Annotated[str | None, QueryParameter(description=_ZONE)] = None,
     ) -> AgreementOut:
-        """Acceptance overall, per level, language, model version and day; override matrix."""
-        start, end = _moment("since", since), _moment("until", until)
-        stats = await agreement(review.store, review.scale().levels, start, end)
+        """Acceptance overall, per level, language, model version and day; override matrix.
+
+        Days are calendar days in `tz` (an IANA name such as Europe/Helsinki; UTC without
+        it), as on the review page's dashboard.
+        """
+        time_zone = _zone(tz)
+        zone = ZoneInfo(time_zone) if time_zone else UTC
+        start, end = _moment("since", since, zone), _moment("until", until, zone)
+        stats = await agreement(
+            review.store, review.scale().levels, start, end, time_zone=time_zone
+        )
         return agreement_out(stats)
