@@ -8,13 +8,17 @@ are refused here when the rules file is loaded, naming the construct and the fix
 The pattern keeps Python's meaning where RE2's differs: `\\w`, `\\d` and `\\s` are Unicode-aware
 (RE2's are ASCII-only, so `\\w+` would not match "æøå"), `\\Z` is RE2's `\\z`, `$` also matches
 before a final newline, and `\\uXXXX` / `\\N{NAME}` escapes are spelled the way RE2 reads them.
-RE2's `\\b` counts only ASCII letters and digits as word characters, so a pattern that uses it
-together with anything that can match another letter is refused: letters outside ASCII, `\\w`,
-`\\p{...}`, but also `.`, a negated class `[^...]`, `\\S`, `\\D` and class ranges reaching
-beyond ASCII (`\\bhäiriö\\b` would miss "häiriö ", `x.\\b` "xæ ", and `\\b[^ ]+` would quote
-"ble" for "æble"). Kept ASCII boundaries (`\\bERR-\\d{3}\\b`) still differ where the word
-touches a non-ASCII letter outside the match ("Großnotfall" for `\\bnotfall\\b`), or where
-`\\d` meets a digit outside ASCII.
+RE2's `\\b` counts only ASCII letters and digits as word characters. A `\\b` that opens or
+closes the pattern next to a letter, digit or `\\d` written out (`\\bnotfall\\b`,
+`\\bhäiriö\\b`, `\\bERR-\\d{3}\\b`) means "no letter, digit or _ on that side", which RE2
+can say with Unicode classes (`regex_boundaries.py`), around a group that reports the match
+Python's `re` would give.
+Any other `\\b` (or `\\B`) stays RE2's, so a pattern that uses one together with anything
+that can match another letter is refused: letters outside ASCII, `\\w`, `\\p{...}`, but also
+`.`, a negated class `[^...]`, `\\S`, `\\D` and class ranges reaching beyond ASCII (`x.\\b`
+would miss "xæ ", and `\\b[^ ]+` would quote "ble" for "æble"). Kept ASCII boundaries
+(`\\b(?:vpn|sap)\\b`) still differ where the word touches a non-ASCII letter outside the match,
+or where `\\d` meets a digit outside ASCII.
 """
 
 from __future__ import annotations
@@ -26,6 +30,8 @@ from string import hexdigits
 from typing import Any
 
 import re2
+
+from classifier.regex_boundaries import BOUNDARY_AFTER, BOUNDARY_BEFORE, edge_boundaries
 
 # Python's classes on str, written with Unicode properties RE2 understands ("inner": for use
 # inside [...]). \w is str.isalnum() or "_"; \s is str.isspace().
@@ -44,7 +50,8 @@ _UNICODE_ESCAPES = {"u": 4, "U": 8}
 _UNANCHORED = re2._re2.RE2.Anchor.UNANCHORED
 _MULTILINE_FLAG = re.compile(r"\(\?[a-zA-Z]*m")
 _WORD_BOUNDARY_FIX = (
-    "use text_matches for whole words (they are whole-word and accent-aware), or write the "
+    "use text_matches for whole words (they are whole-word and accent-aware), put \\b only at "
+    r"the pattern's start or end next to a letter or digit (\bhäiriö\b), or write the "
     r"boundary out: (?:^|[^\p{L}\p{N}_])häiriö(?:[^\p{L}\p{N}_]|$)"
 )
 
@@ -79,6 +86,7 @@ class RuleRegex:
 
     source: str
     compiled: Any = field(repr=False, compare=False)  # the binding's RE2 object
+    group: int = 0  # 1 when the pattern's own match is a group inside rewritten boundaries
 
     def search(self, text: str) -> str | None:
         """The first match's text, in time linear in the text's length."""
@@ -86,7 +94,7 @@ class RuleRegex:
             data = text.encode()
         except UnicodeEncodeError:  # a lone surrogate has no UTF-8 (the API refuses them)
             data = text.encode("utf-8", "replace")
-        start, end = self.compiled.Match(_UNANCHORED, data, 0, len(data))[0]
+        start, end = self.compiled.Match(_UNANCHORED, data, 0, len(data))[self.group]
         return None if start < 0 else data[start:end].decode()
 
 
@@ -97,17 +105,25 @@ def compile_rule_regex(pattern: str) -> RuleRegex:
         RuleRegexError: the pattern is invalid, or uses a construct RE2 cannot run (the message
             names it and the fix).
     """
+    core, before, after = edge_boundaries(pattern)
+    translated = _translate(core)
+    bounded = before or after
+    if bounded:
+        translated = (
+            f"{BOUNDARY_BEFORE if before else ''}({translated}){BOUNDARY_AFTER if after else ''}"
+        )
     options = re2.Options()
     options.case_sensitive = False
-    options.never_capture = True  # only the whole match is reported; faster without groups
+    # Only the whole match is reported (faster without groups), or the one group around it.
+    options.never_capture = not bounded
     options.log_errors = False
     try:
-        compiled = re2.compile(_translate(pattern), options)
+        compiled = re2.compile(translated, options)
     except re2.error as exc:
         raise _refusal(exc) from exc
     # The module's own `search` spends ~2.5 us a call on str offsets and match objects (more than
     # the match itself on a subject line); its binding's `Match` gives byte offsets directly.
-    return RuleRegex(pattern, compiled._regexp)
+    return RuleRegex(pattern, compiled._regexp, int(bounded))
 
 
 def _refusal(exc: Exception) -> RuleRegexError:
