@@ -14,6 +14,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from tests.e2e.live_server import LiveServer, live_server, service_env
 from tests.e2e.serving_registry import sqlite_champion
@@ -127,6 +128,7 @@ def test_the_same_key_sent_at_once_to_two_workers_gets_one_stored_answer(
             stored = db.execute(
                 "SELECT idempotency_key, id FROM predictions WHERE idempotency_key IS NOT NULL"
             ).fetchall()
+        counted = scrape_counts(server, auth)  # the two workers' metrics, merged
     assert {r.status_code for rs in answers.values() for r in rs} == {200}
     differing = [key for key, rs in answers.items() if len({r.content for r in rs}) > 1]
     assert differing == []
@@ -135,3 +137,25 @@ def test_the_same_key_sent_at_once_to_two_workers_gets_one_stored_answer(
     assert dict(stored) == answered
     replays = [r.headers.get("idempotent-replayed") for rs in answers.values() for r in rs]
     assert replays.count(None) == ROUNDS  # one first answer per key, the rest replays
+    # A worker that decided a key and lost it to the other counts a replay, not a decision.
+    assert counted == {
+        "tp_decisions_total": ROUNDS,
+        "tp_idempotent_requests_total:new": ROUNDS,
+        "tp_idempotent_requests_total:replayed": ROUNDS * (SENDERS - 1),
+    }
+
+
+def scrape_counts(server: LiveServer, headers: dict[str, str]) -> dict[str, float]:
+    """Decisions and keyed requests counted in /metrics, summed over their labels."""
+    r = httpx.get(f"{server.base_url}/metrics", headers=headers, timeout=10)
+    assert r.status_code == 200, r.text
+    totals: dict[str, float] = {}
+    for family in text_string_to_metric_families(r.text):
+        for sample in family.samples:
+            name = sample.name
+            if name == "tp_idempotent_requests_total":
+                name = f"{name}:{sample.labels['outcome']}"
+            elif name != "tp_decisions_total":
+                continue
+            totals[name] = totals.get(name, 0.0) + sample.value
+    return totals
