@@ -39,9 +39,8 @@ BEARER = "bearer"
 SWAGGER_ASSETS = "/docs/static"
 SWAGGER_PACKAGE = "swagger-ui-py"
 _WHY: Mapping[int, str] = {
-    400: "Malformed or too deeply nested JSON, an empty body, a body not in UTF-8, a "
-    "malformed idempotency key (POST /v1/predict/batch refuses the header), or an unknown "
-    "time zone (`tz`).",
+    400: "Malformed or too deeply nested JSON, an empty body, a body not in UTF-8, or a "
+    "malformed idempotency key (POST /v1/predict/batch refuses the header).",
     401: "Missing or unknown API key (send `Authorization: Bearer <key>`).",
     403: "The key lacks this route's scope.",
     404: "No such prediction.",

@@ -89,7 +89,7 @@ _MOMENT_IN_ZONE = (
 _ZONE = (
     "The IANA time zone whose calendar days `over_time` counts, and in which `since` and "
     "`until` without a zone are read, e.g. Europe/Helsinki or America/Los_Angeles; default "
-    "UTC. An unknown name is a 400."
+    "UTC. An unknown name is a 422, like any other parameter that does not validate."
 )
 _RECEIVED = "A UTC date like 2026-11-01 (included): tickets received from or until that day."
 MAX_OFFSET = 10**9  # as on the review page; larger values overflow SQLite's integers
@@ -134,14 +134,15 @@ def _zone(value: str | None) -> str | None:
     """The IANA name the `tz` query parameter gives (None: UTC).
 
     Raises:
-        WireError: not a zone the system knows; answered 400 naming the parameter.
+        WireError: not a zone the system knows; answered 422 naming the parameter, like any
+            other query parameter that does not validate.
     """
     zone = agent_zone(value)
     if zone.problem is not None:
         shown = (value or "").strip()[:MAX_NAME]
         raise WireError(
             error_body(
-                HTTP_400_BAD_REQUEST,
+                HTTP_422_UNPROCESSABLE_ENTITY,
                 f"query parameter 'tz': {shown!r} is not a known IANA time zone; use a name "
                 "like Europe/Helsinki or America/Los_Angeles, or leave it out for UTC",
                 "tz",
@@ -310,7 +311,7 @@ class ReviewApi(Controller):
     @get(
         "/stats/agreement",
         operation_id="reviewAgreement",
-        responses=errors(400, 401, 403, 422, 503),
+        responses=errors(401, 403, 422, 503),
         operation_class=QueryOperation,
     )
     async def agreement_stats(
