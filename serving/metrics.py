@@ -32,6 +32,8 @@ from serving.metrics_dir import MULTIPROC_ENV, dead_worker_pids, is_multiprocess
 CONTENT_TYPE = CONTENT_TYPE_LATEST.replace("; charset=utf-8", "")
 _LATENCY_BUCKETS = (0.0005, 0.001, 0.002, 0.004, 0.008, 0.016, 0.032, 0.064, 0.128, 0.5, 2.0)
 _CONFIDENCE_BUCKETS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99, 1.0)
+# Why an answered prediction never reached the review store (`tp_predictions_not_stored_total`).
+NOT_STORED_REASONS = ("queue_full", "refused", "shutdown", "write_failed")
 
 
 class Metrics:
@@ -97,6 +99,24 @@ class Metrics:
             ["outcome"],
             registry=r,
         )
+        self.not_stored = Counter(
+            "tp_predictions_not_stored",
+            "Answered predictions the review store will never hold (they cannot be reviewed or "
+            "exported), by reason: queue_full (the oldest queued dropped while the store was "
+            "down), refused (the database refused the record), shutdown (still queued when the "
+            "worker stopped), write_failed (a write inside the request failed).",
+            ["reason"],
+            registry=r,
+        )
+        for reason in NOT_STORED_REASONS:  # every series from the start, so rate() sees the 1st
+            self.not_stored.labels(reason)
+        self.queued = Gauge(
+            "tp_predictions_queued",
+            "Answered predictions waiting to be written to the review store (grows while the "
+            "store is down; the oldest beyond 2,000 per worker are dropped).",
+            registry=r,
+            multiprocess_mode="livesum",
+        )
         self.reloads = Counter(
             "tp_reloads",
             "Model and rules reloads by kind and result.",
@@ -130,6 +150,14 @@ class Metrics:
             if rule is None:
                 rule = self._rule_children[rule_id] = self.rules_fired.labels(rule_id)
             rule.inc(count)
+
+    def predictions_not_stored(self, reason: str, count: int) -> None:
+        """Count answered predictions lost to the review store (`NOT_STORED_REASONS`)."""
+        self.not_stored.labels(reason).inc(count)
+
+    def predictions_queued(self, count: int) -> None:
+        """How many answered predictions wait for the review store's writer right now."""
+        self.queued.set(count)
 
     def set_model(self, name: str | None, version: str | None, run_id: str | None) -> None:
         """Point the model info gauge at the served model (or none)."""

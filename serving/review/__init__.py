@@ -149,9 +149,11 @@ def install(parts: AppParts) -> None:
     store = ReviewStore.from_url(settings.database_url)
     sink: BufferedPredictionSink | SqlPredictionSink
     if settings.prediction_flush_ms > 0:
-        sink = BufferedPredictionSink(store, flush_seconds=settings.prediction_flush_ms / 1000)
+        sink = BufferedPredictionSink(
+            store, flush_seconds=settings.prediction_flush_ms / 1000, observer=runtime.metrics
+        )
     else:
-        sink = SqlPredictionSink(store)
+        sink = SqlPredictionSink(store, observer=runtime.metrics)
     context = ReviewContext(
         store=store,
         settings=settings,

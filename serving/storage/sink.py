@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Sequence
+from typing import Protocol
 
 import structlog
 from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
@@ -34,6 +35,24 @@ CLOSE_RETRY_SECONDS = 0.5  # pause before the next attempt, growing by this much
 STALL_SECONDS = 2.0  # a write taking longer than this: requests stop waiting for the writer
 
 
+class StoreObserver(Protocol):
+    """Told what happens to answered predictions on their way to the store (`/metrics`)."""
+
+    def predictions_not_stored(self, reason: str, count: int) -> None:
+        """`count` answered predictions will never be stored, for `reason`."""
+
+    def predictions_queued(self, count: int) -> None:
+        """`count` answered predictions wait for the writer now."""
+
+
+class _Unobserved:
+    def predictions_not_stored(self, reason: str, count: int) -> None:
+        pass
+
+    def predictions_queued(self, count: int) -> None:
+        pass
+
+
 class SqlPredictionSink:
     """Writes each request's predictions in one transaction before the response goes out.
 
@@ -42,9 +61,10 @@ class SqlPredictionSink:
     gets its answer; those predictions cannot be reviewed.
     """
 
-    def __init__(self, store: ReviewStore) -> None:
-        """Write into `store`."""
+    def __init__(self, store: ReviewStore, observer: StoreObserver | None = None) -> None:
+        """Write into `store`; `observer` counts the predictions a failed write loses."""
         self.store = store
+        self.observer = observer or _Unobserved()
         self.failed_writes = 0
 
     async def save(self, records: Sequence[EncodedPrediction]) -> None:
@@ -53,6 +73,7 @@ class SqlPredictionSink:
             await self.store.save_predictions(records)
         except (SQLAlchemyError, OSError) as exc:
             self.failed_writes += len(records)
+            self.observer.predictions_not_stored("write_failed", len(records))
             log.error(
                 "prediction_store_write_failed",
                 count=len(records),
@@ -80,9 +101,12 @@ class BufferedPredictionSink:
         flush_seconds: float = 0.2,
         max_pending: int = 2_000,
         max_wait_seconds: float = 10.0,
+        observer: StoreObserver | None = None,
     ) -> None:
-        """Buffer for `store`, flushing every `flush_seconds`."""
+        """Buffer for `store`, flushing every `flush_seconds`; `observer` is told the queue's
+        length after each pass of the writer and every prediction that will not be stored."""
         self.store = store
+        self.observer = observer or _Unobserved()
         self.flush_seconds = flush_seconds
         self.max_pending = max_pending
         self.max_wait_seconds = max_wait_seconds
@@ -146,6 +170,8 @@ class BufferedPredictionSink:
         if overflow > 0:
             del self._pending[:overflow]
             self.dropped += overflow
+            self.observer.predictions_not_stored("queue_full", overflow)
+            self.observer.predictions_queued(len(self._pending))
             log.error("prediction_queue_full_oldest_dropped", count=overflow)
         if len(self._pending) >= BATCH:
             self._wake.set()
@@ -157,6 +183,12 @@ class BufferedPredictionSink:
 
     async def flush(self) -> None:
         """Write everything queued so far (also called before a review of an unknown id)."""
+        try:
+            await self._write_pending()
+        finally:
+            self.observer.predictions_queued(len(self._pending))
+
+    async def _write_pending(self) -> None:
         async with self._lock:
             while self._pending:
                 batch = self._pending[:BATCH]
@@ -189,6 +221,7 @@ class BufferedPredictionSink:
                 await self.store.save_predictions([record])
             except REFUSED as exc:
                 self.failed_writes += 1
+                self.observer.predictions_not_stored("refused", 1)
                 log.error(
                     "prediction_refused_by_database",
                     id=record.prediction_id,
@@ -238,4 +271,5 @@ class BufferedPredictionSink:
             if not self._pending:
                 return
             await asyncio.sleep(CLOSE_RETRY_SECONDS * (attempt + 1))
+        self.observer.predictions_not_stored("shutdown", len(self._pending))
         log.error("predictions_not_stored_at_shutdown", count=len(self._pending))

@@ -4,12 +4,14 @@ after an outage, refused records, the overflow bound."""
 from __future__ import annotations
 
 import asyncio
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy.exc import OperationalError
 
+from serving.metrics import Metrics
 from serving.storage import sink as sink_module
 from serving.storage.migrate import upgrade
 from serving.storage.sink import BufferedPredictionSink, SqlPredictionSink
@@ -174,3 +176,47 @@ async def test_a_hanging_database_does_not_hold_predictions_and_readiness_says_s
     monkeypatch.setattr(sink_module, "CLOSE_WAIT_SECONDS", 0.1)
     monkeypatch.setattr(sink_module, "CLOSE_RETRY_SECONDS", 0.0)
     await asyncio.wait_for(sink.close(), timeout=5)
+
+
+def _not_stored(metrics: Metrics) -> dict[str, float]:
+    text = metrics.render().decode()
+    found = re.findall(r'^tp_predictions_not_stored_total\{reason="(\w+)"\} (\S+)$', text, re.M)
+    return {reason: float(value) for reason, value in found}
+
+
+def _queued(metrics: Metrics) -> float:
+    found = re.search(r"^tp_predictions_queued (\S+)$", metrics.render().decode(), re.M)
+    assert found is not None
+    return float(found.group(1))
+
+
+async def test_metrics_count_each_prediction_the_store_will_never_hold_and_the_queue(
+    sqlite_store: ReviewStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sink_module, "CLOSE_RETRY_SECONDS", 0.0)
+    metrics = Metrics()
+    sink = BufferedPredictionSink(sqlite_store, flush_seconds=60, max_pending=3, observer=metrics)
+    first = make_record()
+    await sink.save([first])
+    await sink.flush()
+    assert _queued(metrics) == 0
+    await sink.save([make_record() for _ in range(5)])  # 5 for a queue of 3: 2 dropped
+    assert _queued(metrics) == 3
+    await sink.flush()
+    await sink.save([make_record(), first])  # `first` again: refused by the database
+    await sink.flush()
+    assert _not_stored(metrics) == {
+        "queue_full": 2, "refused": 1, "shutdown": 0, "write_failed": 0
+    }  # fmt: skip
+
+    down = ReviewStore.from_url(f"sqlite:///{tmp_path / 'no-tables.db'}")
+    try:
+        closing = BufferedPredictionSink(down, flush_seconds=60, observer=metrics)
+        await closing.save([make_record(), make_record()])
+        await closing.close()  # cannot write them: they are lost with the worker
+        direct = SqlPredictionSink(down, observer=metrics)
+        await direct.save([make_record()])
+    finally:
+        await down.dispose()
+    assert _not_stored(metrics)["shutdown"] == 2
+    assert _not_stored(metrics)["write_failed"] == 1
