@@ -8,7 +8,7 @@ import os
 import signal
 import socket
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -78,9 +78,17 @@ def ensure_port_free(host: str, port: int) -> None:
     an error and silently take part of the first one's traffic (into its own review store).
     A plain bind (no SO_REUSEPORT) fails when anyone listens there.
 
+    The same probe turns a port out of range, a host that is not this machine's or does not
+    resolve, and a privileged port into one line naming TP_PORT/TP_HOST, instead of the
+    server's traceback.
+
     Raises:
-        typer.Exit: the port is in use (exit status 2).
+        typer.Exit: the port is in use or cannot be bound there (exit status 2).
     """
+    from serving.settings import MAX_PORT
+
+    if not 0 <= port <= MAX_PORT:
+        _refuse(f"port {port} is not a TCP port (0-{MAX_PORT}); pass --port or set TP_PORT")
     if port == 0:
         return
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
@@ -88,15 +96,32 @@ def ensure_port_free(host: str, port: int) -> None:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((host, port))
-        except OSError as exc:
-            if exc.errno != errno.EADDRINUSE:
-                return  # e.g. an address not on this machine: the server reports it itself
-            err.print(
-                f"[bold red]error:[/] port {port} on {host} is already in use (another "
-                "service?); pass --port or set TP_PORT",
-                highlight=False,
+        except socket.gaierror:
+            _refuse(
+                f"host {host!r} is neither an IP address nor a name this machine resolves; "
+                "pass --host or set TP_HOST (127.0.0.1 for this machine only, 0.0.0.0 for all "
+                "its addresses)"
             )
-            raise typer.Exit(2) from None
+        except OSError as exc:
+            if exc.errno in _BIND_PROBLEMS:
+                _refuse(_BIND_PROBLEMS[exc.errno].format(host=host, port=port))
+            # anything else the server reports itself
+
+
+# Why binding failed, as one line naming the setting and the fix.
+_BIND_PROBLEMS = {
+    errno.EADDRINUSE: "port {port} on {host} is already in use (another service?); pass --port "
+    "or set TP_PORT",
+    errno.EADDRNOTAVAIL: "host {host} is not an address of this machine; pass --host or set "
+    "TP_HOST to one of its addresses (127.0.0.1 for this machine only, 0.0.0.0 for all)",
+    errno.EACCES: "port {port} on {host} needs privileges this user does not have (ports below "
+    "1024); pass --port or set TP_PORT to 1024 or above",
+}
+
+
+def _refuse(message: str) -> NoReturn:
+    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    raise typer.Exit(2)
 
 
 def preflight() -> Settings:

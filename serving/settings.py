@@ -17,6 +17,8 @@ from training.settings import ENV_PREFIX, MlflowSettings
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 HTTP_SERVERS = ("granian", "uvicorn")
+MAX_PORT = 65_535
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
 class SettingsError(ValueError):
@@ -32,7 +34,9 @@ def _str(env: Mapping[str, str], name: str, default: str) -> str:
     return default if value is None else value
 
 
-def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:
+def _int(
+    env: Mapping[str, str], name: str, default: int, minimum: int = 0, maximum: int | None = None
+) -> int:
     raw = _get(env, name)
     if raw is None or raw.strip() == "":
         return default
@@ -44,6 +48,8 @@ def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> i
         ) from None
     if value < minimum:
         raise SettingsError(f"{ENV_PREFIX}{name}={value} must be at least {minimum}")
+    if maximum is not None and value > maximum:
+        raise SettingsError(f"{ENV_PREFIX}{name}={value} must be at most {maximum}")
     return value
 
 
@@ -121,7 +127,7 @@ class ServerSettings:
             )
         return cls(
             host=_str(env, "HOST", d.host),
-            port=_int(env, "PORT", d.port, minimum=0),
+            port=_int(env, "PORT", d.port, minimum=0, maximum=MAX_PORT),
             workers=_int(env, "WORKERS", d.workers, minimum=1),
             debug=_bool(env, "DEBUG", d.debug),
             http_server=http_server,
@@ -270,7 +276,8 @@ class LogSettings:
     """Structured logging.
 
     Attributes:
-        level: `TP_LOG_LEVEL`, default `INFO`.
+        level: `TP_LOG_LEVEL`, default `INFO`; DEBUG, INFO, WARNING (or WARN), ERROR or
+            CRITICAL, any case.
         json: `TP_LOG_JSON`, default true; false prints human-readable lines.
         log_text: `TP_LOG_TEXT`, default false; true writes ticket text to the log (debugging
             only: ticket text is personal data).
@@ -284,8 +291,15 @@ class LogSettings:
     def from_env(cls, env: Mapping[str, str]) -> LogSettings:
         """Read `TP_LOG_LEVEL`, `TP_LOG_JSON`, `TP_LOG_TEXT`."""
         d = cls()
+        level = _str(env, "LOG_LEVEL", d.level).strip().upper() or d.level
+        level = "WARNING" if level == "WARN" else level
+        if level not in LOG_LEVELS:
+            raise SettingsError(
+                f"{ENV_PREFIX}LOG_LEVEL={level.lower()!r} is not a log level; use one of "
+                f"{', '.join(LOG_LEVELS)}"
+            )
         return cls(
-            level=_str(env, "LOG_LEVEL", d.level).upper(),
+            level=level,
             json=_bool(env, "LOG_JSON", d.json),
             log_text=_bool(env, "LOG_TEXT", d.log_text),
         )

@@ -52,6 +52,44 @@ def test_a_port_another_service_listens_on_is_refused_with_the_fix(
     assert "pass --port or set TP_PORT" in message
 
 
+@pytest.mark.parametrize(
+    ("host", "port", "message"),
+    [
+        # TEST-NET-1 (RFC 5737): never an address of the machine running the tests
+        (
+            "192.0.2.1",
+            None,
+            "host 192.0.2.1 is not an address of this machine; pass --host or set TP_HOST",
+        ),
+        ("127.0.0.1", 70000, "port 70000 is not a TCP port (0-65535); pass --port or set TP_PORT"),
+        ("127.0.0.1", -1, "port -1 is not a TCP port (0-65535)"),
+    ],
+)
+def test_a_host_or_port_that_cannot_be_bound_is_one_line_naming_the_setting(
+    host: str, port: int | None, message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(typer.Exit) as stopped:
+        serve_cli.ensure_port_free(host, _free_port() if port is None else port)
+
+    assert stopped.value.exit_code == 2
+    assert message in " ".join(capsys.readouterr().err.split())
+
+
+def test_serve_names_tp_host_instead_of_the_servers_traceback(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    started: list[dict[str, Any]] = []
+    monkeypatch.setattr(serve_cli, "run_granian", lambda **kw: started.append(kw))
+    monkeypatch.setenv("TP_HOST", "192.0.2.1")
+    monkeypatch.delenv("TP_API_KEYS", raising=False)
+
+    result = CliRunner().invoke(_app(), ["serve", "--port", str(_free_port())])
+
+    assert result.exit_code == 2
+    assert "set TP_HOST" in " ".join(result.output.split())
+    assert started == []
+
+
 def test_a_free_port_passes_and_stays_free() -> None:
     port = _free_port()
     serve_cli.ensure_port_free("127.0.0.1", port)

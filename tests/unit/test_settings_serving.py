@@ -78,11 +78,19 @@ def test_every_group_reads_its_tp_variables() -> None:
         ("TP_LOG_TEXT", "maybe"),
         ("TP_MODEL_REFRESH_SECONDS", "-1"),
         ("TP_BODY_TIMEOUT_SECONDS", "0"),
+        ("TP_PORT", "70000"),
+        ("TP_LOG_LEVEL", "verbose"),
     ],
 )
 def test_bad_values_are_rejected_naming_the_variable(name: str, value: str) -> None:
     with pytest.raises(SettingsError, match=name):
         Settings.from_env({name: value})
+
+
+def test_log_levels_are_read_in_any_case_and_warn_is_warning() -> None:
+    assert Settings.from_env({"TP_LOG_LEVEL": "debug"}).log.level == "DEBUG"
+    assert Settings.from_env({"TP_LOG_LEVEL": " Warn "}).log.level == "WARNING"
+    assert Settings.from_env({"TP_LOG_LEVEL": ""}).log.level == "INFO"
 
 
 def test_settings_are_frozen() -> None:
@@ -161,6 +169,11 @@ def test_serve_refuses_an_unknown_server_naming_the_choices(
     [
         ({"TP_PORT": "abc"}, "TP_PORT='abc' is not a whole number"),
         ({"TP_WORKERS": "0"}, "TP_WORKERS=0 must be at least 1"),
+        ({"TP_PORT": "70000"}, "TP_PORT=70000 must be at most 65535"),
+        (
+            {"TP_LOG_LEVEL": "verbose"},
+            "TP_LOG_LEVEL='verbose' is not a log level; use one of DEBUG",
+        ),
         ({"TP_MAX_BODY_CHARS": "-1"}, "TP_MAX_BODY_CHARS=-1 must be at least 1"),
         ({"TP_API_KEYS": "garbage"}, "ticket-priority new-key --scopes predict"),
         ({"TP_DATABASE_URL": "foo://x"}, "TP_DATABASE_URL uses 'foo'"),
