@@ -25,6 +25,7 @@ from serving.storage.migrate import NewerSchema, upgrade
 from serving.storage.settings import StorageSettings
 from serving.storage.sink import BufferedPredictionSink, SqlPredictionSink
 from serving.storage.store import ReviewStore, utcnow
+from training.settings import safe_url
 
 if TYPE_CHECKING:
     from serving.app import AppParts
@@ -91,13 +92,25 @@ async def _try_open(context: ReviewContext) -> bool:
             f"review store unreachable ({type(exc).__name__}); trying again every "
             f"{STORE_RETRY_SECONDS:g} s; predictions are answered and queued meanwhile"
         )
-        log.error("review_store_unreachable", error=type(exc).__name__,
-                  retry_seconds=STORE_RETRY_SECONDS)  # fmt: skip
+        log.error(
+            "review_store_unreachable",
+            error=type(exc).__name__,
+            reason=_first_line(exc),
+            setting="TP_DATABASE_URL",
+            database=safe_url(context.settings.database_url),
+            retry_seconds=STORE_RETRY_SECONDS,
+        )
         return False
     if context.problem is not None:
         log.info("review_store_reachable")
     context.problem = None
     return True
+
+
+def _first_line(exc: Exception) -> str:
+    # The driver's own message ("connection refused", 'database "x" does not exist'), not
+    # SQLAlchemy's text around it, which quotes the statement and its parameters.
+    return str(getattr(exc, "orig", None) or exc).strip().split("\n", 1)[0]
 
 
 async def _open_when_reachable(context: ReviewContext) -> None:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+import socket
 import sqlite3
 import time
 from contextlib import closing
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import structlog
 from litestar.testing import TestClient
 
 import serving.review as review_extension
@@ -138,3 +140,24 @@ def test_metrics_show_the_queue_and_the_predictions_an_outage_dropped(
         scraped = client.get("/metrics").text
     assert 'tp_predictions_not_stored_total{reason="queue_full"} 3.0' in scraped
     assert "tp_predictions_queued 2.0" in scraped
+
+
+def test_the_log_says_why_the_store_cannot_be_opened_and_which_setting_to_fix(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(review_extension, "STORE_RETRY_SECONDS", 60.0)
+    with socket.socket() as probe:  # a port nobody listens on once the probe is closed
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = f"postgresql://tp:s3cret@127.0.0.1:{port}/reviews"
+    runtime = make_runtime(
+        tmp_path, model=FakeModel(), keys=ENTRIES, storage=StorageSettings(database_url=url)
+    )
+    app = create_app(runtime=runtime)  # configures logging: before the capture starts
+    with structlog.testing.capture_logs() as logs, TestClient(app):
+        pass
+    [line] = [entry for entry in logs if entry["event"] == "review_store_unreachable"]
+    assert line["setting"] == "TP_DATABASE_URL"
+    assert line["database"] == f"postgresql://tp:***@127.0.0.1:{port}/reviews"
+    assert f"port {port} failed: Connection refused" in line["reason"]
+    assert "s3cret" not in str(line)
