@@ -22,9 +22,6 @@ err = Console(stderr=True)
 DEMO_DIR = Path(".demo")
 DEMO_ROWS = 20_000
 APP_FACTORY = "serving.app:create_app"
-# A worker that has not stopped this long after SIGTERM is killed: the service then stops
-# within a few seconds (and before Docker's 10 s grace period ends in a SIGKILL for all).
-WORKER_STOP_SECONDS = 5
 
 
 def serve(
@@ -68,7 +65,13 @@ def serve(
             # Workers share their metrics through files (see serving.metrics_dir); an
             # operator's folder is emptied even for one worker, or last run's counts add up.
             stack.enter_context(multiproc_dir(os.environ))
-        run(host=host, port=port, workers=count, log_level=log_level)
+        run(
+            host=host,
+            port=port,
+            workers=count,
+            log_level=log_level,
+            stop_seconds=settings.stop_seconds,
+        )
 
 
 def ensure_port_free(host: str, port: int) -> None:
@@ -169,8 +172,11 @@ def preflight() -> Settings:
     return settings
 
 
-def run_uvicorn(*, host: str, port: int, workers: int, log_level: str) -> None:
-    """Serve `serving.app:create_app` under uvicorn (uvloop and httptools when installed)."""
+def run_uvicorn(*, host: str, port: int, workers: int, log_level: str, stop_seconds: int) -> None:
+    """Serve `serving.app:create_app` under uvicorn (uvloop and httptools when installed).
+
+    After SIGTERM, requests still running after `stop_seconds` are cancelled.
+    """
     import uvicorn
 
     uvicorn.run(
@@ -181,16 +187,19 @@ def run_uvicorn(*, host: str, port: int, workers: int, log_level: str) -> None:
         workers=workers,
         log_level=log_level,
         access_log=False,
+        timeout_graceful_shutdown=stop_seconds,
     )
 
 
-def run_granian(*, host: str, port: int, workers: int, log_level: str) -> None:
+def run_granian(*, host: str, port: int, workers: int, log_level: str, stop_seconds: int) -> None:
     """Serve `serving.app:create_app` under granian (Rust HTTP, ASGI with lifespan).
 
     One runtime thread per worker: the app does its work on the event loop, so more threads
     only compete for the same core. A worker that dies (killed, out of memory) is started
     again; granian would otherwise stop the whole service. SIGTERM or SIGINT stops the
-    service at any moment of its start (see `default_stop_signals`).
+    service at any moment of its start (see `default_stop_signals`); a worker not stopped
+    `stop_seconds` after it (`TP_STOP_SECONDS`) is killed, which loses the predictions it
+    answered but had not yet stored.
     """
     from granian.constants import Interfaces
     from granian.log import LogLevels
@@ -208,7 +217,7 @@ def run_granian(*, host: str, port: int, workers: int, log_level: str) -> None:
         log_level=LogLevels(log_level.lower()),
         log_access=False,
         respawn_failed_workers=True,
-        workers_kill_timeout=WORKER_STOP_SECONDS,
+        workers_kill_timeout=stop_seconds,
     ).serve()
 
 

@@ -105,6 +105,10 @@ class ServerSettings:
             (and streamed exports) are gzipped for clients that send `Accept-Encoding: gzip`;
             0 turns compression off (e.g. behind a proxy that compresses). A single decision
             is ~1-1.5 KB and stays uncompressed.
+        stop_seconds: `TP_STOP_SECONDS`, default `8`; after SIGTERM a worker has this long to
+            finish its requests in flight and write the predictions it answered, then it is
+            killed (what it had not stored is lost). Keep it a little under the orchestrator's
+            grace period before its SIGKILL: Docker 10 s by default, Kubernetes 30 s.
     """
 
     host: str = "127.0.0.1"
@@ -113,11 +117,12 @@ class ServerSettings:
     debug: bool = False
     http_server: str = "granian"
     gzip_min_bytes: int = 4096
+    stop_seconds: int = 8
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> ServerSettings:
         """Read `TP_HOST`, `TP_PORT`, `TP_WORKERS`, `TP_DEBUG`, `TP_SERVER`,
-        `TP_GZIP_MIN_BYTES`."""
+        `TP_GZIP_MIN_BYTES`, `TP_STOP_SECONDS`."""
         d = cls()
         http_server = _str(env, "SERVER", d.http_server).strip().lower()
         if http_server not in HTTP_SERVERS:
@@ -132,6 +137,7 @@ class ServerSettings:
             debug=_bool(env, "DEBUG", d.debug),
             http_server=http_server,
             gzip_min_bytes=_int(env, "GZIP_MIN_BYTES", d.gzip_min_bytes, minimum=0),
+            stop_seconds=_int(env, "STOP_SECONDS", d.stop_seconds, minimum=1),
         )
 
 

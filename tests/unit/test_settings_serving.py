@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from serving.settings import Settings, SettingsError
+from serving.settings import ServerSettings, Settings, SettingsError
 
 
 def test_defaults_need_no_environment() -> None:
@@ -80,6 +80,7 @@ def test_every_group_reads_its_tp_variables() -> None:
         ("TP_BODY_TIMEOUT_SECONDS", "0"),
         ("TP_PORT", "70000"),
         ("TP_LOG_LEVEL", "verbose"),
+        ("TP_STOP_SECONDS", "0"),
     ],
 )
 def test_bad_values_are_rejected_naming_the_variable(name: str, value: str) -> None:
@@ -134,8 +135,40 @@ def test_serve_runs_granian_by_default_with_the_tp_settings(
     result, calls = _serve_calls(monkeypatch, [], {"TP_PORT": "9002", "TP_WORKERS": "2"})
     assert result.exit_code == 0, result.output
     assert calls == [
-        ("granian", {"host": "127.0.0.1", "port": 9002, "workers": 2, "log_level": "warning"})
-    ]
+        (
+            "granian",
+            {"host": "127.0.0.1", "port": 9002, "workers": 2, "log_level": "warning",
+             "stop_seconds": 8},
+        )
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("server", ["granian", "uvicorn"])
+def test_tp_stop_seconds_is_how_long_a_stopping_worker_gets_before_it_is_killed(
+    monkeypatch: pytest.MonkeyPatch, server: str
+) -> None:
+    import granian.server
+    import uvicorn
+
+    from serving import serve_cli
+
+    given: dict[str, Any] = {}
+
+    class Server:
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            given.update(kwargs)
+
+        def serve(self) -> None:
+            pass
+
+    monkeypatch.setattr(granian.server, "Server", Server)
+    monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: given.update(kwargs))
+    settings = ServerSettings.from_env({"TP_STOP_SECONDS": "25"})
+    run = serve_cli.run_granian if server == "granian" else serve_cli.run_uvicorn
+    run(host="127.0.0.1", port=0, workers=2, log_level="warning",
+        stop_seconds=settings.stop_seconds)  # fmt: skip
+    key = "workers_kill_timeout" if server == "granian" else "timeout_graceful_shutdown"
+    assert given[key] == 25
 
 
 def test_serve_empties_an_operators_metrics_folder_even_for_one_worker(
