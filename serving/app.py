@@ -108,6 +108,8 @@ async def _every(seconds: float, check: Callable[[], bool], runtime: Runtime, ki
             runtime.metrics.reloads.labels(kind, "error").inc()
             log.error("reload_failed", kind=kind, exc_info=exc)
             continue
+        finally:
+            runtime.report_problems()
         if changed:
             runtime.metrics.reloads.labels(kind, "changed").inc()
             runtime.on_reload()

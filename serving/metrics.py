@@ -85,6 +85,18 @@ class Metrics:
             registry=r,
             multiprocess_mode="livemax",
         )
+        self.config_problem = Gauge(
+            "tp_config_problem",
+            "1 while a source of configuration cannot be used and the service runs on the last "
+            "good one: kind=rules (the rules file on disk is rejected), kind=model (the "
+            "registry alias or the model cannot be read or loaded; the cached version, or rules "
+            "alone, are served). /health/ready says why.",
+            ["kind"],
+            registry=r,
+            multiprocess_mode="livemax",
+        )
+        for kind in ("rules", "model"):
+            self.config_problem.labels(kind).set(0)
         self.errors = Counter(
             "tp_internal_errors",
             "Recovered internal failures by kind (model call, prediction store, reload).",
@@ -163,6 +175,11 @@ class Metrics:
         """Point the model info gauge at the served model (or none)."""
         self._point(self.model_info, None if name is None else (name, version or "", run_id or ""))
         self.degraded.set(0 if name is not None else 1)
+
+    def set_config_problems(self, *, rules: bool, model: bool) -> None:
+        """Whether the rules file and the model (registry) are usable right now."""
+        self.config_problem.labels("rules").set(int(rules))
+        self.config_problem.labels("model").set(int(model))
 
     def set_rules(self, sha256: str) -> None:
         """Point the rules info gauge at the active rules file."""

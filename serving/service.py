@@ -223,6 +223,17 @@ class Runtime:
             self.metrics.set_rules(self.rules.current.sha256)
         if loaded is not None and self.model_misfit(loaded) is not None:
             self.metrics.degraded.set(1)
+        self.report_problems()
+
+    def report_problems(self) -> None:
+        """Point `tp_config_problem` at the rules file's and the registry's state now.
+
+        A rejected rules file or an unreadable registry changes nothing that is served, so
+        `on_reload` is not called for them; the reload loops call this after every check.
+        """
+        self.metrics.set_config_problems(
+            rules=self.rules.problem is not None, model=self.models.problem is not None
+        )
 
     def degraded_reason(self) -> str | None:
         """Why the service answers without a model, or None when a model is served."""

@@ -111,6 +111,7 @@ async def reload(runtime: RuntimeDep) -> ReloadOut:
         model_changed = await to_thread.run_sync(runtime.models.refresh)
         runtime.on_reload()
     finally:
+        runtime.report_problems()  # also when the rules file is rejected (409)
         if runtime.reload_signal is not None:  # the other workers check within a second
             await to_thread.run_sync(runtime.reload_signal.request)
     current = runtime.models.current

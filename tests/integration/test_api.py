@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
 import socket
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -611,3 +613,37 @@ def test_a_helpdesks_numeric_ticket_id_is_accepted_and_kept_as_text(runtime: Run
         assert single.status_code == 200, single.text
         assert single.json()["external_id"] == "4711"
         assert batch.json()["results"][0]["decision"]["external_id"] == "4712"
+
+
+def test_metrics_say_while_the_rules_file_on_disk_is_rejected(
+    client: TestClient[Any], runtime: Runtime
+) -> None:
+    def problem(kind: str) -> str:
+        found = re.search(rf'^tp_config_problem\{{kind="{kind}"\}} (\S+)$',
+                          client.get("/metrics").text, re.M)  # fmt: skip
+        assert found is not None
+        return found.group(1)
+
+    assert (problem("rules"), problem("model")) == ("0.0", "0.0")
+    good = runtime.rules.path.read_text()
+    write_rules(runtime.rules.path, "broken: [")
+    assert client.post("/v1/admin/reload", headers=ADMIN).status_code == 409
+    assert problem("rules") == "1.0"
+    runtime.rules.path.write_text(good)
+    assert client.post("/v1/admin/reload", headers=ADMIN).status_code == 200
+    assert problem("rules") == "0.0"
+
+
+def test_metrics_say_so_when_the_file_watch_rejects_the_rules(tmp_path: Path) -> None:
+    runtime = make_runtime(tmp_path, model=FakeModel(), keys=ENTRIES)
+    watched = replace(runtime.settings.rules, reload_seconds=0.05)
+    runtime.settings = replace(runtime.settings, rules=watched)
+    with TestClient(create_app(runtime=runtime)) as client:
+        write_rules(runtime.rules.path, "broken: [")
+        scraped = ""
+        for _ in range(100):
+            scraped = client.get("/metrics").text
+            if 'tp_config_problem{kind="rules"} 1.0' in scraped:
+                break
+            time.sleep(0.05)
+        assert 'tp_config_problem{kind="rules"} 1.0' in scraped
