@@ -153,6 +153,7 @@ def preflight() -> Settings:
                 "answers 401; make a key with `ticket-priority new-key --scopes predict,review`",
                 highlight=False,
             )
+        _check_folders(settings)
         database_url = StorageSettings.from_env(os.environ).database_url
         async_url(database_url)
         check_not_newer(database_url)
@@ -170,6 +171,51 @@ def preflight() -> Settings:
         err.print(f"[bold red]error:[/] {exc}", highlight=False)
         raise typer.Exit(2) from None
     return settings
+
+
+def _check_folders(settings: Settings) -> None:
+    """The folders workers write to, checked once: a worker would meet a bad one as a
+    traceback, and a model cache it cannot use leaves the service answering without its model.
+
+    Raises:
+        SettingsError: a folder that is a file, or cannot be created or written.
+    """
+    from serving.metrics_dir import MULTIPROC_ENV
+    from serving.settings import SettingsError
+
+    folders = [
+        (
+            "TP_MODEL_CACHE_DIR",
+            settings.model.cache_dir,
+            "the model cache, served when the registry is down",
+        )
+    ]
+    if os.environ.get(MULTIPROC_ENV):
+        folders.append(
+            (MULTIPROC_ENV, Path(os.environ[MULTIPROC_ENV]), "or unset it: serve makes its own")
+        )
+    for name, folder, purpose in folders:
+        problem = folder_problem(folder)
+        if problem is not None:
+            raise SettingsError(
+                f"{name}={folder}: {problem}; point it at a folder this user can write ({purpose})"
+            )
+
+
+def folder_problem(folder: Path) -> str | None:
+    """Why `folder` cannot be used as a folder to write in (made if missing), or None."""
+    if folder.exists():
+        if not folder.is_dir():
+            return "is a file, not a folder"
+        return None if os.access(folder, os.W_OK | os.X_OK) else "is not writable by this user"
+    parent = folder.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        return f"cannot be made: {parent} is a file"
+    if not os.access(parent, os.W_OK | os.X_OK):
+        return f"cannot be made: {parent} is not writable by this user"
+    return None
 
 
 def run_uvicorn(*, host: str, port: int, workers: int, log_level: str, stop_seconds: int) -> None:

@@ -231,3 +231,37 @@ def test_serve_warns_at_start_when_no_key_is_configured(monkeypatch: pytest.Monk
         result.output.split()
     )
     assert len(calls) == 1
+
+
+@pytest.mark.parametrize(
+    ("variable", "message"),
+    [
+        ("TP_MODEL_CACHE_DIR", "is a file, not a folder; point it at a folder this user can write"),
+        ("PROMETHEUS_MULTIPROC_DIR", "is a file, not a folder; point it at a folder"),
+    ],
+)
+def test_serve_refuses_a_folder_it_must_write_that_is_a_file(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, variable: str, message: str
+) -> None:
+    a_file = tmp_path / "keys.txt"
+    a_file.write_text("not a folder")
+    monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR", raising=False)
+    result, calls = _serve_calls(monkeypatch, [], {variable: str(a_file)})
+    assert result.exit_code == 2
+    # rich wraps the long line anywhere in the path: compare without whitespace
+    assert "".join(f"{variable}={a_file}: {message}".split()) in "".join(result.output.split())
+    assert "Traceback" not in result.output
+    assert calls == []
+
+
+def test_a_missing_folder_that_can_be_made_passes_and_one_under_a_file_does_not(
+    tmp_path: Path,
+) -> None:
+    from serving.serve_cli import folder_problem
+
+    (tmp_path / "f").write_text("x")
+    assert folder_problem(tmp_path / "new" / "models") is None
+    assert folder_problem(tmp_path) is None
+    assert (
+        folder_problem(tmp_path / "f" / "models") == f"cannot be made: {tmp_path / 'f'} is a file"
+    )
