@@ -33,6 +33,10 @@ CLOSE_WAIT_SECONDS = 10.0  # for the writer's batch in progress at shutdown
 CLOSE_ATTEMPTS = 4  # final writes; a database busy with another worker's last batch recovers
 CLOSE_RETRY_SECONDS = 0.5  # pause before the next attempt, growing by this much each time
 STALL_SECONDS = 2.0  # a write taking longer than this: requests stop waiting for the writer
+# While writes fail, the writer tries again this often (not every flush interval, nor on
+# every request): a database coming back is not met by a burst of connections, and the log
+# gets one line a second per worker instead of one per request.
+RETRY_SECONDS = 1.0
 
 
 class StoreObserver(Protocol):
@@ -173,7 +177,7 @@ class BufferedPredictionSink:
             self.observer.predictions_not_stored("queue_full", overflow)
             self.observer.predictions_queued(len(self._pending))
             log.error("prediction_queue_full_oldest_dropped", count=overflow)
-        if len(self._pending) >= BATCH:
+        if len(self._pending) >= BATCH and self._healthy:
             self._wake.set()
 
     def _signal_drained(self) -> None:
@@ -232,8 +236,9 @@ class BufferedPredictionSink:
         while not self._closing:
             # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow the cancel that
             # close() sends when it lands as the timeout fires, and shutdown then hangs.
+            pause = self.flush_seconds if self._healthy else max(self.flush_seconds, RETRY_SECONDS)
             with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(self.flush_seconds):
+                async with asyncio.timeout(pause):
                     await self._wake.wait()
             self._wake.clear()
             try:

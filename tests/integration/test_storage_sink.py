@@ -220,3 +220,32 @@ async def test_metrics_count_each_prediction_the_store_will_never_hold_and_the_q
         await down.dispose()
     assert _not_stored(metrics)["shutdown"] == 2
     assert _not_stored(metrics)["write_failed"] == 1
+
+
+class _DownStore:
+    """A database that refuses every connection, counting the attempts."""
+
+    def __init__(self) -> None:
+        self.attempts = 0
+
+    async def save_predictions(self, records: list[Any]) -> None:
+        self.attempts += 1
+        raise OperationalError("INSERT", {}, Exception("connection refused"))
+
+
+async def test_while_writes_fail_the_writer_retries_once_a_second_not_on_every_request(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(sink_module, "CLOSE_RETRY_SECONDS", 0.0)
+    store = _DownStore()
+    sink = BufferedPredictionSink(store, flush_seconds=0.01)  # type: ignore[arg-type]
+    sink.start()
+    try:
+        await sink.save([make_record() for _ in range(1_000)])  # a full batch wakes the writer
+        for _ in range(200):  # ~1.5 s of single predictions while the database is down
+            await sink.save([make_record()])
+            await asyncio.sleep(0.0075)
+        assert store.attempts <= 4  # the first failure, then about one a second
+        assert sink.pending == 1_200
+    finally:
+        await sink.close()
