@@ -125,7 +125,7 @@ class Metrics:
         self.queued = Gauge(
             "tp_predictions_queued",
             "Answered predictions waiting to be written to the review store (grows while the "
-            "store is down; the oldest beyond 2,000 per worker are dropped).",
+            "store is down; the oldest beyond TP_PREDICTION_QUEUE per worker are dropped).",
             registry=r,
             multiprocess_mode="livesum",
         )

@@ -163,7 +163,10 @@ def install(parts: AppParts) -> None:
     sink: BufferedPredictionSink | SqlPredictionSink
     if settings.prediction_flush_ms > 0:
         sink = BufferedPredictionSink(
-            store, flush_seconds=settings.prediction_flush_ms / 1000, observer=runtime.metrics
+            store,
+            flush_seconds=settings.prediction_flush_ms / 1000,
+            max_pending=settings.prediction_queue,
+            observer=runtime.metrics,
         )
     else:
         sink = SqlPredictionSink(store, observer=runtime.metrics)

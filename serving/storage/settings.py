@@ -44,6 +44,12 @@ def _parse_reasons(raw: str) -> tuple[tuple[str, str], ...]:
     return tuple(reasons)
 
 
+def _at_least_one(name: str, value: int) -> int:
+    if value < 1:
+        raise StorageSettingsError(f"{ENV_PREFIX}{name}={value} must be at least 1, e.g. 2000")
+    return value
+
+
 @dataclass(frozen=True)
 class StorageSettings:
     """The review store.
@@ -65,6 +71,10 @@ class StorageSettings:
             and written in batches this often, so predicting never waits for the disk (a
             crash loses at most this window of predictions, never a review). 0 writes each
             request's predictions before its response.
+        prediction_queue: `TP_PREDICTION_QUEUE`, default 2,000; answered predictions each
+            worker keeps while the store cannot take them (~2.4 KB each); beyond it the oldest
+            are dropped (`tp_predictions_not_stored_total{reason="queue_full"}`). At ~300
+            predictions/s per worker 2,000 cover ~7 s of outage; 50,000 (~120 MB) ~3 minutes.
     """
 
     database_url: str = "sqlite:///reviews.db"
@@ -74,6 +84,7 @@ class StorageSettings:
     session_hours: int = 12
     secure_cookies: bool = False
     prediction_flush_ms: int = 200
+    prediction_queue: int = 2_000
 
     @property
     def reason_codes(self) -> tuple[str, ...]:
@@ -126,4 +137,7 @@ class StorageSettings:
             session_hours=max(1, whole("REVIEW_SESSION_HOURS", d.session_hours)),
             secure_cookies=flag("SECURE_COOKIES", d.secure_cookies),
             prediction_flush_ms=whole("PREDICTION_FLUSH_MS", d.prediction_flush_ms),
+            prediction_queue=_at_least_one(
+                "PREDICTION_QUEUE", whole("PREDICTION_QUEUE", d.prediction_queue)
+            ),
         )

@@ -18,7 +18,6 @@ from litestar.testing import TestClient
 import serving.review as review_extension
 from serving.app import create_app
 from serving.storage.settings import StorageSettings
-from serving.storage.sink import BufferedPredictionSink
 from tests.api_keys import ENTRIES, KEYS, PREDICT, REVIEW
 from tests.serving_fakes import FakeModel, make_runtime
 
@@ -113,23 +112,16 @@ def test_a_review_page_whose_store_fails_mid_run_says_so_in_html(tmp_path: Path)
         _assert_store_down_page(client.get("/review/queue"), lost=False)
 
 
-class _TwoPendingSink(BufferedPredictionSink):
-    """The service's sink with a queue of two instead of 2,000."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, max_pending=2, **kwargs)
-
-
 def test_metrics_show_the_queue_and_the_predictions_an_outage_dropped(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(review_extension, "STORE_RETRY_SECONDS", 60.0)
-    monkeypatch.setattr(review_extension, "BufferedPredictionSink", _TwoPendingSink)
     folder = tmp_path / "mounted-later"  # a file where the folder should be: cannot open
     folder.write_text("not a folder yet")
     storage = StorageSettings(
-        database_url=f"sqlite:///{folder / 'reviews.db'}", prediction_flush_ms=10
-    )
+        database_url=f"sqlite:///{folder / 'reviews.db'}", prediction_flush_ms=10,
+        prediction_queue=2,  # TP_PREDICTION_QUEUE
+    )  # fmt: skip
     runtime = make_runtime(tmp_path, model=FakeModel(), keys=ENTRIES, storage=storage)
     with TestClient(create_app(runtime=runtime)) as client:
         for n in range(5):

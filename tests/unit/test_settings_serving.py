@@ -111,6 +111,15 @@ def test_plain_database_url_is_used_when_tp_database_url_is_unset() -> None:
     assert StorageSettings.from_env({}).database_url == "sqlite:///reviews.db"
 
 
+def test_the_prediction_queue_bound_is_tp_prediction_queue() -> None:
+    from serving.storage.settings import StorageSettings, StorageSettingsError
+
+    assert StorageSettings.from_env({}).prediction_queue == 2_000
+    assert StorageSettings.from_env({"TP_PREDICTION_QUEUE": "50000"}).prediction_queue == 50_000
+    with pytest.raises(StorageSettingsError, match="TP_PREDICTION_QUEUE=0 must be at least 1"):
+        StorageSettings.from_env({"TP_PREDICTION_QUEUE": "0"})
+
+
 def _serve_calls(monkeypatch: pytest.MonkeyPatch, args: list[str], env: dict[str, str]) -> Any:
     import typer
     from typer.testing import CliRunner
