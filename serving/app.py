@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import importlib
+import os
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
@@ -176,6 +177,7 @@ def _lifespan(runtime: Runtime, extra: Sequence[Lifespan]) -> Lifespan:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
             runtime.metrics.close()
+            log.info("service_stopped", pid=os.getpid())
 
     return lifespan
 

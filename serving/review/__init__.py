@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import timedelta
@@ -141,7 +142,11 @@ def _lifespan(
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
             if isinstance(sink, BufferedPredictionSink):
+                # A worker killed at TP_STOP_SECONDS never logs the second line: the pair
+                # tells a finished close from one cut short.
+                log.info("prediction_store_closing", queued=sink.pending, pid=os.getpid())
                 await sink.close()
+                log.info("prediction_store_closed", not_stored=sink.pending, pid=os.getpid())
             await context.store.dispose()
 
     return lifespan

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import socket
 import sqlite3
@@ -153,3 +154,23 @@ def test_the_log_says_why_the_store_cannot_be_opened_and_which_setting_to_fix(
     assert line["database"] == f"postgresql://tp:***@127.0.0.1:{port}/reviews"
     assert f"port {port} failed: Connection refused" in line["reason"]
     assert "s3cret" not in str(line)
+
+
+def test_a_stopping_worker_logs_what_it_wrote_and_that_it_stopped(tmp_path: Path) -> None:
+    storage = StorageSettings(database_url=f"sqlite:///{tmp_path / 'reviews.db'}",
+                              prediction_flush_ms=60_000)  # fmt: skip
+    runtime = make_runtime(tmp_path, model=FakeModel(), keys=ENTRIES, storage=storage)
+    app = create_app(runtime=runtime)  # configures logging: before the capture starts
+    with structlog.testing.capture_logs() as logs, TestClient(app) as client:
+        for n in range(3):
+            answer = client.post("/v1/predict", json={"subject": f"Nedbrud {n}", "body": "Nede"},
+                                 headers=PREDICT)  # fmt: skip
+            assert answer.status_code == 200
+    events = [(e["event"], e.get("queued", e.get("not_stored"))) for e in logs
+              if e["event"].startswith(("prediction_store_clos", "service_stopped"))]  # fmt: skip
+    assert events == [
+        ("prediction_store_closing", 3),
+        ("prediction_store_closed", 0),
+        ("service_stopped", None),
+    ]
+    assert {e["pid"] for e in logs if e["event"] == "service_stopped"} == {os.getpid()}
