@@ -115,6 +115,24 @@ def stdlib_handler(settings: LogSettings) -> logging.Handler:
     return handler
 
 
+def granian_log_config() -> dict[str, Any]:
+    """granian's `log_dictconfig`: its own lines ("Killing worker-1 after it refused to
+    gracefully stop", "Unexpected exit from worker-1") rendered as the service's are, JSON
+    unless `TP_LOG_JSON=false`, instead of `[WARNING] ...` text among the JSON lines."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {},
+        "handlers": {"console": {"()": f"{__name__}.granian_handler"}},
+        "loggers": {"_granian": {"handlers": ["console"], "level": "INFO", "propagate": False}},
+    }
+
+
+def granian_handler() -> logging.Handler:
+    """The handler `granian_log_config` names (built by `logging.config.dictConfig`)."""
+    return stdlib_handler(LogSettings.from_env(os.environ))
+
+
 def direct_json_writer(settings: LogSettings | None) -> Callable[[dict[str, Any]], None] | None:
     """A writer of request lines that bypasses structlog's processor chain, or None.
 

@@ -251,6 +251,8 @@ def run_granian(*, host: str, port: int, workers: int, log_level: str, stop_seco
     from granian.log import LogLevels
     from granian.server import Server
 
+    from serving.logging import granian_log_config
+
     os.register_at_fork(after_in_child=default_stop_signals)
     Server(
         APP_FACTORY,
@@ -262,6 +264,7 @@ def run_granian(*, host: str, port: int, workers: int, log_level: str, stop_seco
         factory=True,
         log_level=LogLevels(log_level.lower()),
         log_access=False,
+        log_dictconfig=granian_log_config(),
         respawn_failed_workers=True,
         workers_kill_timeout=stop_seconds,
     ).serve()
