@@ -23,13 +23,18 @@ from tests.api_keys import ENTRIES, KEYS, PREDICT, REVIEW
 from tests.serving_fakes import FakeModel, make_runtime
 
 
+def _store_not_mounted_yet(tmp_path: Path, **settings: Any) -> tuple[StorageSettings, Path]:
+    """Settings of a SQLite store that cannot be opened: a file where its folder should be."""
+    folder = tmp_path / "mounted-later"
+    folder.write_text("not a folder yet")
+    return StorageSettings(database_url=f"sqlite:///{folder / 'reviews.db'}", **settings), folder
+
+
 def test_an_unreachable_store_at_start_does_not_stop_predictions(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(review_extension, "STORE_RETRY_SECONDS", 0.1)
-    folder = tmp_path / "mounted-later"  # a file where the folder should be: cannot open
-    folder.write_text("not a folder yet")
-    storage = StorageSettings(database_url=f"sqlite:///{folder / 'reviews.db'}")
+    storage, folder = _store_not_mounted_yet(tmp_path)
     runtime = make_runtime(tmp_path, model=FakeModel(), keys=ENTRIES, storage=storage)
     with TestClient(create_app(runtime=runtime)) as client:
         answer = client.post("/v1/predict", json={"subject": "Nedbrud", "body": "Alt er nede"},
@@ -87,9 +92,7 @@ def _assert_store_down_page(response: Any, *, lost: bool) -> None:
 
 
 def test_review_pages_say_in_html_that_the_store_is_unreachable_at_start(tmp_path: Path) -> None:
-    folder = tmp_path / "mounted-later"
-    folder.write_text("not a folder yet")
-    storage = StorageSettings(database_url=f"sqlite:///{folder / 'reviews.db'}")
+    storage, _ = _store_not_mounted_yet(tmp_path)
     runtime = make_runtime(tmp_path, model=FakeModel(), keys=ENTRIES, storage=storage)
     with TestClient(create_app(runtime=runtime)) as client:
         for path in ("/review/login", "/review/queue", "/review/p/abc"):
@@ -117,12 +120,7 @@ def test_metrics_show_the_queue_and_the_predictions_an_outage_dropped(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(review_extension, "STORE_RETRY_SECONDS", 60.0)
-    folder = tmp_path / "mounted-later"  # a file where the folder should be: cannot open
-    folder.write_text("not a folder yet")
-    storage = StorageSettings(
-        database_url=f"sqlite:///{folder / 'reviews.db'}", prediction_flush_ms=10,
-        prediction_queue=2,  # TP_PREDICTION_QUEUE
-    )  # fmt: skip
+    storage, _ = _store_not_mounted_yet(tmp_path, prediction_flush_ms=10, prediction_queue=2)
     runtime = make_runtime(tmp_path, model=FakeModel(), keys=ENTRIES, storage=storage)
     with TestClient(create_app(runtime=runtime)) as client:
         for n in range(5):

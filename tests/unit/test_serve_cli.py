@@ -178,30 +178,23 @@ def test_a_retrain_the_gate_holds_back_leaves_the_champion_in_the_banner(
 
 
 def test_granians_own_lines_are_json_like_the_services(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    server_arguments: dict[str, Any],
 ) -> None:
     import json
     import logging
 
     from granian.log import LogLevels, configure_logging
 
-    given: dict[str, Any] = {}
-
-    class Server:
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            given.update(kwargs)
-
-        def serve(self) -> None:
-            pass
-
-    monkeypatch.setattr("granian.server.Server", Server)
     monkeypatch.delenv("TP_LOG_JSON", raising=False)
     serve_cli.run_granian(host="127.0.0.1", port=0, workers=2, log_level="warning",
                           stop_seconds=8)  # fmt: skip
     granian_logger = logging.getLogger("_granian")
     before = (granian_logger.handlers[:], granian_logger.level, granian_logger.propagate)
     try:
-        configure_logging(LogLevels.warning, given["log_dictconfig"])  # what granian does
+        # what granian does with it
+        configure_logging(LogLevels.warning, server_arguments["log_dictconfig"])
         granian_logger.warning("Killing worker-1 after it refused to gracefully stop")
         line = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     finally:

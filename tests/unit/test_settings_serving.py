@@ -154,30 +154,16 @@ def test_serve_runs_granian_by_default_with_the_tp_settings(
 
 @pytest.mark.parametrize("server", ["granian", "uvicorn"])
 def test_tp_stop_seconds_is_how_long_a_stopping_worker_gets_before_it_is_killed(
-    monkeypatch: pytest.MonkeyPatch, server: str
+    server_arguments: dict[str, Any], server: str
 ) -> None:
-    import granian.server
-    import uvicorn
-
     from serving import serve_cli
 
-    given: dict[str, Any] = {}
-
-    class Server:
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            given.update(kwargs)
-
-        def serve(self) -> None:
-            pass
-
-    monkeypatch.setattr(granian.server, "Server", Server)
-    monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: given.update(kwargs))
     settings = ServerSettings.from_env({"TP_STOP_SECONDS": "25"})
     run = serve_cli.run_granian if server == "granian" else serve_cli.run_uvicorn
     run(host="127.0.0.1", port=0, workers=2, log_level="warning",
         stop_seconds=settings.stop_seconds)  # fmt: skip
     key = "workers_kill_timeout" if server == "granian" else "timeout_graceful_shutdown"
-    assert given[key] == 25
+    assert server_arguments[key] == 25
 
 
 def test_serve_empties_an_operators_metrics_folder_even_for_one_worker(
