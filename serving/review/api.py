@@ -2,9 +2,9 @@
 
 Every route needs a key with the `review` scope. Errors use the service's `ErrorOut` body:
 404 unknown prediction, 409 already reviewed with another verdict (send `force`; the same
-verdict again returns the stored review), 422 unknown level or reason and
-any query parameter or body field that does not validate (named in `field`), 400 malformed JSON
-or an unknown time zone (`tz` of the agreement stats).
+verdict again returns the stored review), 422 unknown level or reason,
+any query parameter or body field that does not validate (named in `field`) and an unknown time
+zone (`tz` of the queue and the agreement stats: `invalid_time_zone`), 400 malformed JSON.
 """
 
 from __future__ import annotations
@@ -91,7 +91,15 @@ _ZONE = (
     "`until` without a zone are read, e.g. Europe/Helsinki or America/Los_Angeles; default "
     "UTC. An unknown name is a 422, like any other parameter that does not validate."
 )
-_RECEIVED = "A UTC date like 2026-11-01 (included): tickets received from or until that day."
+_RECEIVED = (
+    "A date like 2026-11-01 (included): tickets received from or until that day, a calendar "
+    "day in `tz` (UTC without it)."
+)
+_QUEUE_ZONE = (
+    "The IANA time zone whose calendar days `received_from` and `received_until` are, e.g. "
+    "Europe/Helsinki or America/Los_Angeles; default UTC. An unknown name is a 422, like any "
+    "other parameter that does not validate."
+)
 MAX_OFFSET = 10**9  # as on the review page; larger values overflow SQLite's integers
 # A `+` written unencoded in a query string arrives as a space: "10:00:00 01:00" means +01:00.
 _SPACE_FOR_PLUS = re.compile(r"(\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?) (\d{2}(?::?\d{2})?)$")
@@ -262,9 +270,16 @@ class ReviewApi(Controller):
         received_until: Annotated[date | None, QueryParameter(description=_RECEIVED)] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=500)] = 50,
         offset: Annotated[int, QueryParameter(ge=0, le=MAX_OFFSET)] = 0,
+        tz: Annotated[str | None, QueryParameter(description=_QUEUE_ZONE)] = None,
     ) -> QueueOut:
-        """Pending suggestions: earliest SLA first-response due first, then least confident."""
-        filters = QueueFilters(level, language, rule, model_version, received_from, received_until)
+        """Pending suggestions: earliest SLA first-response due first, then least confident.
+
+        `received_from` and `received_until` are calendar days in `tz` (an IANA name such as
+        Europe/Helsinki; UTC without it), as on the review page.
+        """
+        filters = QueueFilters(
+            level, language, rule, model_version, received_from, received_until, _zone(tz)
+        )
         await review.catch_up()
         items = await review.store.queue(filters, limit=limit, offset=offset)
         pending = await review.store.pending_count(filters)

@@ -1,5 +1,6 @@
-"""GET /v1/stats/agreement?tz=...: days counted, and dates read, in the caller's time zone, as
-the review page's dashboard does; without `tz` the answer is the UTC one it always was."""
+"""GET /v1/stats/agreement?tz=... and GET /v1/reviews/queue?tz=...: days counted, and dates read,
+in the caller's time zone, as the review page does; without `tz` the answer is the UTC one it
+always was."""
 
 from __future__ import annotations
 
@@ -109,3 +110,86 @@ def test_the_openapi_schema_documents_tz(client: TestClient[Any]) -> None:
     assert "IANA" in tz["description"]
     assert "Europe/Helsinki" in tz["description"]
     assert "422" in operation["responses"]
+
+
+# UTC receive times around midnight in Helsinki (UTC+2) and Los Angeles (UTC-8).
+RECEIVED = [
+    "2026-11-19 21:59:00.000000",  # Helsinki 19th 23:59; Los Angeles 19th 13:59
+    "2026-11-19 22:30:00.000000",  # Helsinki 20th 00:30; Los Angeles 19th 14:30
+    "2026-11-20 07:30:00.000000",  # Helsinki 20th 09:30; Los Angeles 19th 23:30
+    "2026-11-20 08:30:00.000000",  # Helsinki 20th 10:30; Los Angeles 20th 00:30
+]
+
+
+@pytest.fixture
+def queued(review_client: TestClient[Any], sqlite_url: str) -> dict[str, str]:
+    """Four pending predictions received at the times of `RECEIVED`: {time: prediction id}."""
+    ids = {}
+    for n, moment in enumerate(RECEIVED):
+        ticket = {"subject": "Alt er nede", "body": f"Queue {n}", "external_id": f"TZQ-{n}"}
+        response = review_client.post("/v1/predict", json=ticket, headers=PREDICT)
+        ids[moment] = response.json()["prediction_id"]
+    stored = review_client.get("/v1/reviews/queue", headers=REVIEW)  # waits for the writes
+    assert stored.json()["pending"] == len(RECEIVED), stored.text
+    with closing(sqlite3.connect(sqlite_url.removeprefix("sqlite:///"))) as db, db:
+        for moment, prediction_id in ids.items():
+            db.execute(
+                "UPDATE predictions SET created_at = ? WHERE id = ?", (moment, prediction_id)
+            )
+    return ids
+
+
+def queue_times(client: TestClient[Any], ids: dict[str, str], query: str) -> list[str]:
+    response = client.get(f"/v1/reviews/queue?{query}", headers=REVIEW)
+    assert response.status_code == 200, response.text
+    shown = {item["prediction_id"] for item in response.json()["items"]}
+    assert response.json()["pending"] == len(shown)
+    return sorted(moment[11:16] for moment, prediction_id in ids.items() if prediction_id in shown)
+
+
+@pytest.mark.parametrize(
+    ("query", "times"),
+    [
+        ("received_from=2026-11-20", ["07:30", "08:30"]),  # UTC days without tz
+        ("received_from=2026-11-20&tz=UTC", ["07:30", "08:30"]),
+        ("received_from=2026-11-20&tz=Europe/Helsinki", ["07:30", "08:30", "22:30"]),
+        ("received_until=2026-11-19&tz=Europe/Helsinki", ["21:59"]),
+        ("received_from=2026-11-20&tz=America/Los_Angeles", ["08:30"]),
+        ("received_until=2026-11-19&tz=America/Los_Angeles", ["07:30", "21:59", "22:30"]),
+        (
+            "received_from=2026-11-20&received_until=2026-11-20&tz=Europe/Helsinki",
+            ["07:30", "08:30", "22:30"],
+        ),
+        (
+            "received_from=2026-11-19&received_until=2026-11-19&tz=America/Los_Angeles",
+            ["07:30", "21:59", "22:30"],
+        ),
+    ],
+)
+def test_queue_received_days_are_days_in_tz(
+    queued: dict[str, str], review_client: TestClient[Any], query: str, times: list[str]
+) -> None:
+    assert queue_times(review_client, queued, query) == times
+
+
+@pytest.mark.parametrize("zone", ["Mars/Olympus", "../../etc/passwd"])
+def test_queue_unknown_zone_is_a_422_naming_tz(
+    queued: dict[str, str], review_client: TestClient[Any], zone: str
+) -> None:
+    response = review_client.get(
+        "/v1/reviews/queue", params={"received_from": "2026-11-20", "tz": zone}, headers=REVIEW
+    )
+    assert response.status_code == 422, response.text
+    body = response.json()
+    assert (body["error"], body["field"]) == ("invalid_time_zone", "tz")
+    assert "Europe/Helsinki" in body["detail"]
+
+
+def test_the_openapi_schema_documents_the_queue_tz(review_client: TestClient[Any]) -> None:
+    schema = review_client.get("/schema/openapi.json").json()
+    operation = schema["paths"]["/v1/reviews/queue"]["get"]
+    params = {p["name"]: p for p in operation["parameters"]}
+    assert (params["tz"]["in"], params["tz"].get("required", False)) == ("query", False)
+    assert "IANA" in params["tz"]["description"]
+    assert "`tz`" in params["received_from"]["description"]
+    assert "UTC date" not in params["received_until"]["description"]
