@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import PurePath
+import re
+from pathlib import PurePath, PurePosixPath
 from typing import Any
 
 import msgspec
@@ -25,7 +26,7 @@ class ReadyOut(msgspec.Struct, kw_only=True):
     """`ready` with a model, `degraded` when answering from rules and the default level.
 
     `problems` lists everything an operator should know (no model, registry unreachable,
-    rejected rules file).
+    rejected rules file), without URLs or folders: the log lines carry those.
     """
 
     status: str
@@ -61,22 +62,50 @@ async def ready(runtime: RuntimeDep, state: State) -> ReadyOut:
     sink = getattr(runtime.sink, "problem", None)
     store = getattr(getattr(state, "review", None), "problem", None)
     found = (runtime.models.problem, misfit, runtime.rules.problem, store, sink)
-    problems = [p for p in found if p]
+    problems = [public_problem(p) for p in found if p]
     return ReadyOut(
         status="ready" if degraded is None else "degraded",
         model_name=loaded.name if loaded else None,
         model_version=loaded.version if loaded else None,
         model_source=loaded.source if loaded else None,
         rules=_without_folder(rules_info(runtime)),
-        degraded=degraded,
+        degraded=public_problem(degraded) if degraded else None,
         problems=problems,
     )
+
+
+# A URL (the registry's, a database's: credentials, hosts) and an absolute path (the server's
+# folders) as they appear in a problem's text, e.g. `'sqlite:////srv/x/mlflow.db'` or
+# `/srv/x/rules.yaml: line 3`. A path starts the text or follows a space, quote, `(`, `[` or `=`,
+# so `Europe/Helsinki` or `predictions/s` are not paths.
+_URL = re.compile(r"\b([A-Za-z][A-Za-z0-9+.-]*)://[^\s'\"<>]*")
+_PATH = re.compile(r"(?<![^\s'\"(\[=])~?/[^\s'\"]*")
+_AFTER_PATH = ".,:;)]"
+
+
+def public_problem(text: str) -> str:
+    """`text` for readiness, which answers without a key: a URL becomes `scheme://…` and an
+    absolute path its file's name (as the rules file's `source` there).
+
+    Operators find the full URL (password masked) and path in the log line of the same problem
+    and in `/v1/admin/reload` (admin key).
+    """
+    text = _URL.sub(lambda m: f"{m.group(1)}://\u2026", text)
+    return _PATH.sub(_file_name, text)
+
+
+def _file_name(match: re.Match[str]) -> str:
+    path = match.group(0)
+    stripped = path.rstrip(_AFTER_PATH)
+    name = PurePosixPath(stripped).name or "\u2026"
+    return name + path[len(stripped) :]
 
 
 def _without_folder(info: RulesInfoOut) -> RulesInfoOut:
     # Readiness answers without a key: the rules file's name, not where the server keeps it
     # (`GET /v1/rules` shows the full path to key holders).
-    return msgspec.structs.replace(info, source=PurePath(info.source).name)
+    problem = public_problem(info.problem) if info.problem else None
+    return msgspec.structs.replace(info, source=PurePath(info.source).name, problem=problem)
 
 
 @get(

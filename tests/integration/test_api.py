@@ -571,9 +571,41 @@ def test_ready_never_shows_the_registry_password(tmp_path: Path) -> None:
         ready = client.get("/health/ready")
         assert ready.status_code == 200
         assert "PgS3cret" not in ready.text
-        assert "mlflow:***@127.0.0.1" in ready.json()["degraded"]
+        assert "127.0.0.1" not in ready.text  # readiness is public: no URL at all
+        assert "registry 'http://\u2026': cannot resolve" in ready.json()["degraded"]
         reload = client.post("/v1/admin/reload", headers=ADMIN)
         assert "PgS3cret" not in reload.text
+        assert "mlflow:***@127.0.0.1" in reload.json()["model_problem"]  # admin: the URL
+
+
+def test_ready_shows_no_folder_of_a_missing_registry_or_a_rejected_rules_file(
+    tmp_path: Path,
+) -> None:
+    registry = tmp_path / "gone" / "mlflow.db"
+    runtime = make_runtime(tmp_path, model=None, keys=ENTRIES)
+    runtime.models.settings = replace(
+        runtime.models.settings,
+        registry_enabled=True,
+        mlflow=MlflowSettings(tracking_uri=f"sqlite:///{registry}"),
+    )
+    for client in _client(runtime):
+        reload = client.post("/v1/admin/reload", headers=ADMIN)
+        write_rules(tmp_path / "rules.yaml", "broken")
+        with structlog.testing.capture_logs() as logs:
+            rejected = client.post("/v1/admin/reload", headers=ADMIN)
+        assert rejected.status_code == 409
+        ready = client.get("/health/ready").json()
+        assert str(tmp_path) not in json.dumps(ready)
+        registry_problem = "registry 'sqlite://\u2026': database file mlflow.db does not exist"
+        assert ready["problems"][0].startswith(registry_problem)
+        assert ready["degraded"] == ready["problems"][0]
+        rules_problem = "rules.yaml: rules: expected a list of rules"
+        assert ready["problems"][1:] == [rules_problem]
+        assert ready["rules"]["problem"] == rules_problem
+        # Operators keep the detail: the admin answer and the log line name the full path.
+        assert str(registry) in reload.json()["model_problem"]
+        assert str(tmp_path / "rules.yaml") in rejected.json()["detail"]
+        assert any(str(tmp_path / "rules.yaml") in str(line.get("problem")) for line in logs)
 
 
 @pytest.mark.parametrize("path", ["/health/live", "/health/ready"])
