@@ -10,6 +10,7 @@ import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Annotated
 
 import typer
@@ -36,16 +37,31 @@ UrlOpt = Annotated[
 ]
 
 
-def _url(database_url: str | None) -> str:
+_OPTION = "--database-url"
+_DEFAULT = "the default URL"
+
+
+@dataclass(frozen=True)
+class _Url:
+    """The database URL a command uses and where it came from, for its error lines."""
+
+    url: str
+    source: str  # "--database-url", "TP_DATABASE_URL", "DATABASE_URL" or "the default URL"
+
+
+def _url(database_url: str | None) -> _Url:
     from serving.storage.settings import StorageSettings, StorageSettingsError
 
     if database_url:
-        return database_url
+        return _Url(database_url, _OPTION)
     try:
-        return StorageSettings.from_env().database_url
+        url = StorageSettings.from_env().database_url
     except StorageSettingsError as exc:
         err.print(f"[bold red]error:[/] {exc}")
         raise typer.Exit(2) from exc
+    # The same order as StorageSettings.from_env: TP_DATABASE_URL, DATABASE_URL, the default.
+    named = (n for n in ("TP_DATABASE_URL", "DATABASE_URL") if os.environ.get(n, "").strip())
+    return _Url(url, next(named, _DEFAULT))
 
 
 @contextmanager
@@ -67,11 +83,19 @@ def _migration_log() -> Iterator[None]:
         logger.setLevel(level)
 
 
-def _fail(url: str, exc: Exception) -> typer.Exit:
-    detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+def _fail(url: _Url, exc: Exception) -> typer.Exit:
+    from serving.storage.engine import DATABASE_URL_EXAMPLE, DatabaseUrlError
+
+    if isinstance(exc, DatabaseUrlError):
+        detail = exc.reason  # its message names TP_DATABASE_URL, maybe not the source here
+    else:
+        detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+    fix = {_OPTION: "", _DEFAULT: " in TP_DATABASE_URL or --database-url"}.get(
+        url.source, f" in {url.source} (or pass {_OPTION})"
+    )
     err.print(
-        f"[bold red]error:[/] --database-url {safe_url(url)}: {detail}. Use e.g. "
-        "sqlite:///reviews.db or postgresql://user:password@localhost:5432/tickets"
+        f"[bold red]error:[/] {url.source} {safe_url(url.url)}: {detail}. Use e.g. "
+        f"{DATABASE_URL_EXAMPLE}{fix}"
     )
     return typer.Exit(2)
 
@@ -96,7 +120,8 @@ def upgrade(
     from serving.storage.migrate import NewerSchema
     from serving.storage.migrate import upgrade as do_upgrade
 
-    url = _url(database_url)
+    where = _url(database_url)
+    url = where.url
     try:
         with _migration_log():
             now = do_upgrade(url, revision)
@@ -104,7 +129,7 @@ def upgrade(
         err.print(f"[bold red]error:[/] {exc}")
         raise typer.Exit(2) from exc
     except (DatabaseUrlError, SQLAlchemyError, OSError) as exc:
-        raise _fail(url, exc) from exc
+        raise _fail(where, exc) from exc
     console.print(f"{safe_url(url)} is at revision {now}")
 
 
@@ -121,14 +146,15 @@ def current(database_url: UrlOpt = None) -> None:
     from serving.storage.engine import DatabaseUrlError, sqlite_file_missing
     from serving.storage.migrate import current_revision, head_revision, is_known
 
-    url = _url(database_url)
+    where = _url(database_url)
+    url = where.url
     try:
         if sqlite_file_missing(url):
             console.print(f"{safe_url(url)}: no database file; run: ticket-priority db upgrade")
             raise typer.Exit(1)
         revision = current_revision(url)
     except (DatabaseUrlError, SQLAlchemyError, OSError) as exc:
-        raise _fail(url, exc) from exc
+        raise _fail(where, exc) from exc
     head = head_revision()
     if revision is None:
         console.print(f"{safe_url(url)} is not migrated; run: ticket-priority db upgrade")
@@ -162,7 +188,8 @@ def detect_languages(database_url: UrlOpt = None) -> None:
     from serving.storage.engine import DatabaseUrlError, make_sync_engine, sqlite_file_missing
     from serving.storage.languages import backfill
 
-    url = _url(database_url)
+    where = _url(database_url)
+    url = where.url
     try:
         if sqlite_file_missing(url):
             err.print(f"[bold red]error:[/] {safe_url(url)}: no database file; check the path")
@@ -173,7 +200,7 @@ def detect_languages(database_url: UrlOpt = None) -> None:
         finally:
             engine.dispose()
     except (DatabaseUrlError, SQLAlchemyError, OSError) as exc:
-        raise _fail(url, exc) from exc
+        raise _fail(where, exc) from exc
     console.print(
         f"{safe_url(url)}: {done.examined} predictions without a language; detected "
         f"{done.detected}, {done.examined - done.detected} too short or redacted to tell"

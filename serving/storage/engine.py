@@ -26,29 +26,37 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from training.settings import safe_url
+
 IMMEDIATE = "tp_sqlite_immediate"  # execution option: open this transaction for writing
 _BUSY_TIMEOUT_MS = 15_000
 _PAGE_BYTES = 16_384  # for new files; SQLite ignores it once a file has tables
 _CHECKPOINT_BYTES = 40 * 1024 * 1024
 
 
+DATABASE_URL_EXAMPLE = "sqlite:///reviews.db or postgresql://user:password@localhost:5432/tickets"
+
+
 class DatabaseUrlError(ValueError):
-    """The database URL names a backend the store does not support."""
+    """The database URL names a backend the store does not support.
+
+    `reason` says what is wrong without naming where the URL came from (the `db` commands say
+    `--database-url` or the variable it came from); the message names TP_DATABASE_URL.
+    """
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"TP_DATABASE_URL {reason}; use e.g. {DATABASE_URL_EXAMPLE}")
+        self.reason = reason
 
 
 def _parse(url: str) -> URL:
     try:
         parsed = make_url(url)
     except Exception as exc:
-        raise DatabaseUrlError(
-            f"TP_DATABASE_URL={url!r} is not a database URL; use e.g. sqlite:///reviews.db or "
-            "postgresql://user:password@localhost:5432/tickets"
-        ) from exc
+        raise DatabaseUrlError(f"{safe_url(url)!r} is not a database URL") from exc
     backend = parsed.get_backend_name()
     if backend not in {"sqlite", "postgresql"}:
-        raise DatabaseUrlError(
-            f"TP_DATABASE_URL uses {backend!r}; the review store supports sqlite and postgresql"
-        )
+        raise DatabaseUrlError(f"uses {backend!r}; the review store supports sqlite and postgresql")
     return parsed
 
 

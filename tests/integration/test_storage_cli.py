@@ -66,3 +66,42 @@ def test_a_store_migrated_by_a_newer_version_is_left_alone_with_the_reason(
     served = CliRunner().invoke(app, ["serve"], env={"TP_DATABASE_URL": url})
     assert (served.exit_code, started) == (2, [])  # refused before any worker starts
     assert "a newer ticket-priority migrated it" in " ".join(served.output.split())
+
+
+@pytest.mark.parametrize("command", ["upgrade", "current"])
+@pytest.mark.parametrize(
+    ("env", "named"),
+    [
+        ({"TP_DATABASE_URL": "mysql://agent:s3cret@db/reviews"}, "TP_DATABASE_URL"),
+        ({"DATABASE_URL": "mysql://agent:s3cret@db/reviews"}, "DATABASE_URL"),
+    ],
+)
+def test_a_bad_url_from_the_environment_names_that_variable_not_the_option(
+    command: str, env: dict[str, str], named: str
+) -> None:
+    result = CliRunner().invoke(app, ["db", command], env={"TP_DATABASE_URL": "", **env})
+    output = " ".join(result.output.split())
+    assert result.exit_code == 2, output
+    assert f"error: {named} mysql://agent:***@db/reviews: uses 'mysql'" in output
+    assert "sqlite and postgresql" in output
+    assert f"in {named} (or pass --database-url)" in output
+    assert "s3cret" not in output
+
+
+def test_a_bad_url_from_the_option_names_the_option_even_with_the_variable_set() -> None:
+    env = {"TP_DATABASE_URL": "sqlite:///reviews.db"}
+    args = ["db", "current", "--database-url", "mysql://agent:s3cret@db/reviews"]
+    output = " ".join(CliRunner().invoke(app, args, env=env).output.split())
+    assert "error: --database-url mysql://" in output
+    assert "TP_DATABASE_URL" not in output
+
+
+def test_an_unreachable_database_from_the_variable_names_the_variable(tmp_path: Path) -> None:
+    (tmp_path / "a-file").write_text("not a folder", encoding="utf-8")
+    url = f"sqlite:///{tmp_path / 'a-file' / 'reviews.db'}"
+    env = {"TP_DATABASE_URL": url, "COLUMNS": "400"}  # one line: rich wraps at the width
+    result = CliRunner().invoke(app, ["db", "upgrade"], env=env)
+    output = " ".join(result.output.split())
+    assert result.exit_code == 2, output
+    assert f"error: TP_DATABASE_URL {url}: " in output
+    assert "--database-url sqlite" not in output
