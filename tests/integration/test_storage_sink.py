@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import structlog
 from sqlalchemy.exc import OperationalError
 
 from serving.metrics import Metrics
@@ -249,3 +250,66 @@ async def test_while_writes_fail_the_writer_retries_once_a_second_not_on_every_r
         assert sink.pending == 1_200
     finally:
         await sink.close()
+
+
+class _Clock:
+    """`time.monotonic` for the sink, moved by hand."""
+
+    def __init__(self) -> None:
+        self.now = 1_000.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+
+async def test_dropped_predictions_are_logged_once_then_summed_every_few_seconds(
+    sqlite_store: ReviewStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = _Clock()
+    monkeypatch.setattr(sink_module, "time", clock)
+    metrics = Metrics()
+    down = _DownStore()
+    sink = BufferedPredictionSink(down, flush_seconds=60, max_pending=3, observer=metrics)  # type: ignore[arg-type]
+
+    def dropped_lines(logs: list[dict[str, Any]]) -> list[tuple[int, int, float | None]]:
+        return [
+            (line["count"], line.get("dropped_total"), line.get("over_seconds"))
+            for line in logs
+            if line["event"] == "prediction_queue_full_oldest_dropped"
+        ]
+
+    with structlog.testing.capture_logs() as logs:
+        for _ in range(103):  # 3 fill the queue, each of the other 100 drops the oldest
+            await sink.save([make_record()])
+        assert dropped_lines(logs) == [(1, 1, None)]  # the first drop, at once
+
+        clock.now += 4.0
+        await sink.save([make_record()])
+        await sink.flush()  # the writer's pass: nothing due yet
+        assert dropped_lines(logs) == [(1, 1, None)]
+
+        clock.now += 1.0
+        await sink.save([make_record()])  # 5 s after the first line: the sum since it
+        assert dropped_lines(logs)[1:] == [(101, 102, 5.0)]
+
+        for _ in range(7):
+            await sink.save([make_record()])
+        clock.now += 5.0
+        await sink.flush()  # no request needed: the writer's pass logs what is due
+        assert dropped_lines(logs)[2:] == [(7, 109, 5.0)]
+
+        for _ in range(2):
+            await sink.save([make_record()])
+        sink.store = sqlite_store  # the store is back: the rest is logged with the write
+        clock.now += 1.0
+        await sink.flush()
+        assert dropped_lines(logs)[3:] == [(2, 111, 1.0)]
+        assert sink.pending == 0
+
+        sink.store = down  # type: ignore[assignment]
+        for _ in range(4):  # a new outage's first drop is logged at once again
+            await sink.save([make_record()])
+        assert dropped_lines(logs)[4:] == [(1, 112, None)]
+
+    assert len(dropped_lines(logs)) == 5  # for 112 dropped predictions
+    assert _not_stored(metrics)["queue_full"] == sink.dropped == 112
