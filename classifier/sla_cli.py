@@ -18,7 +18,7 @@ from classifier.sla import due_times
 from classifier.sla_clock import ClockReading, StatusChange, sla_clock
 
 console = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # an error line is not folded inside a path
 
 sla_app = typer.Typer(
     help="One-off SLA calculations: due times, and business time used and left.",

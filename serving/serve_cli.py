@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from serving.settings import ServerSettings, Settings
 
 console = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # an error line is not folded inside a path
 
 DEMO_DIR = Path(".demo")
 DEMO_ROWS = 20_000

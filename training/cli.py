@@ -15,7 +15,7 @@ from training.config import ConfigError, CostSpec, DataConfig, TrainConfig, load
 from training.settings import MlflowSettings
 
 console = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # an error line is not folded inside a path
 
 _HELP_MAPPING = "Column mapping (overrides --config)"
 _HELP_COSTS = "Decision costs (override the costs of --config)"

@@ -19,7 +19,7 @@ from rich.console import Console
 from training.settings import safe_url
 
 console = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # an error line is not folded inside a path
 
 db_app = typer.Typer(
     name="db",

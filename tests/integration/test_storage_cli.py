@@ -97,9 +97,12 @@ def test_a_bad_url_from_the_option_names_the_option_even_with_the_variable_set()
 
 
 def test_an_unreachable_database_from_the_variable_names_the_variable(tmp_path: Path) -> None:
-    (tmp_path / "a-file").write_text("not a folder", encoding="utf-8")
-    url = f"sqlite:///{tmp_path / 'a-file' / 'reviews.db'}"
-    env = {"TP_DATABASE_URL": url, "COLUMNS": "400"}  # one line: rich wraps at the width
+    # longer than a line: rich folded the path in two where the console was 80 columns wide
+    folder = tmp_path / ("a-folder-with-a-long-name-" * 4)
+    folder.mkdir()
+    (folder / "a-file").write_text("not a folder", encoding="utf-8")
+    url = f"sqlite:///{folder / 'a-file' / 'reviews.db'}"
+    env = {"TP_DATABASE_URL": url}
     result = CliRunner().invoke(app, ["db", "upgrade"], env=env)
     output = " ".join(result.output.split())
     assert result.exit_code == 2, output
