@@ -34,6 +34,7 @@ from serving.body_deadline import BodyDeadlineMiddleware
 from serving.byte_order_mark import ByteOrderMarkMiddleware
 from serving.compression import compression
 from serving.errors import exception_handlers, refuse_unreadable_body
+from serving.key_file import KeyFile
 from serving.lean import defer_import, limit_malloc_arenas, release_free_memory
 from serving.logging import RequestLogMiddleware, configure_logging
 from serving.metrics import Metrics
@@ -89,13 +90,23 @@ def docs() -> Redirect:
 
 
 def build_runtime(settings: Settings) -> Runtime:
-    """The runtime with the real stores (MLflow registry, rules file)."""
+    """The runtime with the real stores (MLflow registry, rules file, key file).
+
+    Raises:
+        AuthConfigError: a malformed TP_API_KEYS entry, or TP_API_KEYS_FILE cannot be loaded.
+    """
+    keyring = Keyring(settings.auth.api_keys, required=settings.auth.required)
+    key_file = None
+    if settings.auth.api_keys_file is not None:
+        key_file = KeyFile(settings.auth.api_keys_file, keyring)
+        key_file.load()
     return Runtime(
         settings=settings,
         models=ModelStore(settings.model),
         rules=RulesStore(settings.rules.path),
         metrics=Metrics(),
-        keyring=Keyring(settings.auth.api_keys, required=settings.auth.required),
+        keyring=keyring,
+        key_file=key_file,
         reload_signal=ReloadSignal(settings.model.cache_dir / RELOAD_FILE),
     )
 
@@ -117,11 +128,12 @@ async def _every(seconds: float, check: Callable[[], bool], runtime: Runtime, ki
 
 
 def _reload_if_asked(runtime: Runtime, signal: ReloadSignal) -> bool:
-    # Another worker answered POST /v1/admin/reload: check rules and alias here too.
+    # Another worker answered POST /v1/admin/reload: check rules, keys and alias here too.
     if not signal.pending():
         return False
+    keys_changed = runtime.key_file.check() if runtime.key_file is not None else False
     rules_changed = runtime.rules.check()
-    return runtime.models.refresh() or rules_changed
+    return runtime.models.refresh() or rules_changed or keys_changed
 
 
 def _lifespan(runtime: Runtime, extra: Sequence[Lifespan]) -> Lifespan:
@@ -153,6 +165,11 @@ def _lifespan(runtime: Runtime, extra: Sequence[Lifespan]) -> Lifespan:
                     _every(s.rules.reload_seconds, runtime.rules.check, runtime, "rules")
                 )
             )
+            if runtime.key_file is not None:  # on the rules' schedule, counted apart
+                keys = runtime.key_file.check
+                tasks.append(
+                    asyncio.create_task(_every(s.rules.reload_seconds, keys, runtime, "keys"))
+                )
         if runtime.reload_signal is not None:
             asked = partial(_reload_if_asked, runtime, runtime.reload_signal)
             tasks.append(asyncio.create_task(_every(SIGNAL_SECONDS, asked, runtime, "broadcast")))

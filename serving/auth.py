@@ -42,8 +42,12 @@ def hash_key(plaintext: str) -> str:
     return hashlib.sha256(plaintext.encode()).hexdigest()
 
 
-def parse_entry(entry: str) -> ApiKey:
+def parse_entry(entry: str, where: str = "TP_API_KEYS entry") -> ApiKey:
     """Parse one `<key_id>:<sha256 hex>:<scope>+<scope>` entry.
+
+    Args:
+        entry: the entry's text.
+        where: how errors name the entry's place, e.g. `keys.txt line 3: entry`.
 
     Raises:
         AuthConfigError: the entry is malformed; the message says which part and the fix.
@@ -51,26 +55,26 @@ def parse_entry(entry: str) -> ApiKey:
     parts = entry.strip().split(":")
     if len(parts) == 1 and parts[0].strip() in SCOPES:
         raise AuthConfigError(
-            f"TP_API_KEYS entry {parts[0].strip()!r} is a scope on its own: commas separate "
+            f"{where} {parts[0].strip()!r} is a scope on its own: commas separate "
             "entries, so join one key's scopes with '+' (`...:predict+review`)"
         )
     if len(parts) != 3:
         raise AuthConfigError(
-            f"TP_API_KEYS entry {parts[0]!r}...: expected <key_id>:<sha256 hex>:<scopes>; "
+            f"{where} {parts[0]!r}...: expected <key_id>:<sha256 hex>:<scopes>; "
             "create one with `ticket-priority new-key --scopes predict`"
         )
     key_id, digest, scopes_text = (p.strip() for p in parts)
     digest = digest.lower()
     if len(digest) != 64 or not set(digest) <= _HEX:
         raise AuthConfigError(
-            f"TP_API_KEYS entry {key_id!r}: the hash must be 64 hex characters (SHA-256 of the "
+            f"{where} {key_id!r}: the hash must be 64 hex characters (SHA-256 of the "
             "key), never the key itself"
         )
     scopes = frozenset(s.strip() for s in scopes_text.split("+") if s.strip())
     unknown = scopes - set(SCOPES)
     if not scopes or unknown:
         raise AuthConfigError(
-            f"TP_API_KEYS entry {key_id!r}: scopes {sorted(unknown) or '(none)'} are not "
+            f"{where} {key_id!r}: scopes {sorted(unknown) or '(none)'} are not "
             f"valid; use {'+'.join(SCOPES)}"
         )
     return ApiKey(key_id=key_id, sha256=bytes.fromhex(digest), scopes=scopes)
@@ -103,11 +107,20 @@ def new_api_key(scopes: Iterable[str], name: str | None = None) -> tuple[str, st
 
 
 class Keyring:
-    """The configured keys; `authenticate` compares against every one in constant time."""
+    """The configured keys; `authenticate` compares against every one in constant time.
+
+    `keys` is one tuple, swapped whole by `replace` (a reload of `TP_API_KEYS_FILE`), so a
+    request sees either the old keys or the new ones.
+    """
 
     def __init__(self, entries: Iterable[str], *, required: bool = True) -> None:
         self.keys: tuple[ApiKey, ...] = tuple(parse_entry(e) for e in entries)
         self.required = required
+
+    def replace(self, keys: Iterable[ApiKey]) -> None:
+        """Put `keys` in force instead of the current ones (review sessions of a key no longer
+        among them end at their next request)."""
+        self.keys = tuple(keys)
 
     def authenticate(self, plaintext: str) -> ApiKey | None:
         """The key matching `plaintext`, or None. Time does not depend on which key matched."""

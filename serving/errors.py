@@ -36,6 +36,7 @@ from classifier.errors import (
     RuleConfigError,
     UnknownLevel,
 )
+from serving.key_file import KeyFileError
 from serving.schemas import BatchIn, CustomerIn, ErrorOut, LimitExceeded, TicketIn
 from serving.settings import LimitSettings
 
@@ -246,6 +247,10 @@ def classifier_error_body(exc: ClassifierError) -> ErrorOut:
     return error_body(HTTP_422_UNPROCESSABLE_ENTITY, str(exc))
 
 
+def _keys_rejected(_: Request[Any, Any, Any], exc: KeyFileError) -> Response[ErrorOut]:
+    return _response(error_body(HTTP_409_CONFLICT, str(exc), None, "keys_invalid"))
+
+
 def _classifier(_: Request[Any, Any, Any], exc: ClassifierError) -> Response[ErrorOut]:
     return _response(classifier_error_body(exc))
 
@@ -354,6 +359,7 @@ def exception_handlers() -> dict[type[Exception], ExceptionHandler]:
         HTTPException: _http,
         LimitExceeded: _limit,
         WireError: _wire,
+        KeyFileError: _keys_rejected,
         ClassifierError: _classifier,
         UnicodeDecodeError: _not_utf8,
         OperationalError: _store_down,

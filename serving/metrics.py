@@ -90,12 +90,13 @@ class Metrics:
             "1 while a source of configuration cannot be used and the service runs on the last "
             "good one: kind=rules (the rules file on disk is rejected), kind=model (the "
             "registry alias or the model cannot be read or loaded; the cached version, or rules "
-            "alone, are served). /health/ready says why.",
+            "alone, are served), kind=keys (TP_API_KEYS_FILE is rejected; the keys loaded before "
+            "stay). /health/ready says why.",
             ["kind"],
             registry=r,
             multiprocess_mode="livemax",
         )
-        for kind in ("rules", "model"):
+        for kind in ("rules", "model", "keys"):
             self.config_problem.labels(kind).set(0)
         self.errors = Counter(
             "tp_internal_errors",
@@ -131,7 +132,7 @@ class Metrics:
         )
         self.reloads = Counter(
             "tp_reloads",
-            "Model and rules reloads by kind and result.",
+            "Model, rules and key file reloads by kind and result.",
             ["kind", "result"],
             registry=r,
         )
@@ -176,10 +177,11 @@ class Metrics:
         self._point(self.model_info, None if name is None else (name, version or "", run_id or ""))
         self.degraded.set(0 if name is not None else 1)
 
-    def set_config_problems(self, *, rules: bool, model: bool) -> None:
-        """Whether the rules file and the model (registry) are usable right now."""
+    def set_config_problems(self, *, rules: bool, model: bool, keys: bool = False) -> None:
+        """Whether the rules file, the model (registry) and the key file are usable right now."""
         self.config_problem.labels("rules").set(int(rules))
         self.config_problem.labels("model").set(int(model))
+        self.config_problem.labels("keys").set(int(keys))
 
     def set_rules(self, sha256: str) -> None:
         """Point the rules info gauge at the active rules file."""

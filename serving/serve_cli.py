@@ -139,6 +139,7 @@ def preflight() -> Settings:
     from classifier.errors import RuleConfigError
     from classifier.rules import load_ruleset
     from serving.auth import AuthConfigError, Keyring
+    from serving.key_file import read_key_file
     from serving.settings import Settings, SettingsError
     from serving.storage.engine import DatabaseUrlError, async_url
     from serving.storage.migrate import NewerSchema, check_not_newer
@@ -147,7 +148,9 @@ def preflight() -> Settings:
     try:
         settings = Settings.from_env(os.environ)
         Keyring(settings.auth.api_keys, required=settings.auth.required)
-        if settings.auth.required and not settings.auth.api_keys:
+        if settings.auth.api_keys_file is not None:
+            read_key_file(settings.auth.api_keys_file)
+        elif settings.auth.required and not settings.auth.api_keys:
             err.print(
                 "[bold yellow]warning:[/] TP_API_KEYS is empty, so every protected endpoint "
                 "answers 401; make a key with `ticket-priority new-key --scopes predict,review`",
@@ -291,14 +294,21 @@ def new_key(
         str | None, typer.Option(help="Key id shown in logs (random when omitted).")
     ] = None,
 ) -> None:
-    """New API key: the key for the client and the hashed entry for TP_API_KEYS.
+    """New API key: the key for the client and the hashed entry for TP_API_KEYS or
+    TP_API_KEYS_FILE.
 
     The service stores only the entry (a SHA-256 of the key); show the key to
-    its owner once.
+    its owner once. With TP_API_KEYS_FILE, append the entry as a line of the
+    file and reload (no restart); the old key of the same name keeps working
+    until its line is removed and the service reloaded again.
 
     Example:
 
       ticket-priority new-key --scopes predict,review --name zendesk
+
+      echo 'zendesk:<sha256>:predict+review' >> "$TP_API_KEYS_FILE"
+
+      curl -X POST -H "Authorization: Bearer $ADMIN_KEY" http://127.0.0.1:8000/v1/admin/reload
     """
     from serving.auth import AuthConfigError, new_api_key
 
@@ -309,6 +319,12 @@ def new_key(
     console.print(f"key (give to the client):   {plaintext}", soft_wrap=True, highlight=False)
     console.print(f"entry (append to TP_API_KEYS, comma-separated): {entry}", soft_wrap=True,
                   highlight=False)  # fmt: skip
+    console.print(
+        f"or, with TP_API_KEYS_FILE: echo '{entry}' >> \"$TP_API_KEYS_FILE\" and "
+        "POST /v1/admin/reload (no restart)",
+        soft_wrap=True,
+        highlight=False,
+    )
 
 
 def demo(

@@ -34,6 +34,7 @@ from serving.idempotency import (
     fingerprint,
     reuse_problem,
 )
+from serving.key_file import KeyFile
 from serving.metrics import Metrics
 from serving.model_store import LoadedModel, ModelStore
 from serving.persistence import EncodedPrediction, NullSink, PredictionSink
@@ -184,6 +185,7 @@ class Runtime:
         models / rules: the stores whose `current` is swapped atomically by reloads.
         metrics: the app's Prometheus metrics.
         keyring: the configured API keys.
+        key_file: keeps `keyring` in step with `TP_API_KEYS_FILE` (None: keys from TP_API_KEYS).
         sink: where predictions are stored (the review store replaces the NullSink).
         decide: `classifier.decide.decide` (tests pass a fake).
         reload_signal: passes an admin reload on to the other workers (None: no others).
@@ -201,6 +203,7 @@ class Runtime:
     sink: PredictionSink = field(default_factory=NullSink)
     decide: DecideFn = field(default_factory=default_decide)
     reload_signal: ReloadSignal | None = None
+    key_file: KeyFile | None = None
     find_answer: FindAnswer | None = None
     claim_answer: ClaimAnswer | None = None
     answers: AnswerCache = field(init=False, repr=False)
@@ -226,14 +229,22 @@ class Runtime:
         self.report_problems()
 
     def report_problems(self) -> None:
-        """Point `tp_config_problem` at the rules file's and the registry's state now.
+        """Point `tp_config_problem` at the rules file's, the registry's and the key file's
+        state now.
 
-        A rejected rules file or an unreadable registry changes nothing that is served, so
-        `on_reload` is not called for them; the reload loops call this after every check.
+        A rejected rules or key file or an unreadable registry changes nothing that is served,
+        so `on_reload` is not called for them; the reload loops call this after every check.
         """
         self.metrics.set_config_problems(
-            rules=self.rules.problem is not None, model=self.models.problem is not None
+            rules=self.rules.problem is not None,
+            model=self.models.problem is not None,
+            keys=self.keys_problem is not None,
         )
+
+    @property
+    def keys_problem(self) -> str | None:
+        """Why the key file on disk was rejected (the keys in force stay), or None."""
+        return self.key_file.problem if self.key_file is not None else None
 
     def degraded_reason(self) -> str | None:
         """Why the service answers without a model, or None when a model is served."""

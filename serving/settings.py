@@ -222,6 +222,10 @@ class AuthSettings:
         api_keys: `TP_API_KEYS`, default none; comma-separated entries
             `<key_id>:<sha256 hex of the key>:<scope>+<scope>` with scopes predict, review,
             admin. With no keys every protected endpoint answers 401 unless `required` is off.
+        api_keys_file: `TP_API_KEYS_FILE`, default none; a file with one such entry per line
+            (`#` comments and blank lines allowed), re-read by every worker when it reloads
+            the rules (`serving.key_file`): keys change without a restart. Not together with
+            `TP_API_KEYS`.
         required: `TP_AUTH_REQUIRED`, default true; false opens every endpoint (local
             experiments only).
         metrics_public: `TP_METRICS_PUBLIC`, default true; false puts /metrics behind the
@@ -229,17 +233,30 @@ class AuthSettings:
     """
 
     api_keys: tuple[str, ...] = ()
+    api_keys_file: Path | None = None
     required: bool = True
     metrics_public: bool = True
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> AuthSettings:
-        """Read `TP_API_KEYS`, `TP_AUTH_REQUIRED`, `TP_METRICS_PUBLIC`."""
+        """Read `TP_API_KEYS`, `TP_API_KEYS_FILE`, `TP_AUTH_REQUIRED`, `TP_METRICS_PUBLIC`.
+
+        Raises:
+            SettingsError: both `TP_API_KEYS` and `TP_API_KEYS_FILE` are set.
+        """
         d = cls()
         raw = _str(env, "API_KEYS", "")
         entries = tuple(e.strip() for e in raw.replace("\n", ",").split(",") if e.strip())
+        path = _str(env, "API_KEYS_FILE", "").strip()
+        if entries and path:
+            raise SettingsError(
+                f"{ENV_PREFIX}API_KEYS and {ENV_PREFIX}API_KEYS_FILE are both set: keep one (the "
+                f"file's keys can change without a restart; move the entries into it, one per "
+                f"line, and unset {ENV_PREFIX}API_KEYS)"
+            )
         return cls(
             api_keys=entries,
+            api_keys_file=Path(path) if path else None,
             required=_bool(env, "AUTH_REQUIRED", d.required),
             metrics_public=_bool(env, "METRICS_PUBLIC", d.metrics_public),
         )

@@ -26,7 +26,7 @@ class ReadyOut(msgspec.Struct, kw_only=True):
     """`ready` with a model, `degraded` when answering from rules and the default level.
 
     `problems` lists everything an operator should know (no model, registry unreachable,
-    rejected rules file), without URLs or folders: the log lines carry those.
+    rejected rules or key file), without URLs or folders: the log lines carry those.
     """
 
     status: str
@@ -61,7 +61,14 @@ async def ready(runtime: RuntimeDep, state: State) -> ReadyOut:
     degraded = misfit if loaded is not None else (runtime.models.problem or "no model loaded")
     sink = getattr(runtime.sink, "problem", None)
     store = getattr(getattr(state, "review", None), "problem", None)
-    found = (runtime.models.problem, misfit, runtime.rules.problem, store, sink)
+    found = (
+        runtime.models.problem,
+        misfit,
+        runtime.rules.problem,
+        runtime.keys_problem,
+        store,
+        sink,
+    )
     problems = [public_problem(p) for p in found if p]
     return ReadyOut(
         status="ready" if degraded is None else "degraded",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from typing import Any
 
 import msgspec
@@ -10,6 +11,7 @@ from litestar import get, post
 
 from classifier.errors import ModelNotReady
 from serving.auth import require
+from serving.key_file import KeyFileError
 from serving.openapi import bearer, errors
 from serving.routes import RuntimeDep
 from serving.service import Runtime
@@ -56,6 +58,8 @@ class ReloadOut(msgspec.Struct, kw_only=True):
     rules_changed: bool
     rules_sha256: str
     rules_problem: str | None
+    keys_changed: bool = False
+    """Whether TP_API_KEYS_FILE now holds other keys than before (false without a key file)."""
 
 
 def rules_info(runtime: Runtime) -> RulesInfoOut:
@@ -103,10 +107,15 @@ async def rules(runtime: RuntimeDep) -> RulesInfoOut:
     responses=errors(401, 403, 409),
 )
 async def reload(runtime: RuntimeDep) -> ReloadOut:
-    """Reload the rules file and check the registry alias now; 409 if the rules file is
-    rejected (the old rules stay in force). Other workers follow within a second."""
+    """Reload the rules file (and TP_API_KEYS_FILE) and check the registry alias now; 409 if
+    the rules or key file is rejected (the old rules or keys stay in force). Other workers
+    follow within a second."""
     before = runtime.rules.current.sha256
+    keys_changed = False
     try:
+        if runtime.key_file is not None:
+            with suppress(KeyFileError):  # answered below, once the rest is reloaded
+                keys_changed = await to_thread.run_sync(runtime.key_file.load)
         loaded_rules = await to_thread.run_sync(runtime.rules.load)
         model_changed = await to_thread.run_sync(runtime.models.refresh)
         runtime.on_reload()
@@ -114,6 +123,8 @@ async def reload(runtime: RuntimeDep) -> ReloadOut:
         runtime.report_problems()  # also when the rules file is rejected (409)
         if runtime.reload_signal is not None:  # the other workers check within a second
             await to_thread.run_sync(runtime.reload_signal.request)
+    if runtime.keys_problem is not None:
+        raise KeyFileError(runtime.keys_problem)
     current = runtime.models.current
     return ReloadOut(
         model_changed=model_changed,
@@ -122,4 +133,5 @@ async def reload(runtime: RuntimeDep) -> ReloadOut:
         rules_changed=loaded_rules.sha256 != before,
         rules_sha256=loaded_rules.sha256,
         rules_problem=runtime.rules.problem,
+        keys_changed=keys_changed,
     )

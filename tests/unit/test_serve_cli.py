@@ -90,6 +90,25 @@ def test_serve_names_tp_host_instead_of_the_servers_traceback(
     assert started == []
 
 
+def test_serve_refuses_a_key_file_that_does_not_parse_naming_its_line(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    started: list[dict[str, Any]] = []
+    monkeypatch.setattr(serve_cli, "run_granian", lambda **kw: started.append(kw))
+    keys = tmp_path / "keys.txt"
+    keys.write_text("# keys\nzendesk:abc:predict\n", encoding="utf-8")
+    monkeypatch.delenv("TP_API_KEYS", raising=False)
+    monkeypatch.setenv("TP_API_KEYS_FILE", str(keys))
+
+    result = CliRunner().invoke(_app(), ["serve", "--port", str(_free_port())])
+
+    assert result.exit_code == 2
+    assert "keys.txt line 2: entry 'zendesk': the hash must be 64 hex" in " ".join(
+        result.output.split()
+    )
+    assert started == []
+
+
 def test_a_free_port_passes_and_stays_free() -> None:
     port = _free_port()
     serve_cli.ensure_port_free("127.0.0.1", port)
