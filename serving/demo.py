@@ -131,12 +131,19 @@ def prepare_demo(demo_dir: Path, *, rows: int, retrain: bool, console: Console) 
     data_path = ensure_data(demo_dir, rows, console)
     version = ensure_champion(data_path, settings, retrain=retrain, console=console)
     keys, key_config = ensure_keys(demo_dir)
-    environment = {
+    return DemoState(data_path, settings, version, keys, demo_environment(settings, key_config))
+
+
+def demo_environment(settings: MlflowSettings, key_config: str) -> dict[str, str]:
+    """The `TP_` variables the demo's service runs with: its store and its own keys."""
+    return {
         "TP_MLFLOW_TRACKING_URI": settings.tracking_uri,
         "TP_MLFLOW_ARTIFACT_ROOT": settings.artifact_root,
         "TP_API_KEYS": key_config,
+        # The demo's keys replace the operator's, also those of a key file set in the shell
+        # (both set would be refused).
+        "TP_API_KEYS_FILE": "",
     }
-    return DemoState(data_path, settings, version, keys, environment)
 
 
 def curl_command(base_url: str, api_key: str) -> str:

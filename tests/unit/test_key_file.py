@@ -109,3 +109,16 @@ def test_a_key_file_alone_is_read_as_a_path() -> None:
 
     assert settings.api_keys_file == Path("/etc/tp/keys.txt")
     assert settings.api_keys == ()
+
+
+def test_the_demo_runs_with_its_own_keys_when_a_key_file_is_set_in_the_shell() -> None:
+    from serving.demo import demo_environment
+    from training.settings import MlflowSettings
+
+    _, entry = new_api_key(["predict"], name="demo")
+    shell = {"TP_API_KEYS_FILE": "/etc/tp/keys.txt"}
+
+    settings = AuthSettings.from_env({**shell, **demo_environment(MlflowSettings(), entry)})
+
+    assert settings.api_keys == (entry,)
+    assert settings.api_keys_file is None
