@@ -59,8 +59,11 @@ def parse_entry(entry: str, where: str = "TP_API_KEYS entry") -> ApiKey:
             "entries, so join one key's scopes with '+' (`...:predict+review`)"
         )
     if len(parts) != 3:
+        # An entry without a colon may be a key pasted in by mistake: never echo it (the key
+        # file's problem is shown on the public readiness answer).
+        shown = f" {parts[0].strip()[:40]!r}..." if len(parts) > 1 else ""
         raise AuthConfigError(
-            f"{where} {parts[0]!r}...: expected <key_id>:<sha256 hex>:<scopes>; "
+            f"{where}{shown}: expected <key_id>:<sha256 hex>:<scopes>; "
             "create one with `ticket-priority new-key --scopes predict`"
         )
     key_id, digest, scopes_text = (p.strip() for p in parts)

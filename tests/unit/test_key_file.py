@@ -122,3 +122,17 @@ def test_the_demo_runs_with_its_own_keys_when_a_key_file_is_set_in_the_shell() -
 
     assert settings.api_keys == (entry,)
     assert settings.api_keys_file is None
+
+
+@pytest.mark.parametrize("pasted", ["{key}", "ops {key}", "ops:{key}"])
+def test_a_key_pasted_in_place_of_its_entry_is_never_echoed(pasted: str) -> None:
+    # The file's problem is shown on the public readiness answer and in the logs.
+    key, good = new_api_key(["predict"], name="zendesk")
+    text = f"{good}\n{pasted.format(key=key)}\n"
+
+    with pytest.raises(KeyFileError) as caught:
+        parse_key_file(text, "keys.txt")
+
+    assert "keys.txt line 2" in str(caught.value)
+    assert key not in str(caught.value)
+    assert key[:12] not in str(caught.value)
