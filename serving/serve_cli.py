@@ -308,7 +308,8 @@ def new_key(
 
       echo 'zendesk:<sha256>:predict+review' >> "$TP_API_KEYS_FILE"
 
-      curl -X POST -H "Authorization: Bearer $ADMIN_KEY" http://127.0.0.1:8000/v1/admin/reload
+      curl -X POST -H "Authorization: Bearer $ADMIN_KEY" \\
+        http://127.0.0.1:8000/v1/admin/reload
     """
     from serving.auth import AuthConfigError, new_api_key
 
