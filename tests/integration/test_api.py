@@ -557,16 +557,22 @@ def test_a_callers_request_id_is_echoed_only_when_safe_and_whole(
         assert len(echoed) == len(sent) if kept else len(echoed) == 32
 
 
-def test_ready_never_shows_the_registry_password(tmp_path: Path) -> None:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+def _with_registry(tmp_path: Path, tracking_uri: str) -> Runtime:
+    """A runtime without a model that reads the registry at `tracking_uri`."""
     runtime = make_runtime(tmp_path, model=None, keys=ENTRIES)
     runtime.models.settings = replace(
         runtime.models.settings,
         registry_enabled=True,
-        mlflow=MlflowSettings(tracking_uri=f"http://mlflow:PgS3cret@127.0.0.1:{port}"),
+        mlflow=MlflowSettings(tracking_uri=tracking_uri),
     )
+    return runtime
+
+
+def test_ready_never_shows_the_registry_password(tmp_path: Path) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    runtime = _with_registry(tmp_path, f"http://mlflow:PgS3cret@127.0.0.1:{port}")
     for client in _client(runtime):
         ready = client.get("/health/ready")
         assert ready.status_code == 200
@@ -582,12 +588,7 @@ def test_ready_shows_no_folder_of_a_missing_registry_or_a_rejected_rules_file(
     tmp_path: Path,
 ) -> None:
     registry = tmp_path / "gone" / "mlflow.db"
-    runtime = make_runtime(tmp_path, model=None, keys=ENTRIES)
-    runtime.models.settings = replace(
-        runtime.models.settings,
-        registry_enabled=True,
-        mlflow=MlflowSettings(tracking_uri=f"sqlite:///{registry}"),
-    )
+    runtime = _with_registry(tmp_path, f"sqlite:///{registry}")
     for client in _client(runtime):
         reload = client.post("/v1/admin/reload", headers=ADMIN)
         write_rules(tmp_path / "rules.yaml", "broken")
