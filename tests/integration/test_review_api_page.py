@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import closing
 from pathlib import Path
 from typing import Any
@@ -451,11 +451,7 @@ def test_the_queue_filters_by_the_day_a_ticket_was_received(
         "2026-11-02 00:00:00.000000",
         "2026-11-03 12:00:00.000000",
     ]
-    with closing(sqlite3.connect(sqlite_url.removeprefix("sqlite:///"))) as db, db:
-        for prediction_id, moment in zip(ids, received, strict=True):
-            db.execute(
-                "UPDATE predictions SET created_at = ? WHERE id = ?", (moment, prediction_id)
-            )
+    _set_times(sqlite_url, "predictions", "id", ids, received)
     sign_in(client, KEYS["review"][0])
 
     def shown(query: str) -> set[str]:
@@ -528,6 +524,30 @@ def test_every_page_names_a_favicon_that_is_served(client: TestClient[Any]) -> N
     assert icon.text.startswith("<svg")
 
 
+# UTC times around midnight in Helsinki (UTC+2 in November), one per queued ticket.
+AROUND_MIDNIGHT = (
+    "2026-11-19 21:59:00.000000",  # 23:59 on the 19th in Helsinki
+    "2026-11-19 22:30:00.000000",  # 00:30 on the 20th in Helsinki, still the 19th in UTC
+    "2026-11-20 21:30:00.000000",  # 23:30 on the 20th in Helsinki
+)
+
+
+def _set_times(
+    sqlite_url: str,
+    table: str,
+    id_column: str,
+    ids: list[str],
+    moments: Sequence[str] = AROUND_MIDNIGHT,
+) -> None:
+    """Give the rows of `ids` in `table` the `created_at` times of `moments` (UTC)."""
+    with closing(sqlite3.connect(sqlite_url.removeprefix("sqlite:///"))) as db, db:
+        for row_id, moment in zip(ids, moments, strict=True):
+            db.execute(
+                f"UPDATE {table} SET created_at = ? WHERE {id_column} = ?",  # noqa: S608 - test
+                (moment, row_id),
+            )
+
+
 def test_received_days_are_the_agents_days_in_the_time_zone_the_form_sends(
     client: TestClient[Any], sqlite_url: str
 ) -> None:
@@ -535,16 +555,7 @@ def test_received_days_are_the_agents_days_in_the_time_zone_the_form_sends(
         item["prediction_id"]
         for item in client.get("/v1/reviews/queue", headers=REVIEW).json()["items"]
     ]
-    received = [  # UTC; Helsinki is UTC+2 in November
-        "2026-11-19 21:59:00.000000",  # 23:59 on the 19th in Helsinki
-        "2026-11-19 22:30:00.000000",  # 00:30 on the 20th in Helsinki, still the 19th in UTC
-        "2026-11-20 21:30:00.000000",  # 23:30 on the 20th in Helsinki
-    ]
-    with closing(sqlite3.connect(sqlite_url.removeprefix("sqlite:///"))) as db, db:
-        for prediction_id, moment in zip(ids, received, strict=True):
-            db.execute(
-                "UPDATE predictions SET created_at = ? WHERE id = ?", (moment, prediction_id)
-            )
+    _set_times(sqlite_url, "predictions", "id", ids)
     sign_in(client, KEYS["review"][0])
 
     def shown(query: str) -> set[str]:
@@ -569,11 +580,7 @@ def test_received_days_are_the_agents_days_in_the_time_zone_the_form_sends(
 
     for prediction_id in ids:
         client.post(f"/v1/predictions/{prediction_id}/review", json={}, headers=REVIEW)
-    with closing(sqlite3.connect(sqlite_url.removeprefix("sqlite:///"))) as db, db:
-        for prediction_id, moment in zip(ids, received, strict=True):
-            db.execute(
-                "UPDATE reviews SET created_at = ? WHERE prediction_id = ?", (moment, prediction_id)
-            )
+    _set_times(sqlite_url, "reviews", "prediction_id", ids)
 
     def exported(query: str) -> set[str]:
         answer = client.get(f"/review/export?format=jsonl&{query}")
@@ -597,16 +604,7 @@ def test_the_dashboards_days_are_the_agents_days_and_the_chart_names_the_zone(
     ]
     for prediction_id in ids:
         client.post(f"/v1/predictions/{prediction_id}/review", json={}, headers=REVIEW)
-    reviewed = [  # UTC; Helsinki is UTC+2 in November
-        "2026-11-19 21:59:00.000000",  # 23:59 on the 19th in Helsinki
-        "2026-11-19 22:30:00.000000",  # 00:30 on the 20th in Helsinki, still the 19th in UTC
-        "2026-11-20 21:30:00.000000",  # 23:30 on the 20th in Helsinki
-    ]
-    with closing(sqlite3.connect(sqlite_url.removeprefix("sqlite:///"))) as db, db:
-        for prediction_id, moment in zip(ids, reviewed, strict=True):
-            db.execute(
-                "UPDATE reviews SET created_at = ? WHERE prediction_id = ?", (moment, prediction_id)
-            )
+    _set_times(sqlite_url, "reviews", "prediction_id", ids)
     sign_in(client, KEYS["review"][0])
 
     def per_day(query: str) -> tuple[dict[str, int], str]:
